@@ -1,7 +1,8 @@
 // The base of every paywire error: a stable `code` a program can branch on, the
 // problem type (RFC 9457) the failure maps to when it happens while a server handles
 // a request, and the underlying `cause`. Each module declares its own subclasses.
-import * as Problem from './Problem.js'
+import * as registry from './internal/problemTypes.js'
+import type * as Problem from './Problem.js'
 
 /**
  * Base class of all paywire errors. Never thrown itself.
@@ -28,12 +29,12 @@ export abstract class BaseError extends Error {
 
   /** The problem type URI, when the error maps to one. */
   get type(): string | undefined {
-    return this.problem === undefined ? undefined : Problem.baseUri + this.problem
+    return this.problem === undefined ? undefined : registry.baseUri + this.problem
   }
 
   /** The HTTP status of the problem type, when the error maps to one. */
   get status(): number | undefined {
-    return this.problem === undefined ? undefined : Problem.types[this.problem].status
+    return this.problem === undefined ? undefined : registry.types[this.problem].status
   }
 
   /**
@@ -42,7 +43,8 @@ export abstract class BaseError extends Error {
    */
   toProblem(extensions: Record<string, unknown> = {}): Problem.Problem | undefined {
     if (this.problem === undefined) return undefined
-    return Problem.from(this.problem, { detail: this.message, ...extensions })
+    const entry = registry.types[this.problem]
+    return { type: registry.baseUri + this.problem, title: entry.title, status: entry.status, detail: this.message, ...extensions }
   }
 }
 

@@ -2,31 +2,17 @@
 // defined by the core draft (draft-httpauth-payment §"Error Codes") and the
 // method drafts (draft-tempo-session §"Problem Type Registration").
 import { z } from 'zod'
+import { BaseError } from './Errors.js'
+import * as registry from './internal/problemTypes.js'
 
 /** Base URI under which every Payment problem type lives. */
-export const baseUri = 'https://paymentauth.org/problems/'
+export const baseUri = registry.baseUri
 
 /**
  * Every problem type the drafts define, keyed by its slug (the part after {@link baseUri}).
  * Titles follow the published problem registry; statuses follow the drafts.
  */
-export const types = {
-  'payment-required': { title: 'Payment Required', status: 402, draft: 'draft-httpauth-payment' },
-  'payment-insufficient': { title: 'Payment Insufficient', status: 402, draft: 'draft-httpauth-payment' },
-  'payment-expired': { title: 'Payment Expired', status: 402, draft: 'draft-httpauth-payment' },
-  'verification-failed': { title: 'Verification Failed', status: 402, draft: 'draft-httpauth-payment' },
-  'method-unsupported': { title: 'Method Unsupported', status: 400, draft: 'draft-httpauth-payment' },
-  'malformed-credential': { title: 'Malformed Credential', status: 402, draft: 'draft-httpauth-payment' },
-  'invalid-challenge': { title: 'Invalid Challenge', status: 402, draft: 'draft-httpauth-payment' },
-  'session/invalid-signature': { title: 'Invalid Signature', status: 402, draft: 'draft-tempo-session' },
-  'session/signer-mismatch': { title: 'Signer Mismatch', status: 402, draft: 'draft-tempo-session' },
-  'session/amount-exceeds-deposit': { title: 'Amount Exceeds Deposit', status: 402, draft: 'draft-tempo-session' },
-  'session/delta-too-small': { title: 'Delta Too Small', status: 402, draft: 'draft-tempo-session' },
-  'session/channel-not-found': { title: 'Channel Not Found', status: 410, draft: 'draft-tempo-session' },
-  'session/channel-finalized': { title: 'Channel Finalized', status: 410, draft: 'draft-tempo-session' },
-  'session/challenge-not-found': { title: 'Challenge Not Found', status: 402, draft: 'draft-tempo-session' },
-  'session/insufficient-balance': { title: 'Insufficient Balance', status: 402, draft: 'draft-tempo-session' },
-} as const satisfies Record<string, { title: string; status: number; draft: string }>
+export const types = registry.types
 
 /** A problem type slug, e.g. `invalid-challenge` or `session/channel-not-found`. */
 export type Slug = keyof typeof types
@@ -130,10 +116,8 @@ export function parse(input: unknown): Problem {
 export const contentType = 'application/problem+json'
 
 /** Raised by {@link parse} when a body is not a problem details object. */
-export class InvalidProblemError extends Error {
+export class InvalidProblemError extends BaseError {
   override readonly name = 'Problem.InvalidProblemError'
   readonly code = 'ERR_PROBLEM_INVALID'
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options)
-  }
+  readonly problem = undefined
 }

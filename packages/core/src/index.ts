@@ -1,5 +1,17 @@
 // @paywire/core: the wire protocol of the HTTP "Payment" authentication scheme.
+// One namespace per protocol object; no I/O.
+export * as Amount from './Amount.js'
 export * as Base64Url from './Base64Url.js'
+export * as BodyDigest from './BodyDigest.js'
+export * as Challenge from './Challenge.js'
+export * as Charge from './Charge.js'
+export * as ConstantTime from './ConstantTime.js'
+export * as Credential from './Credential.js'
 export * as Errors from './Errors.js'
+export * as Expires from './Expires.js'
 export * as Json from './Json.js'
+export * as Method from './Method.js'
 export * as Problem from './Problem.js'
+export * as Receipt from './Receipt.js'
+export * as Secret from './Secret.js'
+export * as Session from './Session.js'

@@ -1,0 +1,207 @@
+import { createHmac } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import * as Base64Url from './Base64Url.js'
+import * as Challenge from './Challenge.js'
+import * as Secret from './Secret.js'
+
+const secret = Secret.from('test-secret-that-is-at-least-32-bytes-long')
+const previous = Secret.from('previous-secret-that-is-also-32-bytes-long')
+
+function issue(overrides: Partial<Challenge.from.Parameters> = {}, key: Uint8Array = secret) {
+  return Challenge.from(
+    {
+      realm: 'api.example.com',
+      method: 'tempo',
+      intent: 'charge',
+      request: { amount: '1000', currency: '0x20c0000000000000000000000000000000000000', recipient: '0xabc' },
+      expires: '2025-01-15T12:05:00Z',
+      opaque: { route: 'GET /paid' },
+      ...overrides,
+    },
+    { secret: key },
+  )
+}
+
+describe('Challenge.from', () => {
+  it('canonicalizes and encodes request and opaque {core.challenge.request.jcs}', () => {
+    const challenge = issue({ request: { currency: 'usd', amount: '1000' } })
+    expect(Base64Url.decodeString(challenge.request)).toBe('{"amount":"1000","currency":"usd"}')
+    expect(Base64Url.decodeString(challenge.opaque ?? '')).toBe('{"route":"GET /paid"}')
+    expect(challenge.request).not.toContain('=')
+  })
+
+  it('computes the id as HMAC-SHA256 over the seven pipe-joined slots {core.binding.hmac}', () => {
+    const challenge = issue({ digest: 'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:' })
+    const input = [
+      challenge.realm,
+      challenge.method,
+      challenge.intent,
+      challenge.request,
+      challenge.expires,
+      challenge.digest,
+      challenge.opaque,
+    ].join('|')
+    const expected = createHmac('sha256', secret).update(input).digest('base64url')
+    expect(challenge.id).toBe(expected)
+  })
+
+  it('uses an empty slot for each absent optional field', () => {
+    const challenge = Challenge.from(
+      { realm: 'r', method: 'tempo', intent: 'charge', request: { amount: '1', currency: 'usd' } },
+      { secret },
+    )
+    const input = `r|tempo|charge|${challenge.request}|||`
+    expect(challenge.id).toBe(createHmac('sha256', secret).update(input).digest('base64url'))
+  })
+
+  it('does not bind description', () => {
+    expect(issue({ description: 'one' }).id).toBe(issue({ description: 'two' }).id)
+  })
+
+  it('distinguishes expires-only from digest-only in the binding', () => {
+    const a = Challenge.computeId({ realm: 'r', method: 'm', intent: 'i', request: 'e30', expires: 'x' }, secret)
+    const b = Challenge.computeId({ realm: 'r', method: 'm', intent: 'i', request: 'e30', digest: 'x' }, secret)
+    expect(a).not.toBe(b)
+  })
+
+  it('accepts an id bound another way (stateful binding)', () => {
+    const challenge = Challenge.from(
+      { realm: 'r', method: 'tempo', intent: 'charge', request: { amount: '1', currency: 'usd' } },
+      { id: 'row-42' },
+    )
+    expect(challenge.id).toBe('row-42')
+  })
+
+  it.each([
+    ['an uppercase method', { method: 'Tempo' }],
+    ['a method with digits', { method: 'tempo2' }],
+    ['a method with a Cyrillic look-alike', { method: 'temp\u043e' }],
+    ['an intent with a space', { intent: 'char ge' }],
+    ['an expires that is not RFC 3339', { expires: 'tomorrow' }],
+  ])('refuses %s {core.challenge.method.lowercase}', (_, overrides) => {
+    expect(() => issue(overrides as Partial<Challenge.from.Parameters>)).toThrow(Challenge.InvalidChallengeError)
+  })
+
+  it('refuses an opaque value that is not a flat string map {core.challenge.opaque.flat}', () => {
+    expect(() => issue({ opaque: { nested: { a: 'b' } } as unknown as Record<string, string> })).toThrow(
+      Challenge.InvalidChallengeError,
+    )
+  })
+})
+
+describe('Challenge.verify', () => {
+  it('accepts a challenge bound under the current secret {core.binding.verify}', () => {
+    expect(Challenge.verify(issue(), { secret })).toBe(true)
+  })
+
+  it('accepts a challenge bound under a previous secret during rotation', () => {
+    const old = issue({}, previous)
+    expect(Challenge.verify(old, { secret })).toBe(false)
+    expect(Challenge.verify(old, { secret, previousSecrets: [previous] })).toBe(true)
+  })
+
+  it.each(Challenge.boundFields)('refuses a challenge whose %s was changed {core.binding.verify}', (field) => {
+    const challenge = issue({ digest: 'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:' })
+    const tampered = { ...challenge, [field]: field === 'request' ? Challenge.encodeRequest({ amount: '1' }) : `${challenge[field]}x` }
+    expect(Challenge.verify(tampered, { secret })).toBe(false)
+  })
+
+  it('refuses a forged id, an id from another secret, and a non-base64url id', () => {
+    const challenge = issue()
+    expect(Challenge.verify({ ...challenge, id: 'x7Tg2pLqR9mKvNwY3hBcZa' }, { secret })).toBe(false)
+    expect(Challenge.verify(issue({}, Secret.from(Secret.generate())), { secret })).toBe(false)
+    expect(Challenge.verify({ ...challenge, id: `${challenge.id}=` }, { secret })).toBe(false)
+    expect(Challenge.verify({ ...challenge, id: challenge.id.slice(0, -1) }, { secret })).toBe(false)
+  })
+})
+
+describe('Challenge.serialize / deserialize', () => {
+  it('round-trips every parameter', () => {
+    const challenge = issue({ description: 'Weather "now" \\ today', digest: 'sha-256=:AAAA:' })
+    expect(Challenge.deserialize(Challenge.serialize(challenge))).toEqual(challenge)
+  })
+
+  it('emits the required parameters first, in the draft order', () => {
+    const header = Challenge.serialize(issue())
+    expect(header.startsWith('Payment id="')).toBe(true)
+    expect(header.indexOf('realm=')).toBeLessThan(header.indexOf('method='))
+    expect(header.indexOf('intent=')).toBeLessThan(header.indexOf('request='))
+  })
+
+  it('reads every Payment challenge among other schemes and header lines {core.challenge.multiple}', () => {
+    const a = issue()
+    const b = issue({ method: 'stripe' })
+    const header = `Bearer realm="x", ${Challenge.serialize(a)}, Basic realm="y"`
+    expect(Challenge.deserializeList([header, Challenge.serialize(b)])).toEqual([a, b])
+  })
+
+  it('reads the scheme and parameter names case-insensitively', () => {
+    const challenge = issue()
+    const header = Challenge.serialize(challenge).replace('Payment ', 'PAYMENT ').replace('realm=', 'Realm=')
+    expect(Challenge.deserialize(header)).toEqual(challenge)
+  })
+
+  it('reads token values as well as quoted strings', () => {
+    const request = Challenge.encodeRequest({ amount: '1', currency: 'usd' })
+    const parsed = Challenge.deserialize(`Payment id=abc, realm=api, method=tempo, intent=charge, request=${request}`)
+    expect(parsed).toEqual({ id: 'abc', realm: 'api', method: 'tempo', intent: 'charge', request })
+  })
+
+  it('ignores unknown parameters {core.challenge.unknown-params}', () => {
+    const challenge = issue()
+    const header = `${Challenge.serialize(challenge)}, future="1", x-vendor=abc`
+    expect(Challenge.deserialize(header)).toEqual(challenge)
+  })
+
+  it.each(['id', 'realm', 'method', 'intent', 'request'])('refuses a challenge without %s {core.challenge.required}', (name) => {
+    const params = Challenge.serialize(issue())
+      .slice('Payment '.length)
+      .split(', ')
+      .filter((param) => !param.startsWith(`${name}=`))
+    expect(() => Challenge.deserialize(`Payment ${params.join(', ')}`)).toThrow(Challenge.InvalidChallengeError)
+  })
+
+  it('refuses an empty id {core.challenge.id.non-empty}', () => {
+    const header = Challenge.serialize(issue()).replace(/id="[^"]*"/, 'id=""')
+    expect(() => Challenge.deserialize(header)).toThrow(/id must be non-empty/)
+  })
+
+  it('refuses a padded or standard-base64 request {core.challenge.request.no-padding}', () => {
+    const challenge = issue()
+    expect(() => Challenge.deserialize(Challenge.serialize({ ...challenge, request: `${challenge.request}=` }))).toThrow(
+      Challenge.InvalidChallengeError,
+    )
+    const standard = btoa('{"amount":"1000","currency":"usd?>"}')
+    expect(standard).toMatch(/[+/]/)
+    expect(() => Challenge.deserialize(Challenge.serialize({ ...challenge, request: standard.replace(/=+$/, '') }))).toThrow(
+      Challenge.InvalidChallengeError,
+    )
+  })
+
+  it('refuses a request that is not canonical JSON, not JSON, or not an object', () => {
+    const challenge = issue()
+    for (const text of ['{"currency":"usd","amount":"1"}', '{ "amount": "1" }', 'not json', '["amount"]', '"x"']) {
+      const request = Base64Url.encode(text)
+      expect(() => Challenge.validated({ ...challenge, request })).toThrow(Challenge.InvalidChallengeError)
+    }
+  })
+
+  it('refuses a header with no Payment challenge, or with two where one is expected', () => {
+    expect(() => Challenge.deserialize('Bearer realm="x"')).toThrow(/found 0/)
+    const header = `${Challenge.serialize(issue())}, ${Challenge.serialize(issue({ method: 'stripe' }))}`
+    expect(() => Challenge.deserialize(header)).toThrow(/found 2/)
+  })
+})
+
+describe('Challenge.decodeRequest / decodeOpaque', () => {
+  it('decodes the request object and the opaque map', () => {
+    const challenge = issue()
+    expect(Challenge.decodeRequest(challenge)).toEqual({
+      amount: '1000',
+      currency: '0x20c0000000000000000000000000000000000000',
+      recipient: '0xabc',
+    })
+    expect(Challenge.decodeOpaque(challenge)).toEqual({ route: 'GET /paid' })
+    expect(Challenge.decodeOpaque({})).toEqual({})
+  })
+})

@@ -1,0 +1,392 @@
+// The Payment challenge (draft-httpauth-payment §"Challenge (WWW-Authenticate)"): its
+// parameters, its header codec, and its HMAC-SHA256 binding (§"Challenge Binding").
+import { hmac } from '@noble/hashes/hmac.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { z } from 'zod'
+import * as AuthParams from './AuthParams.js'
+import * as Base64Url from './Base64Url.js'
+import { BaseError } from './Errors.js'
+import * as Expires from './Expires.js'
+import * as ConstantTime from './ConstantTime.js'
+import * as Json from './Json.js'
+import * as Secret from './Secret.js'
+
+/** The authentication scheme name. Compared case-insensitively when parsing. */
+export const scheme = 'Payment'
+
+/** A payment method identifier: lowercase ASCII letters (`1*LOWERALPHA`). */
+export const methodSchema = z
+  .string()
+  .regex(/^[a-z]+$/, 'method must be lowercase ASCII letters')
+  .meta({ description: 'Payment method identifier (lowercase ASCII letters).' })
+/** A payment intent identifier (`1*( ALPHA / DIGIT / "-" )`). */
+export const intentSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9-]+$/, 'intent must be letters, digits or "-"')
+  .meta({ description: 'Payment intent identifier.' })
+/** An RFC 3339 date-time, as `expires` and receipt timestamps carry it. */
+export const dateTimeSchema = z
+  .string()
+  .refine((value) => isRfc3339(value), 'expected an RFC 3339 date-time')
+  .meta({ format: 'date-time' })
+const base64UrlSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/, 'expected unpadded base64url')
+  .refine(Base64Url.validate, 'expected canonical unpadded base64url')
+
+/**
+ * A challenge as it travels: the `WWW-Authenticate` parameters, and the `challenge`
+ * object a credential echoes. `request` and `opaque` stay in their wire (base64url)
+ * form: the binding covers those exact strings.
+ */
+export const schema = z
+  .object({
+    id: z.string().min(1, 'id must be non-empty').meta({ description: 'Challenge id, bound to the other parameters.' }),
+    realm: z.string().meta({ description: 'Protection space.' }),
+    method: methodSchema,
+    intent: intentSchema,
+    request: base64UrlSchema.meta({ description: 'base64url (no padding) of the RFC 8785 JSON request object.' }),
+    expires: dateTimeSchema.optional(),
+    digest: z.string().min(1).optional().meta({ description: 'RFC 9530 digest of the request body.' }),
+    description: z.string().optional().meta({ description: 'Display text; never used for verification.' }),
+    opaque: base64UrlSchema
+      .optional()
+      .meta({ description: 'base64url (no padding) of an RFC 8785 JSON string-to-string map.' }),
+  })
+  .meta({ title: 'Challenge', description: 'A Payment challenge (draft-httpauth-payment §5.1).' })
+
+/** A Payment challenge. */
+export type Challenge = z.infer<typeof schema>
+
+/** The challenge fields the binding covers, in slot order. */
+export const boundFields = ['realm', 'method', 'intent', 'request', 'expires', 'digest', 'opaque'] as const
+
+/**
+ * Builds a challenge: canonicalizes and encodes `request` and `opaque` (RFC 8785, then
+ * base64url), and computes the bound `id` from the secret.
+ *
+ * @example
+ * ```ts
+ * import { Challenge, Expires, Secret } from '@paywire/core'
+ * const challenge = Challenge.from(
+ *   {
+ *     realm: 'api.example.com',
+ *     method: 'tempo',
+ *     intent: 'charge',
+ *     request: { amount: '1000', currency: '0x20c0000000000000000000000000000000000000' },
+ *     expires: Expires.inSeconds(300),
+ *   },
+ *   { secret: Secret.from('a-very-long-random-secret-of-32-bytes-or-more') },
+ * )
+ * ```
+ */
+export function from(parameters: from.Parameters, options: from.Options): Challenge {
+  const unbound = {
+    realm: parameters.realm,
+    method: parameters.method,
+    intent: parameters.intent,
+    request: encodeRequest(parameters.request),
+    ...(parameters.expires === undefined ? {} : { expires: parameters.expires }),
+    ...(parameters.digest === undefined ? {} : { digest: parameters.digest }),
+    ...(parameters.description === undefined ? {} : { description: parameters.description }),
+    ...(parameters.opaque === undefined ? {} : { opaque: encodeOpaque(parameters.opaque) }),
+  }
+  const id = 'secret' in options ? computeId(unbound, options.secret) : options.id
+  return validated({ id, ...unbound })
+}
+
+export declare namespace from {
+  type Parameters = {
+    realm: string
+    method: string
+    intent: string
+    /** The method's request object; it is canonicalized and encoded here. */
+    request: Record<string, unknown>
+    expires?: string | undefined
+    digest?: string | undefined
+    description?: string | undefined
+    /** Server correlation data: a flat string map, canonicalized and encoded here. */
+    opaque?: Record<string, string> | undefined
+  }
+  /** Bind with HMAC-SHA256 under `secret`, or give an `id` bound some other (stateful) way. */
+  type Options = { secret: Secret.Secret } | { id: string }
+  type ErrorType = InvalidChallengeError | Json.InvalidJsonError
+}
+
+/**
+ * Computes the HMAC-SHA256 binding id over the seven positional slots
+ * `realm|method|intent|request|expires|digest|opaque` (empty for absent optionals).
+ *
+ * @example
+ * ```ts
+ * import { Challenge, Secret } from '@paywire/core'
+ * const id = Challenge.computeId(
+ *   { realm: 'r', method: 'tempo', intent: 'charge', request: 'e30' },
+ *   Secret.from('a-very-long-random-secret-of-32-bytes-or-more'),
+ * )
+ * ```
+ */
+export function computeId(challenge: computeId.Fields, secret: Secret.Secret): string {
+  return Base64Url.encode(mac(challenge, secret))
+}
+
+export declare namespace computeId {
+  type Fields = Pick<Challenge, 'realm' | 'method' | 'intent' | 'request'> &
+    Partial<Pick<Challenge, 'expires' | 'digest' | 'opaque'>>
+}
+
+/**
+ * Whether a challenge's `id` is the binding of its parameters under the current secret
+ * or one of the previous secrets (rotation). Compared in constant time.
+ *
+ * @example
+ * ```ts
+ * import { Challenge } from '@paywire/core'
+ * declare const challenge: Challenge.Challenge
+ * declare const secret: Uint8Array
+ * Challenge.verify(challenge, { secret })
+ * ```
+ */
+export function verify(challenge: Challenge, options: verify.Options): boolean {
+  let presented: Uint8Array
+  try {
+    presented = Base64Url.decode(challenge.id)
+  } catch {
+    // An id that is not base64url cannot be an HMAC output: unbound, whatever the reason.
+    return false
+  }
+  let matched = false
+  for (const secret of [options.secret, ...(options.previousSecrets ?? [])]) {
+    // No early exit: the time taken does not reveal which secret matched.
+    matched = ConstantTime.equalBytes(mac(challenge, secret), presented) || matched
+  }
+  return matched
+}
+
+export declare namespace verify {
+  type Options = {
+    secret: Secret.Secret
+    /** Secrets still accepted during a rotation, until their challenges expire. */
+    previousSecrets?: readonly Secret.Secret[] | undefined
+  }
+}
+
+/**
+ * Formats a challenge as a `WWW-Authenticate` field value.
+ *
+ * @throws {AuthParams.InvalidValueError} when a value cannot be carried in a header.
+ * @example
+ * ```ts
+ * import { Challenge } from '@paywire/core'
+ * declare const challenge: Challenge.Challenge
+ * const header = Challenge.serialize(challenge) // 'Payment id="...", realm="...", ...'
+ * ```
+ */
+export function serialize(challenge: Challenge): string {
+  const params: Array<[string, string]> = [
+    ['id', challenge.id],
+    ['realm', challenge.realm],
+    ['method', challenge.method],
+    ['intent', challenge.intent],
+    ['request', challenge.request],
+  ]
+  for (const name of ['expires', 'digest', 'opaque', 'description'] as const) {
+    const value = challenge[name]
+    if (value !== undefined) params.push([name, value])
+  }
+  return AuthParams.format(scheme, params)
+}
+
+/**
+ * Parses every Payment challenge in `WWW-Authenticate` field values (one string, or one
+ * per field line), skipping other schemes.
+ *
+ * @throws {AuthParams.InvalidHeaderError | InvalidChallengeError}
+ * @example
+ * ```ts
+ * import { Challenge } from '@paywire/core'
+ * const challenges = Challenge.deserializeList('Bearer realm="x", Payment id="abc", realm="api", method="tempo", intent="charge", request="e30"')
+ * ```
+ */
+export function deserializeList(header: string | readonly string[], options: deserialize.Options = {}): Challenge[] {
+  const challenges: Challenge[] = []
+  for (const entry of AuthParams.parseChallenges(header, options)) {
+    if (entry.scheme.toLowerCase() !== 'payment') continue
+    if (!('params' in entry)) throw new InvalidChallengeError('a Payment challenge must carry auth-params, not a token68')
+    challenges.push(fromParams(entry.params))
+  }
+  return challenges
+}
+
+/**
+ * Parses a `WWW-Authenticate` field value holding exactly one Payment challenge.
+ *
+ * @throws {AuthParams.InvalidHeaderError | InvalidChallengeError}
+ * @example
+ * ```ts
+ * import { Challenge } from '@paywire/core'
+ * const challenge = Challenge.deserialize('Payment id="abc", realm="api", method="tempo", intent="charge", request="e30"')
+ * ```
+ */
+export function deserialize(header: string, options: deserialize.Options = {}): Challenge {
+  const challenges = deserializeList(header, options)
+  if (challenges.length !== 1)
+    throw new InvalidChallengeError(`expected one Payment challenge, found ${challenges.length}`)
+  return challenges[0] as Challenge
+}
+
+export declare namespace deserialize {
+  type Options = AuthParams.parseChallenges.Options
+}
+
+/**
+ * Validates a challenge object (for example a credential's echo): the core parameters,
+ * `request` as base64url of canonical JSON object text, `opaque` as a flat string map.
+ *
+ * @throws {InvalidChallengeError}
+ * @example
+ * ```ts
+ * import { Challenge } from '@paywire/core'
+ * declare const untrusted: unknown
+ * const challenge = Challenge.validated(untrusted)
+ * ```
+ */
+export function validated(value: unknown): Challenge {
+  const result = schema.safeParse(value)
+  if (!result.success) throw new InvalidChallengeError(describe(result.error), { cause: result.error })
+  decodeRequest(result.data)
+  if (result.data.opaque !== undefined) decodeOpaque(result.data)
+  return result.data
+}
+
+/**
+ * Decodes a challenge's `request` into its JSON object.
+ *
+ * @throws {InvalidChallengeError} unless `request` is base64url of a canonical (RFC 8785) JSON object.
+ * @example
+ * ```ts
+ * import { Challenge } from '@paywire/core'
+ * declare const challenge: Challenge.Challenge
+ * const request = Challenge.decodeRequest(challenge) // { amount: '1000', ... }
+ * ```
+ */
+export function decodeRequest(challenge: Pick<Challenge, 'request'>): Record<string, Json.Value> {
+  return decodeCanonicalObject(challenge.request, 'request')
+}
+
+/**
+ * Decodes a challenge's `opaque` into its string map (empty when absent).
+ *
+ * @throws {InvalidChallengeError}
+ * @example
+ * ```ts
+ * import { Challenge } from '@paywire/core'
+ * declare const challenge: Challenge.Challenge
+ * const opaque = Challenge.decodeOpaque(challenge) // { route: 'GET /paid' }
+ * ```
+ */
+export function decodeOpaque(challenge: Pick<Challenge, 'opaque'>): Record<string, string> {
+  if (challenge.opaque === undefined) return {}
+  const value = decodeCanonicalObject(challenge.opaque, 'opaque')
+  for (const key of Object.keys(value))
+    if (typeof value[key] !== 'string') throw new InvalidChallengeError(`opaque member "${key}" is not a string`)
+  return value as Record<string, string>
+}
+
+/**
+ * Encodes a request object for the `request` parameter: RFC 8785, then base64url.
+ *
+ * @example
+ * ```ts
+ * import { Challenge } from '@paywire/core'
+ * Challenge.encodeRequest({ currency: 'usd', amount: '1000' }) // base64url of {"amount":"1000","currency":"usd"}
+ * ```
+ */
+export function encodeRequest(request: Record<string, unknown>): string {
+  return Base64Url.encode(Json.canonicalize(request))
+}
+
+/**
+ * Encodes server correlation data for the `opaque` parameter: RFC 8785, then base64url.
+ *
+ * @throws {InvalidChallengeError} when a member is not a string.
+ * @example
+ * ```ts
+ * import { Challenge } from '@paywire/core'
+ * Challenge.encodeOpaque({ route: 'GET /paid' })
+ * ```
+ */
+export function encodeOpaque(opaque: Record<string, string>): string {
+  for (const key of Object.keys(opaque))
+    if (typeof opaque[key] !== 'string') throw new InvalidChallengeError(`opaque member "${key}" is not a string`)
+  return Base64Url.encode(Json.canonicalize(opaque))
+}
+
+function fromParams(params: Readonly<Record<string, string>>): Challenge {
+  const fields: Record<string, string> = {}
+  for (const name of ['id', 'realm', 'method', 'intent', 'request', 'expires', 'digest', 'description', 'opaque'])
+    if (Object.hasOwn(params, name)) fields[name] = params[name] as string
+  return validated(fields)
+}
+
+function mac(challenge: computeId.Fields, secret: Secret.Secret): Uint8Array {
+  const input = [
+    challenge.realm,
+    challenge.method,
+    challenge.intent,
+    challenge.request,
+    challenge.expires ?? '',
+    challenge.digest ?? '',
+    challenge.opaque ?? '',
+  ].join('|')
+  return hmac(sha256, secret, new TextEncoder().encode(input))
+}
+
+function decodeCanonicalObject(encoded: string, field: string): Record<string, Json.Value> {
+  let text: string
+  let value: Json.Value
+  try {
+    text = Base64Url.decodeString(encoded)
+    value = Json.parse(text)
+  } catch (cause) {
+    throw new InvalidChallengeError(`${field} is not base64url-encoded JSON`, { cause })
+  }
+  if (!Json.isObject(value)) throw new InvalidChallengeError(`${field} must encode a JSON object`)
+  if (Json.canonicalize(value) !== text)
+    throw new InvalidChallengeError(`${field} is not serialized with JSON Canonicalization (RFC 8785)`)
+  return value
+}
+
+function isRfc3339(value: string): boolean {
+  try {
+    Expires.parse(value)
+    return true
+  } catch {
+    // Expires.parse only throws InvalidExpiresError; the schema reports its own message.
+    return false
+  }
+}
+
+function describe(error: z.ZodError): string {
+  const issue = error.issues[0]
+  if (!issue) return 'invalid challenge'
+  const path = issue.path.join('.')
+  return path ? `${path}: ${issue.message}` : issue.message
+}
+
+/** Raised when a challenge lacks a required parameter or a parameter is invalid. */
+export class InvalidChallengeError extends BaseError {
+  override readonly name = 'Challenge.InvalidChallengeError'
+  readonly code = 'ERR_CHALLENGE_INVALID'
+  readonly problem = 'malformed-credential' as const
+}
+
+/**
+ * Raised by servers when a challenge is not bound to its parameters under any secret,
+ * is unknown, or was already used.
+ */
+export class UnboundChallengeError extends BaseError {
+  override readonly name = 'Challenge.UnboundChallengeError'
+  readonly code = 'ERR_CHALLENGE_UNBOUND'
+  readonly problem = 'invalid-challenge' as const
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest'
+import * as Base64Url from './Base64Url.js'
+import * as Challenge from './Challenge.js'
+import * as Credential from './Credential.js'
+import * as Secret from './Secret.js'
+
+const secret = Secret.from('test-secret-that-is-at-least-32-bytes-long')
+const challenge = Challenge.from(
+  {
+    realm: 'api.example.com',
+    method: 'tempo',
+    intent: 'charge',
+    request: { amount: '1000', currency: 'usd' },
+    expires: '2030-01-15T12:05:00Z',
+    description: 'A report',
+  },
+  { secret },
+)
+
+describe('Credential', () => {
+  it('echoes the challenge unchanged and round-trips through the Authorization header {core.credential.echo}', () => {
+    const credential = Credential.from({ challenge, payload: { hash: '0xabc' }, source: 'did:example:alice' })
+    const header = Credential.toAuthorization(credential)
+    expect(header).toMatch(/^Payment [A-Za-z0-9_-]+$/)
+    const parsed = Credential.fromAuthorization(header)
+    expect(parsed).toEqual(credential)
+    expect(parsed?.challenge).toEqual(challenge)
+    expect(Challenge.verify(parsed?.challenge as Challenge.Challenge, { secret })).toBe(true)
+  })
+
+  it('omits source when absent', () => {
+    const credential = Credential.from({ challenge, payload: {} })
+    expect('source' in credential).toBe(false)
+    expect(Credential.deserialize(Credential.serialize(credential))).toEqual(credential)
+  })
+
+  it('ignores unknown members of the credential', () => {
+    const token = Base64Url.encode(JSON.stringify({ challenge, payload: {}, future: { x: 1 } }))
+    expect(Credential.deserialize(token)).toEqual({ challenge, payload: {} })
+  })
+
+  it('returns undefined for another scheme and reads the scheme case-insensitively', () => {
+    expect(Credential.fromAuthorization('Bearer abc')).toBeUndefined()
+    expect(Credential.fromAuthorization(null)).toBeUndefined()
+    const token = Credential.serialize(Credential.from({ challenge, payload: {} }))
+    expect(Credential.fromAuthorization(`payment ${token}`)?.challenge.id).toBe(challenge.id)
+  })
+
+  it.each([
+    ['padded base64url', (t: string) => `${t}=`],
+    ['standard base64 characters', (t: string) => t.replace(/[A-Za-z]/, '+')],
+    ['whitespace inside', (t: string) => `${t.slice(0, 10)} ${t.slice(10)}`],
+  ])('refuses %s {core.status.malformed-credential}', (_, mangle) => {
+    const token = Credential.serialize(Credential.from({ challenge, payload: {} }))
+    expect(() => Credential.deserialize(mangle(token))).toThrow(Credential.MalformedCredentialError)
+  })
+
+  it.each([
+    ['non-JSON', 'hello'],
+    ['a JSON array', '[]'],
+    ['a JSON string', '"x"'],
+    ['null', 'null'],
+    ['a missing challenge', '{"payload":{}}'],
+    ['a missing payload', `{"challenge":${JSON.stringify(challenge)}}`],
+    ['a payload that is not an object', `{"challenge":${JSON.stringify(challenge)},"payload":"x"}`],
+    ['a source that is not a string', `{"challenge":${JSON.stringify(challenge)},"payload":{},"source":1}`],
+    ['an echo without id', `{"challenge":${JSON.stringify({ ...challenge, id: undefined })},"payload":{}}`],
+  ])('refuses %s with a typed error naming no token content', (_, text) => {
+    const token = Base64Url.encode(text)
+    expect(() => Credential.deserialize(token)).toThrow(Credential.MalformedCredentialError)
+    try {
+      Credential.deserialize(token)
+    } catch (error) {
+      expect((error as Error).message).not.toContain(token)
+      expect((error as Credential.MalformedCredentialError).status).toBe(402)
+    }
+  })
+
+  it('refuses a second Payment credential in the same header', () => {
+    const token = Credential.serialize(Credential.from({ challenge, payload: {} }))
+    expect(() => Credential.fromAuthorization(`Payment ${token}, Payment ${token}`)).toThrow(
+      Credential.MultipleCredentialsError,
+    )
+  })
+
+  it('refuses a credential larger than the limit before decoding it', () => {
+    expect(() => Credential.deserialize('A'.repeat(Credential.maxLength + 4))).toThrow(/exceeds/)
+  })
+
+  it('accepts a credential of at least 4 KB {core.size.credential-4kb}', () => {
+    const credential = Credential.from({ challenge, payload: { blob: 'x'.repeat(6000) } })
+    const token = Credential.serialize(credential)
+    expect(token.length).toBeGreaterThan(4096)
+    expect(Credential.deserialize(token)).toEqual(credential)
+  })
+})

@@ -1,0 +1,163 @@
+// The Payment credential (draft-httpauth-payment §"Credentials (Authorization)"): the
+// echoed challenge, an optional payer `source`, and the method's `payload`, as
+// base64url-encoded JSON in `Authorization: Payment <token>`.
+import { z } from 'zod'
+import * as AuthParams from './AuthParams.js'
+import * as Base64Url from './Base64Url.js'
+import * as Challenge from './Challenge.js'
+import { BaseError } from './Errors.js'
+import * as Json from './Json.js'
+
+/** Largest credential token paywire reads, in characters (the draft asks for at least 4 KB). */
+export const maxLength = 65_536
+
+/** The decoded credential. Unknown members are ignored, as the core draft requires. */
+export const schema = z
+  .object({
+    challenge: Challenge.schema,
+    source: z.string().optional().meta({ description: 'Payer identifier (a DID is recommended).' }),
+    payload: z.record(z.string(), z.unknown()).meta({ description: 'Method-specific proof of payment.' }),
+  })
+  .meta({ title: 'Credential', description: 'A Payment credential (draft-httpauth-payment §5.2).' })
+
+/** A Payment credential. */
+export type Credential<payload extends Record<string, unknown> = Record<string, unknown>> = Omit<
+  z.infer<typeof schema>,
+  'payload'
+> & { payload: payload }
+
+/**
+ * Builds a credential from the challenge being answered, the method's payload, and an
+ * optional payer identifier. The challenge is echoed unchanged.
+ *
+ * @example
+ * ```ts
+ * import { Credential, Challenge } from '@paywire/core'
+ * declare const challenge: Challenge.Challenge
+ * const credential = Credential.from({ challenge, payload: { type: 'hash', hash: '0x...' } })
+ * ```
+ */
+export function from<const payload extends Record<string, unknown>>(
+  parameters: from.Parameters<payload>,
+): Credential<payload> {
+  const { challenge, payload, source } = parameters
+  return { challenge: { ...challenge }, ...(source === undefined ? {} : { source }), payload }
+}
+
+export declare namespace from {
+  type Parameters<payload> = { challenge: Challenge.Challenge; payload: payload; source?: string | undefined }
+}
+
+/**
+ * Encodes a credential as the token of `Authorization: Payment <token>`: base64url
+ * (no padding) of its canonical JSON.
+ *
+ * @example
+ * ```ts
+ * import { Credential } from '@paywire/core'
+ * declare const credential: Credential.Credential
+ * const token = Credential.serialize(credential)
+ * ```
+ */
+export function serialize(credential: Credential): string {
+  return Base64Url.encode(Json.canonicalize(credential))
+}
+
+/**
+ * Decodes a credential token (the part after `Payment `).
+ *
+ * @throws {MalformedCredentialError} for a bad encoding, bad JSON, or a missing or
+ *   invalid member. The message names the problem, never the token's content.
+ * @example
+ * ```ts
+ * import { Credential } from '@paywire/core'
+ * declare const token: string
+ * const credential = Credential.deserialize(token)
+ * ```
+ */
+export function deserialize(token: string): Credential {
+  if (token.length > maxLength)
+    throw new MalformedCredentialError(`credential of ${token.length} characters exceeds ${maxLength}`)
+  let value: Json.Value
+  try {
+    value = Json.parse(Base64Url.decodeString(token), { maxLength })
+  } catch (cause) {
+    const reason = cause instanceof Base64Url.InvalidBase64UrlError ? 'not base64url' : 'not JSON'
+    throw new MalformedCredentialError(`credential is ${reason}`, { cause })
+  }
+  if (!Json.isObject(value)) throw new MalformedCredentialError('credential must be a JSON object')
+  const result = schema.safeParse(value)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    const where = issue?.path.length ? issue.path.join('.') : 'credential'
+    throw new MalformedCredentialError(`${where}: ${issue?.message ?? 'invalid'}`, { cause: result.error })
+  }
+  try {
+    Challenge.validated(result.data.challenge)
+  } catch (cause) {
+    throw new MalformedCredentialError(`challenge echo: ${(cause as Error).message}`, { cause })
+  }
+  return result.data
+}
+
+/**
+ * Formats the `Authorization` field value for a credential.
+ *
+ * @example
+ * ```ts
+ * import { Credential } from '@paywire/core'
+ * declare const credential: Credential.Credential
+ * const authorization = Credential.toAuthorization(credential) // 'Payment eyJ...'
+ * ```
+ */
+export function toAuthorization(credential: Credential): string {
+  return `${Challenge.scheme} ${serialize(credential)}`
+}
+
+/**
+ * Reads a Payment credential from an `Authorization` field value. Returns `undefined`
+ * when the value uses another scheme (e.g. `Bearer`).
+ *
+ * @throws {MalformedCredentialError | MultipleCredentialsError}
+ * @example
+ * ```ts
+ * import { Credential } from '@paywire/core'
+ * const credential = Credential.fromAuthorization(request.headers.get('authorization'))
+ * ```
+ */
+export function fromAuthorization(value: string | null | undefined): Credential | undefined {
+  if (value === null || value === undefined || value === '') return undefined
+  let entries: ReturnType<typeof AuthParams.parseChallenges>
+  try {
+    // Several Authorization lines reach a fetch `Headers` joined by ", ": read the value
+    // as a list so that a second Payment credential is seen rather than swallowed.
+    entries = AuthParams.parseChallenges(value, { maxLength: maxLength + 1024 })
+  } catch (cause) {
+    throw new MalformedCredentialError('Authorization header is not valid auth syntax', { cause })
+  }
+  const payments = entries.filter((entry) => entry.scheme.toLowerCase() === 'payment')
+  if (payments.length === 0) return undefined
+  if (payments.length > 1) throw new MultipleCredentialsError('request carries more than one Payment credential')
+  const entry = payments[0] as (typeof payments)[number]
+  if (!('token68' in entry)) throw new MalformedCredentialError('Payment credential must be a base64url token')
+  return deserialize(entry.token68)
+}
+
+/** Raised when a credential cannot be decoded or lacks what the draft requires. */
+export class MalformedCredentialError extends BaseError {
+  override readonly name = 'Credential.MalformedCredentialError'
+  readonly code = 'ERR_CREDENTIAL_MALFORMED'
+  readonly problem = 'malformed-credential' as const
+}
+
+/**
+ * Raised when a request carries more than one Payment credential. The draft says a
+ * server SHOULD answer 400.
+ */
+export class MultipleCredentialsError extends BaseError {
+  override readonly name = 'Credential.MultipleCredentialsError'
+  readonly code = 'ERR_CREDENTIAL_MULTIPLE'
+  readonly problem = 'malformed-credential' as const
+  /** HTTP status the draft recommends for this failure. */
+  readonly httpStatus = 400
+}
