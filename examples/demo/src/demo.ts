@@ -33,7 +33,10 @@ export async function run(): Promise<Step[]> {
   const wwwAuthenticate = Challenge.serialize(issued)
   steps.push({
     title: '402 Payment Required',
-    lines: [`WWW-Authenticate: ${wwwAuthenticate}`, `decoded request: ${JSON.stringify(Challenge.decodeRequest(issued))}`],
+    lines: [
+      `WWW-Authenticate: ${wwwAuthenticate}`,
+      `decoded request: ${JSON.stringify(Challenge.decodeRequest(issued))}`,
+    ],
   })
 
   // 2. The client parses the challenge, checks it, and pays it.
@@ -46,14 +49,18 @@ export async function run(): Promise<Step[]> {
   const authorization = Credential.toAuthorization(Credential.from({ challenge, ...paid }))
   steps.push({
     title: 'Client pays and retries',
-    lines: [`Authorization: ${authorization.slice(0, 60)}… (${authorization.length} chars)`, `decoded credential: ${JSON.stringify(Credential.fromAuthorization(authorization))}`],
+    lines: [
+      `Authorization: ${authorization.slice(0, 60)}… (${authorization.length} chars)`,
+      `decoded credential: ${JSON.stringify(Credential.fromAuthorization(authorization))}`,
+    ],
   })
 
   // 3. The server verifies the binding, the expiry and the proof, then issues a receipt.
   const settle = async (header: string) => {
     const credential = Credential.fromAuthorization(header)
     if (!credential) throw new Credential.MalformedCredentialError('no Payment credential')
-    if (!Challenge.verify(credential.challenge, { secret })) throw new Challenge.UnboundChallengeError('challenge is not bound to this server')
+    if (!Challenge.verify(credential.challenge, { secret }))
+      throw new Challenge.UnboundChallengeError('challenge is not bound to this server')
     Expires.assert(credential.challenge.expires ?? '')
     return serverMethod.verify({
       credential: { ...credential, payload: TestMethod.payloadSchema.parse(credential.payload) },
@@ -73,7 +80,10 @@ export async function run(): Promise<Step[]> {
   const receiptHeader = Receipt.serialize(receipt)
   steps.push({
     title: '200 OK',
-    lines: [`Payment-Receipt: ${receiptHeader}`, `decoded receipt: ${JSON.stringify(Receipt.deserialize(receiptHeader))}`],
+    lines: [
+      `Payment-Receipt: ${receiptHeader}`,
+      `decoded receipt: ${JSON.stringify(Receipt.deserialize(receiptHeader))}`,
+    ],
   })
 
   // 4. The same credential again: single use.

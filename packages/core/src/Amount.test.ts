@@ -7,13 +7,23 @@ describe('Amount', () => {
     expect(Amount.fromBigInt(Amount.toBigInt(value))).toBe(value)
   })
 
-  it.each(['', '-1', '+1', '01', '1e3', '1.5', '0x10', ' 1000', '1000 ', '1000abc', '１', (2n ** 256n).toString()])(
-    'refuses %j',
-    (value) => {
-      expect(Amount.schema.safeParse(value).success).toBe(false)
-      expect(() => Amount.toBigInt(value)).toThrow(Amount.InvalidAmountError)
-    },
-  )
+  it.each([
+    '',
+    '-1',
+    '+1',
+    '01',
+    '1e3',
+    '1.5',
+    '0x10',
+    ' 1000',
+    '1000 ',
+    '1000abc',
+    '１',
+    (2n ** 256n).toString(),
+  ])('refuses %j', (value) => {
+    expect(Amount.schema.safeParse(value).success).toBe(false)
+    expect(() => Amount.toBigInt(value)).toThrow(Amount.InvalidAmountError)
+  })
 
   it('refuses numbers that are not strings', () => {
     expect(Amount.schema.safeParse(1000).success).toBe(false)

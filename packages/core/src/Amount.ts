@@ -19,11 +19,10 @@ const digits = /^(?:0|[1-9][0-9]{0,77})$/
  * Amount.schema.safeParse('1e3').success // false
  * ```
  */
-export const schema = z
-  .string()
-  .refine((value) => digits.test(value) && BigInt(value) <= max, {
-    message: 'expected a base-unit integer as a decimal string (no sign, leading zeros, exponent or spaces; at most 2^256-1)',
-  })
+export const schema = z.string().refine((value) => digits.test(value) && BigInt(value) <= max, {
+  message:
+    'expected a base-unit integer as a decimal string (no sign, leading zeros, exponent or spaces; at most 2^256-1)',
+})
 
 /** A base-unit amount as a decimal string. */
 export type Amount = z.infer<typeof schema>
@@ -39,7 +38,8 @@ export type Amount = z.infer<typeof schema>
  * ```
  */
 export function toBigInt(value: string): bigint {
-  if (!digits.test(value)) throw new InvalidAmountError(`"${excerpt(value)}" is not a base-unit integer string`)
+  if (!digits.test(value))
+    throw new InvalidAmountError(`"${excerpt(value)}" is not a base-unit integer string`)
   const amount = BigInt(value)
   if (amount > max) throw new InvalidAmountError('amount exceeds 2^256-1')
   return amount
@@ -56,7 +56,8 @@ export function toBigInt(value: string): bigint {
  * ```
  */
 export function fromBigInt(value: bigint): Amount {
-  if (value < 0n || value > max) throw new InvalidAmountError('amount must be between 0 and 2^256-1')
+  if (value < 0n || value > max)
+    throw new InvalidAmountError('amount must be between 0 and 2^256-1')
   return value.toString()
 }
 

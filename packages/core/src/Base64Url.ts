@@ -24,8 +24,13 @@ export function encode(input: Uint8Array | string): string {
   let out = ''
   let i = 0
   for (; i + 2 < bytes.length; i += 3) {
-    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number)
-    out += alphabet.charAt(n >> 18) + alphabet.charAt((n >> 12) & 63) + alphabet.charAt((n >> 6) & 63) + alphabet.charAt(n & 63)
+    const n =
+      ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number)
+    out +=
+      alphabet.charAt(n >> 18) +
+      alphabet.charAt((n >> 12) & 63) +
+      alphabet.charAt((n >> 6) & 63) +
+      alphabet.charAt(n & 63)
   }
   const rest = bytes.length - i
   if (rest === 1) {
@@ -33,7 +38,8 @@ export function encode(input: Uint8Array | string): string {
     out += alphabet.charAt(n >> 18) + alphabet.charAt((n >> 12) & 63)
   } else if (rest === 2) {
     const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8)
-    out += alphabet.charAt(n >> 18) + alphabet.charAt((n >> 12) & 63) + alphabet.charAt((n >> 6) & 63)
+    out +=
+      alphabet.charAt(n >> 18) + alphabet.charAt((n >> 12) & 63) + alphabet.charAt((n >> 6) & 63)
   }
   return out
 }
@@ -51,12 +57,17 @@ export function encode(input: Uint8Array | string): string {
  */
 export function decode(input: string): Uint8Array {
   const length = input.length
-  if (length % 4 === 1) throw new InvalidBase64UrlError(`a length of ${length} is not a valid base64url length`)
+  if (length % 4 === 1)
+    throw new InvalidBase64UrlError(`a length of ${length} is not a valid base64url length`)
   const out = new Uint8Array(Math.floor((length * 3) / 4))
   let o = 0
   let i = 0
   for (; i + 3 < length; i += 4) {
-    const n = (sextet(input, i) << 18) | (sextet(input, i + 1) << 12) | (sextet(input, i + 2) << 6) | sextet(input, i + 3)
+    const n =
+      (sextet(input, i) << 18) |
+      (sextet(input, i + 1) << 12) |
+      (sextet(input, i + 2) << 6) |
+      sextet(input, i + 3)
     out[o++] = n >> 16
     out[o++] = (n >> 8) & 255
     out[o++] = n & 255
@@ -65,13 +76,15 @@ export function decode(input: string): Uint8Array {
   if (rest === 2) {
     const a = sextet(input, i)
     const b = sextet(input, i + 1)
-    if ((b & 15) !== 0) throw new InvalidBase64UrlError('non-zero trailing bits (non-canonical encoding)')
+    if ((b & 15) !== 0)
+      throw new InvalidBase64UrlError('non-zero trailing bits (non-canonical encoding)')
     out[o++] = (a << 2) | (b >> 4)
   } else if (rest === 3) {
     const a = sextet(input, i)
     const b = sextet(input, i + 1)
     const c = sextet(input, i + 2)
-    if ((c & 3) !== 0) throw new InvalidBase64UrlError('non-zero trailing bits (non-canonical encoding)')
+    if ((c & 3) !== 0)
+      throw new InvalidBase64UrlError('non-zero trailing bits (non-canonical encoding)')
     out[o++] = (a << 2) | (b >> 4)
     out[o++] = ((b & 15) << 4) | (c >> 2)
   }
@@ -122,7 +135,12 @@ function sextet(input: string, index: number): number {
   const code = input.charCodeAt(index)
   const value = code < 128 ? (values[code] as number) : -1
   if (value < 0) {
-    const shown = code === 61 ? "padding '='" : code < 33 || code > 126 ? `character U+${code.toString(16).padStart(4, '0')}` : `'${input[index]}'`
+    const shown =
+      code === 61
+        ? "padding '='"
+        : code < 33 || code > 126
+          ? `character U+${code.toString(16).padStart(4, '0')}`
+          : `'${input[index]}'`
     throw new InvalidBase64UrlError(`${shown} at offset ${index} is not in the base64url alphabet`)
   }
   return value

@@ -4,7 +4,9 @@ import * as BodyDigest from './BodyDigest.js'
 
 describe('BodyDigest', () => {
   it('computes the RFC 9530 example digest', () => {
-    expect(BodyDigest.compute('{"hello": "world"}')).toBe('sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:')
+    expect(BodyDigest.compute('{"hello": "world"}')).toBe(
+      'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:',
+    )
   })
 
   it('computes sha-512 as node:crypto does', () => {
@@ -36,10 +38,14 @@ describe('BodyDigest', () => {
     expect(BodyDigest.verify('md5=:AAAA:', 'a')).toBe(false)
   })
 
-  it.each(['sha-256', 'sha-256=X48E', 'sha-256=:abc:', 'SHA-256=:AAAA:', 'sha-256=:AAAA:;p=1', 'sha-256=:AAAA:, sha-256=:AAAA:'])(
-    'refuses the malformed digest %j',
-    (value) => {
-      expect(() => BodyDigest.parse(value)).toThrow(BodyDigest.InvalidDigestError)
-    },
-  )
+  it.each([
+    'sha-256',
+    'sha-256=X48E',
+    'sha-256=:abc:',
+    'SHA-256=:AAAA:',
+    'sha-256=:AAAA:;p=1',
+    'sha-256=:AAAA:, sha-256=:AAAA:',
+  ])('refuses the malformed digest %j', (value) => {
+    expect(() => BodyDigest.parse(value)).toThrow(BodyDigest.InvalidDigestError)
+  })
 })

@@ -2,8 +2,8 @@
 // content digest (`sha-256=:<base64>:`), recomputed and compared by the server
 // (draft-httpauth-payment §"Request Body Digest Binding").
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
-import { BaseError } from './Errors.js'
 import * as ConstantTime from './ConstantTime.js'
+import { BaseError } from './Errors.js'
 
 /** Digest algorithms paywire computes and verifies (RFC 9530 registry names). */
 export const algorithms = { 'sha-256': sha256, 'sha-512': sha512 } as const
@@ -46,7 +46,8 @@ export function parse(value: string): Entry[] {
   const entries: Entry[] = []
   for (const member of value.split(',')) {
     const match = /^[ \t]*([a-z][a-z0-9_.*-]*)=:([A-Za-z0-9+/]*={0,2}):[ \t]*$/.exec(member)
-    if (!match) throw new InvalidDigestError('digest must be a list of `algorithm=:base64:` members')
+    if (!match)
+      throw new InvalidDigestError('digest must be a list of `algorithm=:base64:` members')
     const [, algorithm, encoded] = match as unknown as [string, string, string]
     if (entries.some((entry) => entry.algorithm === algorithm))
       throw new InvalidDigestError(`digest names ${algorithm} twice`)

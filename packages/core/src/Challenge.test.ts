@@ -13,7 +13,11 @@ function issue(overrides: Partial<Challenge.from.Parameters> = {}, key: Uint8Arr
       realm: 'api.example.com',
       method: 'tempo',
       intent: 'charge',
-      request: { amount: '1000', currency: '0x20c0000000000000000000000000000000000000', recipient: '0xabc' },
+      request: {
+        amount: '1000',
+        currency: '0x20c0000000000000000000000000000000000000',
+        recipient: '0xabc',
+      },
       expires: '2025-01-15T12:05:00Z',
       opaque: { route: 'GET /paid' },
       ...overrides,
@@ -59,8 +63,14 @@ describe('Challenge.from', () => {
   })
 
   it('distinguishes expires-only from digest-only in the binding', () => {
-    const a = Challenge.computeId({ realm: 'r', method: 'm', intent: 'i', request: 'e30', expires: 'x' }, secret)
-    const b = Challenge.computeId({ realm: 'r', method: 'm', intent: 'i', request: 'e30', digest: 'x' }, secret)
+    const a = Challenge.computeId(
+      { realm: 'r', method: 'm', intent: 'i', request: 'e30', expires: 'x' },
+      secret,
+    )
+    const b = Challenge.computeId(
+      { realm: 'r', method: 'm', intent: 'i', request: 'e30', digest: 'x' },
+      secret,
+    )
     expect(a).not.toBe(b)
   })
 
@@ -79,13 +89,15 @@ describe('Challenge.from', () => {
     ['an intent with a space', { intent: 'char ge' }],
     ['an expires that is not RFC 3339', { expires: 'tomorrow' }],
   ])('refuses %s {core.challenge.method.lowercase}', (_, overrides) => {
-    expect(() => issue(overrides as Partial<Challenge.from.Parameters>)).toThrow(Challenge.InvalidChallengeError)
+    expect(() => issue(overrides as Partial<Challenge.from.Parameters>)).toThrow(
+      Challenge.InvalidChallengeError,
+    )
   })
 
   it('refuses an opaque value that is not a flat string map {core.challenge.opaque.flat}', () => {
-    expect(() => issue({ opaque: { nested: { a: 'b' } } as unknown as Record<string, string> })).toThrow(
-      Challenge.InvalidChallengeError,
-    )
+    expect(() =>
+      issue({ opaque: { nested: { a: 'b' } } as unknown as Record<string, string> }),
+    ).toThrow(Challenge.InvalidChallengeError)
   })
 })
 
@@ -100,18 +112,27 @@ describe('Challenge.verify', () => {
     expect(Challenge.verify(old, { secret, previousSecrets: [previous] })).toBe(true)
   })
 
-  it.each(Challenge.boundFields)('refuses a challenge whose %s was changed {core.binding.verify}', (field) => {
-    const challenge = issue({ digest: 'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:' })
-    const tampered = { ...challenge, [field]: field === 'request' ? Challenge.encodeRequest({ amount: '1' }) : `${challenge[field]}x` }
-    expect(Challenge.verify(tampered, { secret })).toBe(false)
-  })
+  it.each(Challenge.boundFields)(
+    'refuses a challenge whose %s was changed {core.binding.verify}',
+    (field) => {
+      const challenge = issue({ digest: 'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:' })
+      const tampered = {
+        ...challenge,
+        [field]:
+          field === 'request' ? Challenge.encodeRequest({ amount: '1' }) : `${challenge[field]}x`,
+      }
+      expect(Challenge.verify(tampered, { secret })).toBe(false)
+    },
+  )
 
   it('refuses a forged id, an id from another secret, and a non-base64url id', () => {
     const challenge = issue()
     expect(Challenge.verify({ ...challenge, id: 'x7Tg2pLqR9mKvNwY3hBcZa' }, { secret })).toBe(false)
     expect(Challenge.verify(issue({}, Secret.from(Secret.generate())), { secret })).toBe(false)
     expect(Challenge.verify({ ...challenge, id: `${challenge.id}=` }, { secret })).toBe(false)
-    expect(Challenge.verify({ ...challenge, id: challenge.id.slice(0, -1) }, { secret })).toBe(false)
+    expect(Challenge.verify({ ...challenge, id: challenge.id.slice(0, -1) }, { secret })).toBe(
+      false,
+    )
   })
 })
 
@@ -137,13 +158,17 @@ describe('Challenge.serialize / deserialize', () => {
 
   it('reads the scheme and parameter names case-insensitively', () => {
     const challenge = issue()
-    const header = Challenge.serialize(challenge).replace('Payment ', 'PAYMENT ').replace('realm=', 'Realm=')
+    const header = Challenge.serialize(challenge)
+      .replace('Payment ', 'PAYMENT ')
+      .replace('realm=', 'Realm=')
     expect(Challenge.deserialize(header)).toEqual(challenge)
   })
 
   it('reads token values as well as quoted strings', () => {
     const request = Challenge.encodeRequest({ amount: '1', currency: 'usd' })
-    const parsed = Challenge.deserialize(`Payment id=abc, realm=api, method=tempo, intent=charge, request=${request}`)
+    const parsed = Challenge.deserialize(
+      `Payment id=abc, realm=api, method=tempo, intent=charge, request=${request}`,
+    )
     expect(parsed).toEqual({ id: 'abc', realm: 'api', method: 'tempo', intent: 'charge', request })
   })
 
@@ -153,13 +178,18 @@ describe('Challenge.serialize / deserialize', () => {
     expect(Challenge.deserialize(header)).toEqual(challenge)
   })
 
-  it.each(['id', 'realm', 'method', 'intent', 'request'])('refuses a challenge without %s {core.challenge.required}', (name) => {
-    const params = Challenge.serialize(issue())
-      .slice('Payment '.length)
-      .split(', ')
-      .filter((param) => !param.startsWith(`${name}=`))
-    expect(() => Challenge.deserialize(`Payment ${params.join(', ')}`)).toThrow(Challenge.InvalidChallengeError)
-  })
+  it.each(['id', 'realm', 'method', 'intent', 'request'])(
+    'refuses a challenge without %s {core.challenge.required}',
+    (name) => {
+      const params = Challenge.serialize(issue())
+        .slice('Payment '.length)
+        .split(', ')
+        .filter((param) => !param.startsWith(`${name}=`))
+      expect(() => Challenge.deserialize(`Payment ${params.join(', ')}`)).toThrow(
+        Challenge.InvalidChallengeError,
+      )
+    },
+  )
 
   it('refuses an empty id {core.challenge.id.non-empty}', () => {
     const header = Challenge.serialize(issue()).replace(/id="[^"]*"/, 'id=""')
@@ -168,21 +198,33 @@ describe('Challenge.serialize / deserialize', () => {
 
   it('refuses a padded or standard-base64 request {core.challenge.request.no-padding}', () => {
     const challenge = issue()
-    expect(() => Challenge.deserialize(Challenge.serialize({ ...challenge, request: `${challenge.request}=` }))).toThrow(
-      Challenge.InvalidChallengeError,
-    )
+    expect(() =>
+      Challenge.deserialize(
+        Challenge.serialize({ ...challenge, request: `${challenge.request}=` }),
+      ),
+    ).toThrow(Challenge.InvalidChallengeError)
     const standard = btoa('{"amount":"1000","currency":"usd?>"}')
     expect(standard).toMatch(/[+/]/)
-    expect(() => Challenge.deserialize(Challenge.serialize({ ...challenge, request: standard.replace(/=+$/, '') }))).toThrow(
-      Challenge.InvalidChallengeError,
-    )
+    expect(() =>
+      Challenge.deserialize(
+        Challenge.serialize({ ...challenge, request: standard.replace(/=+$/, '') }),
+      ),
+    ).toThrow(Challenge.InvalidChallengeError)
   })
 
   it('refuses a request that is not canonical JSON, not JSON, or not an object', () => {
     const challenge = issue()
-    for (const text of ['{"currency":"usd","amount":"1"}', '{ "amount": "1" }', 'not json', '["amount"]', '"x"']) {
+    for (const text of [
+      '{"currency":"usd","amount":"1"}',
+      '{ "amount": "1" }',
+      'not json',
+      '["amount"]',
+      '"x"',
+    ]) {
       const request = Base64Url.encode(text)
-      expect(() => Challenge.validated({ ...challenge, request })).toThrow(Challenge.InvalidChallengeError)
+      expect(() => Challenge.validated({ ...challenge, request })).toThrow(
+        Challenge.InvalidChallengeError,
+      )
     }
   })
 

@@ -5,11 +5,11 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { z } from 'zod'
 import * as AuthParams from './AuthParams.js'
 import * as Base64Url from './Base64Url.js'
+import * as ConstantTime from './ConstantTime.js'
 import { BaseError } from './Errors.js'
 import * as Expires from './Expires.js'
-import * as ConstantTime from './ConstantTime.js'
 import * as Json from './Json.js'
-import * as Secret from './Secret.js'
+import type * as Secret from './Secret.js'
 
 /** The authentication scheme name. Compared case-insensitively when parsing. */
 export const scheme = 'Payment'
@@ -41,14 +41,26 @@ const base64UrlSchema = z
  */
 export const schema = z
   .object({
-    id: z.string().min(1, 'id must be non-empty').meta({ description: 'Challenge id, bound to the other parameters.' }),
+    id: z
+      .string()
+      .min(1, 'id must be non-empty')
+      .meta({ description: 'Challenge id, bound to the other parameters.' }),
     realm: z.string().meta({ description: 'Protection space.' }),
     method: methodSchema,
     intent: intentSchema,
-    request: base64UrlSchema.meta({ description: 'base64url (no padding) of the RFC 8785 JSON request object.' }),
+    request: base64UrlSchema.meta({
+      description: 'base64url (no padding) of the RFC 8785 JSON request object.',
+    }),
     expires: dateTimeSchema.optional(),
-    digest: z.string().min(1).optional().meta({ description: 'RFC 9530 digest of the request body.' }),
-    description: z.string().optional().meta({ description: 'Display text; never used for verification.' }),
+    digest: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'RFC 9530 digest of the request body.' }),
+    description: z
+      .string()
+      .optional()
+      .meta({ description: 'Display text; never used for verification.' }),
     opaque: base64UrlSchema
       .optional()
       .meta({ description: 'base64url (no padding) of an RFC 8785 JSON string-to-string map.' }),
@@ -59,7 +71,15 @@ export const schema = z
 export type Challenge = z.infer<typeof schema>
 
 /** The challenge fields the binding covers, in slot order. */
-export const boundFields = ['realm', 'method', 'intent', 'request', 'expires', 'digest', 'opaque'] as const
+export const boundFields = [
+  'realm',
+  'method',
+  'intent',
+  'request',
+  'expires',
+  'digest',
+  'opaque',
+] as const
 
 /**
  * Builds a challenge: canonicalizes and encodes `request` and `opaque` (RFC 8785, then
@@ -208,11 +228,15 @@ export function serialize(challenge: Challenge): string {
  * const challenges = Challenge.deserializeList('Bearer realm="x", Payment id="abc", realm="api", method="tempo", intent="charge", request="e30"')
  * ```
  */
-export function deserializeList(header: string | readonly string[], options: deserialize.Options = {}): Challenge[] {
+export function deserializeList(
+  header: string | readonly string[],
+  options: deserialize.Options = {},
+): Challenge[] {
   const challenges: Challenge[] = []
   for (const entry of AuthParams.parseChallenges(header, options)) {
     if (entry.scheme.toLowerCase() !== 'payment') continue
-    if (!('params' in entry)) throw new InvalidChallengeError('a Payment challenge must carry auth-params, not a token68')
+    if (!('params' in entry))
+      throw new InvalidChallengeError('a Payment challenge must carry auth-params, not a token68')
     challenges.push(fromParams(entry.params))
   }
   return challenges
@@ -253,7 +277,8 @@ export declare namespace deserialize {
  */
 export function validated(value: unknown): Challenge {
   const result = schema.safeParse(value)
-  if (!result.success) throw new InvalidChallengeError(describe(result.error), { cause: result.error })
+  if (!result.success)
+    throw new InvalidChallengeError(describe(result.error), { cause: result.error })
   decodeRequest(result.data)
   if (result.data.opaque !== undefined) decodeOpaque(result.data)
   return result.data
@@ -289,7 +314,8 @@ export function decodeOpaque(challenge: Pick<Challenge, 'opaque'>): Record<strin
   if (challenge.opaque === undefined) return {}
   const value = decodeCanonicalObject(challenge.opaque, 'opaque')
   for (const key of Object.keys(value))
-    if (typeof value[key] !== 'string') throw new InvalidChallengeError(`opaque member "${key}" is not a string`)
+    if (typeof value[key] !== 'string')
+      throw new InvalidChallengeError(`opaque member "${key}" is not a string`)
   return value as Record<string, string>
 }
 
@@ -318,13 +344,24 @@ export function encodeRequest(request: Record<string, unknown>): string {
  */
 export function encodeOpaque(opaque: Record<string, string>): string {
   for (const key of Object.keys(opaque))
-    if (typeof opaque[key] !== 'string') throw new InvalidChallengeError(`opaque member "${key}" is not a string`)
+    if (typeof opaque[key] !== 'string')
+      throw new InvalidChallengeError(`opaque member "${key}" is not a string`)
   return Base64Url.encode(Json.canonicalize(opaque))
 }
 
 function fromParams(params: Readonly<Record<string, string>>): Challenge {
   const fields: Record<string, string> = {}
-  for (const name of ['id', 'realm', 'method', 'intent', 'request', 'expires', 'digest', 'description', 'opaque'])
+  for (const name of [
+    'id',
+    'realm',
+    'method',
+    'intent',
+    'request',
+    'expires',
+    'digest',
+    'description',
+    'opaque',
+  ])
     if (Object.hasOwn(params, name)) fields[name] = params[name] as string
   return validated(fields)
 }
@@ -353,7 +390,9 @@ function decodeCanonicalObject(encoded: string, field: string): Record<string, J
   }
   if (!Json.isObject(value)) throw new InvalidChallengeError(`${field} must encode a JSON object`)
   if (Json.canonicalize(value) !== text)
-    throw new InvalidChallengeError(`${field} is not serialized with JSON Canonicalization (RFC 8785)`)
+    throw new InvalidChallengeError(
+      `${field} is not serialized with JSON Canonicalization (RFC 8785)`,
+    )
   return value
 }
 

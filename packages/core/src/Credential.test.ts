@@ -19,7 +19,11 @@ const challenge = Challenge.from(
 
 describe('Credential', () => {
   it('echoes the challenge unchanged and round-trips through the Authorization header {core.credential.echo}', () => {
-    const credential = Credential.from({ challenge, payload: { hash: '0xabc' }, source: 'did:example:alice' })
+    const credential = Credential.from({
+      challenge,
+      payload: { hash: '0xabc' },
+      source: 'did:example:alice',
+    })
     const header = Credential.toAuthorization(credential)
     expect(header).toMatch(/^Payment [A-Za-z0-9_-]+$/)
     const parsed = Credential.fromAuthorization(header)
@@ -63,8 +67,14 @@ describe('Credential', () => {
     ['a missing challenge', '{"payload":{}}'],
     ['a missing payload', `{"challenge":${JSON.stringify(challenge)}}`],
     ['a payload that is not an object', `{"challenge":${JSON.stringify(challenge)},"payload":"x"}`],
-    ['a source that is not a string', `{"challenge":${JSON.stringify(challenge)},"payload":{},"source":1}`],
-    ['an echo without id', `{"challenge":${JSON.stringify({ ...challenge, id: undefined })},"payload":{}}`],
+    [
+      'a source that is not a string',
+      `{"challenge":${JSON.stringify(challenge)},"payload":{},"source":1}`,
+    ],
+    [
+      'an echo without id',
+      `{"challenge":${JSON.stringify({ ...challenge, id: undefined })},"payload":{}}`,
+    ],
   ])('refuses %s with a typed error naming no token content', (_, text) => {
     const token = Base64Url.encode(text)
     expect(() => Credential.deserialize(token)).toThrow(Credential.MalformedCredentialError)

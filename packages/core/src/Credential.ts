@@ -16,7 +16,9 @@ export const schema = z
   .object({
     challenge: Challenge.schema,
     source: z.string().optional().meta({ description: 'Payer identifier (a DID is recommended).' }),
-    payload: z.record(z.string(), z.unknown()).meta({ description: 'Method-specific proof of payment.' }),
+    payload: z
+      .record(z.string(), z.unknown())
+      .meta({ description: 'Method-specific proof of payment.' }),
   })
   .meta({ title: 'Credential', description: 'A Payment credential (draft-httpauth-payment §5.2).' })
 
@@ -45,7 +47,11 @@ export function from<const payload extends Record<string, unknown>>(
 }
 
 export declare namespace from {
-  type Parameters<payload> = { challenge: Challenge.Challenge; payload: payload; source?: string | undefined }
+  type Parameters<payload> = {
+    challenge: Challenge.Challenge
+    payload: payload
+    source?: string | undefined
+  }
 }
 
 /**
@@ -77,7 +83,9 @@ export function serialize(credential: Credential): string {
  */
 export function deserialize(token: string): Credential {
   if (token.length > maxLength)
-    throw new MalformedCredentialError(`credential of ${token.length} characters exceeds ${maxLength}`)
+    throw new MalformedCredentialError(
+      `credential of ${token.length} characters exceeds ${maxLength}`,
+    )
   let value: Json.Value
   try {
     value = Json.parse(Base64Url.decodeString(token), { maxLength })
@@ -90,7 +98,9 @@ export function deserialize(token: string): Credential {
   if (!result.success) {
     const issue = result.error.issues[0]
     const where = issue?.path.length ? issue.path.join('.') : 'credential'
-    throw new MalformedCredentialError(`${where}: ${issue?.message ?? 'invalid'}`, { cause: result.error })
+    throw new MalformedCredentialError(`${where}: ${issue?.message ?? 'invalid'}`, {
+      cause: result.error,
+    })
   }
   try {
     Challenge.validated(result.data.challenge)
@@ -127,19 +137,21 @@ export function toAuthorization(credential: Credential): string {
  */
 export function fromAuthorization(value: string | null | undefined): Credential | undefined {
   if (value === null || value === undefined || value === '') return undefined
-  let entries: ReturnType<typeof AuthParams.parseChallenges>
+  let entries: AuthParams.Entry[]
   try {
     // Several Authorization lines reach a fetch `Headers` joined by ", ": read the value
     // as a list so that a second Payment credential is seen rather than swallowed.
-    entries = AuthParams.parseChallenges(value, { maxLength: maxLength + 1024 })
+    entries = AuthParams.parseCredentials(value, { maxLength: maxLength + 1024 })
   } catch (cause) {
     throw new MalformedCredentialError('Authorization header is not valid auth syntax', { cause })
   }
   const payments = entries.filter((entry) => entry.scheme.toLowerCase() === 'payment')
   if (payments.length === 0) return undefined
-  if (payments.length > 1) throw new MultipleCredentialsError('request carries more than one Payment credential')
+  if (payments.length > 1)
+    throw new MultipleCredentialsError('request carries more than one Payment credential')
   const entry = payments[0] as (typeof payments)[number]
-  if (!('token68' in entry)) throw new MalformedCredentialError('Payment credential must be a base64url token')
+  if (!('token68' in entry))
+    throw new MalformedCredentialError('Payment credential must be a base64url token')
   return deserialize(entry.token68)
 }
 

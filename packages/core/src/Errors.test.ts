@@ -6,7 +6,9 @@ import * as Secret from './Secret.js'
 
 describe('Errors', () => {
   it('gives each error a stable code, its problem type and an RFC 9457 body', () => {
-    const error = new Method.VerificationFailedError('amount 5 is below 10', { cause: new Error('inner') })
+    const error = new Method.VerificationFailedError('amount 5 is below 10', {
+      cause: new Error('inner'),
+    })
     expect(Errors.isPaywireError(error)).toBe(true)
     expect(error.code).toBe('ERR_VERIFICATION_FAILED')
     expect(error.name).toBe('Method.VerificationFailedError')

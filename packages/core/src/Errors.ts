@@ -44,7 +44,13 @@ export abstract class BaseError extends Error {
   toProblem(extensions: Record<string, unknown> = {}): Problem.Problem | undefined {
     if (this.problem === undefined) return undefined
     const entry = registry.types[this.problem]
-    return { type: registry.baseUri + this.problem, title: entry.title, status: entry.status, detail: this.message, ...extensions }
+    return {
+      type: registry.baseUri + this.problem,
+      title: entry.title,
+      status: entry.status,
+      detail: this.message,
+      ...extensions,
+    }
   }
 }
 

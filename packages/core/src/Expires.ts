@@ -21,7 +21,10 @@ export const defaultSkewSeconds = 30
  */
 export function parse(value: string): number {
   const match = value.length <= 64 ? pattern.exec(value) : null
-  if (!match) throw new InvalidExpiresError(`expires must be an RFC 3339 date-time, found "${value.slice(0, 40)}"`)
+  if (!match)
+    throw new InvalidExpiresError(
+      `expires must be an RFC 3339 date-time, found "${value.slice(0, 40)}"`,
+    )
   const [, y, mo, d, h, mi, s, fraction, , sign, oh, om] = match as unknown as string[]
   const year = Number(y)
   const month = Number(mo)
@@ -30,14 +33,26 @@ export function parse(value: string): number {
   const offsetHours = oh === undefined ? 0 : Number(oh)
   const offsetMinutes = om === undefined ? 0 : Number(om)
   if (
-    month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) ||
-    hour > 23 || minute > 59 || second > 60 || offsetHours > 23 || offsetMinutes > 59
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 60 ||
+    offsetHours > 23 ||
+    offsetMinutes > 59
   )
     throw new InvalidExpiresError(`expires "${value}" is not a valid date-time`)
   const offset = (sign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000
   const millis = fraction ? Math.floor(Number(`0${fraction}`) * 1000) : 0
   // A leap second (:60) is read as the last instant of its minute.
-  return Date.UTC(year, month - 1, day, hour, minute, Math.min(second, 59)) + millis - offset + (second === 60 ? 999 : 0)
+  return (
+    Date.UTC(year, month - 1, day, hour, minute, Math.min(second, 59)) +
+    millis -
+    offset +
+    (second === 60 ? 999 : 0)
+  )
 }
 
 /**

@@ -9,8 +9,12 @@ function shuffleKeys(input: unknown, seed: number): unknown {
   if (Array.isArray(input)) return input.map((item) => shuffleKeys(item, seed + 1))
   if (input === null || typeof input !== 'object') return input
   const entries = Object.entries(input)
-  const rotated = entries.slice(seed % (entries.length || 1)).concat(entries.slice(0, seed % (entries.length || 1)))
-  return Object.fromEntries(rotated.reverse().map(([key, item]) => [key, shuffleKeys(item, seed + 1)]))
+  const rotated = entries
+    .slice(seed % (entries.length || 1))
+    .concat(entries.slice(0, seed % (entries.length || 1)))
+  return Object.fromEntries(
+    rotated.reverse().map(([key, item]) => [key, shuffleKeys(item, seed + 1)]),
+  )
 }
 
 describe('Json properties', () => {
@@ -18,7 +22,9 @@ describe('Json properties', () => {
     fc.assert(
       fc.property(value, (input) => {
         const text = Json.canonicalize(input)
-        expect(Json.canonicalize(Json.parse(text, { maxDepth: 64, maxLength: 10_000_000 }))).toBe(text)
+        expect(Json.canonicalize(Json.parse(text, { maxDepth: 64, maxLength: 10_000_000 }))).toBe(
+          text,
+        )
       }),
     )
   })

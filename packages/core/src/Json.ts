@@ -46,7 +46,9 @@ export function parse(text: string, options: parse.Options = {}): Value {
   const maxLength = options.maxLength ?? defaultLimits.maxLength
   const maxDepth = options.maxDepth ?? defaultLimits.maxDepth
   if (text.length > maxLength)
-    throw new InvalidJsonError(`JSON text of ${text.length} characters exceeds the limit of ${maxLength}`)
+    throw new InvalidJsonError(
+      `JSON text of ${text.length} characters exceeds the limit of ${maxLength}`,
+    )
   // Nesting is measured on the text before parsing, in one pass, so that a deep input
   // is refused before any work proportional to its depth is done elsewhere.
   assertDepth(text, maxDepth)
@@ -95,7 +97,8 @@ function assertDepth(text: string, maxDepth: number): void {
       else if (c === 34 /* " */) inString = false
     } else if (c === 34) inString = true
     else if (c === 123 /* { */ || c === 91 /* [ */) {
-      if (++depth > maxDepth) throw new InvalidJsonError(`JSON nesting exceeds the limit of ${maxDepth} levels`)
+      if (++depth > maxDepth)
+        throw new InvalidJsonError(`JSON nesting exceeds the limit of ${maxDepth} levels`)
     } else if (c === 125 /* } */ || c === 93 /* ] */) depth--
   }
 }
@@ -116,7 +119,8 @@ function assertJsonValue(root: unknown): void {
       if (!Number.isFinite(value)) throw new InvalidJsonError(`${value} is not a JSON number`)
       continue
     }
-    if (typeof value !== 'object') throw new InvalidJsonError(`a ${typeof value} is not a JSON value`)
+    if (typeof value !== 'object')
+      throw new InvalidJsonError(`a ${typeof value} is not a JSON value`)
     if (onPath.has(value)) throw new InvalidJsonError('value contains a cycle')
     onPath.add(value)
     stack.push({ value, leave: true })

@@ -17,7 +17,11 @@ import type * as Receipt from './Receipt.js'
  * why. The caller has already verified the binding, expiry and single use of the
  * challenge itself.
  */
-export type Server<input = unknown, request = Record<string, unknown>, payload = Record<string, unknown>> = {
+export type Server<
+  input = unknown,
+  request = Record<string, unknown>,
+  payload = Record<string, unknown>,
+> = {
   /** Payment method identifier (`[a-z]+`), e.g. `tempo`. */
   readonly method: string
   /** Intent identifier, e.g. `charge`. */
@@ -71,7 +75,9 @@ export type Client<request = Record<string, unknown>, payload = Record<string, u
   /** Schema of the method's `request` object: a challenge that fails it is not paid. */
   readonly requestSchema: z.ZodType<request>
   /** Pays (or authorizes payment of) a challenge and returns the credential's payload. */
-  createCredential(parameters: CreateCredentialParameters<request>): Promise<{ payload: payload; source?: string }>
+  createCredential(
+    parameters: CreateCredentialParameters<request>,
+  ): Promise<{ payload: payload; source?: string }>
 }
 
 /** What a client method's `createCredential` receives. */
@@ -123,7 +129,9 @@ export function defineServer<input, request, payload>(
  * })
  * ```
  */
-export function defineClient<request, payload>(method: Client<request, payload>): Client<request, payload> {
+export function defineClient<request, payload>(
+  method: Client<request, payload>,
+): Client<request, payload> {
   return method
 }
 

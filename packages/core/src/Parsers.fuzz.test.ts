@@ -22,8 +22,39 @@ const runs = Number(process.env.FUZZ_RUNS ?? (process.env.CI ? 12_500 : 500))
 const grammar = fc
   .array(
     fc.oneof(
-      fc.constantFrom('"', '\\', ',', '=', ' ', '\t', ';', '/', '*', '{', '}', '[', ']', ':', 'q=0.5', 'Payment ', 'Bearer '),
-      fc.constantFrom('id', 'realm', 'method', 'intent', 'request', 'tempo', 'charge', '\r', '\n', '\0', 'é', '😀'),
+      fc.constantFrom(
+        '"',
+        '\\',
+        ',',
+        '=',
+        ' ',
+        '\t',
+        ';',
+        '/',
+        '*',
+        '{',
+        '}',
+        '[',
+        ']',
+        ':',
+        'q=0.5',
+        'Payment ',
+        'Bearer ',
+      ),
+      fc.constantFrom(
+        'id',
+        'realm',
+        'method',
+        'intent',
+        'request',
+        'tempo',
+        'charge',
+        '\r',
+        '\n',
+        '\0',
+        'é',
+        '😀',
+      ),
       fc.string({ unit: 'binary', maxLength: 8 }),
     ),
     { maxLength: 60 },
@@ -75,7 +106,8 @@ describe('parsers under hostile input', () => {
         } catch (error) {
           expect(error).toBeInstanceOf(Errors.BaseError)
         }
-        for (const challenge of challenges) expect(Challenge.schema.safeParse(challenge).success).toBe(true)
+        for (const challenge of challenges)
+          expect(Challenge.schema.safeParse(challenge).success).toBe(true)
       }),
       { numRuns: runs },
     )

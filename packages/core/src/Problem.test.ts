@@ -10,13 +10,16 @@ describe('Problem', () => {
     ['method-unsupported', 400],
     ['malformed-credential', 402],
     ['invalid-challenge', 402],
-  ] as const)('defines the core problem type %s with status %i {core.problem.types}', (slug, status) => {
-    const problem = Problem.from(slug, { detail: 'because' })
-    expect(problem.type).toBe(`https://paymentauth.org/problems/${slug}`)
-    expect(problem.status).toBe(status)
-    expect(problem.detail).toBe('because')
-    expect(Problem.lookup(problem.type)).toEqual({ slug, title: problem.title, status })
-  })
+  ] as const)(
+    'defines the core problem type %s with status %i {core.problem.types}',
+    (slug, status) => {
+      const problem = Problem.from(slug, { detail: 'because' })
+      expect(problem.type).toBe(`https://paymentauth.org/problems/${slug}`)
+      expect(problem.status).toBe(status)
+      expect(problem.detail).toBe('because')
+      expect(Problem.lookup(problem.type)).toEqual({ slug, title: problem.title, status })
+    },
+  )
 
   it('defines the session problem types with the statuses of the session draft', () => {
     expect(Problem.from('session/channel-not-found').status).toBe(410)
@@ -37,12 +40,16 @@ describe('Problem', () => {
     expect(Problem.parse({ type: 'about:blank', title: 'x', status: 500 }).status).toBe(500)
   })
 
-  it.each(['', 'null', '[]', '{"type":1}', '{"type":"x","title":"y"}', '{"type":"x","title":"y","status":99}'])(
-    'refuses %j',
-    (body) => {
-      expect(() => Problem.parse(body)).toThrow(Problem.InvalidProblemError)
-    },
-  )
+  it.each([
+    '',
+    'null',
+    '[]',
+    '{"type":1}',
+    '{"type":"x","title":"y"}',
+    '{"type":"x","title":"y","status":99}',
+  ])('refuses %j', (body) => {
+    expect(() => Problem.parse(body)).toThrow(Problem.InvalidProblemError)
+  })
 
   it('does not recognize URIs outside the registry', () => {
     expect(Problem.lookup('https://paymentauth.org/problems/unknown')).toBeUndefined()

@@ -106,9 +106,12 @@ export function parse(input: unknown): Problem {
   }
   const result = schema.safeParse(value)
   if (!result.success)
-    throw new InvalidProblemError('problem body lacks a string `type`, string `title` or numeric `status`', {
-      cause: result.error,
-    })
+    throw new InvalidProblemError(
+      'problem body lacks a string `type`, string `title` or numeric `status`',
+      {
+        cause: result.error,
+      },
+    )
   return result.data
 }
 

@@ -4,8 +4,17 @@ import * as Receipt from './Receipt.js'
 
 describe('Receipt', () => {
   it('builds a success receipt with an RFC 3339 timestamp and round-trips it {core.receipt.status-success}', () => {
-    const receipt = Receipt.from({ method: 'tempo', reference: '0xabc', timestamp: Date.UTC(2025, 0, 15, 12) })
-    expect(receipt).toEqual({ status: 'success', method: 'tempo', reference: '0xabc', timestamp: '2025-01-15T12:00:00Z' })
+    const receipt = Receipt.from({
+      method: 'tempo',
+      reference: '0xabc',
+      timestamp: Date.UTC(2025, 0, 15, 12),
+    })
+    expect(receipt).toEqual({
+      status: 'success',
+      method: 'tempo',
+      reference: '0xabc',
+      timestamp: '2025-01-15T12:00:00Z',
+    })
     expect(Receipt.deserialize(Receipt.serialize(receipt))).toEqual(receipt)
   })
 
@@ -15,20 +24,41 @@ describe('Receipt', () => {
   })
 
   it('serializes as unpadded base64url of canonical JSON', () => {
-    const receipt = Receipt.from({ method: 'tempo', reference: 'r', timestamp: '2025-01-15T12:00:00Z' })
+    const receipt = Receipt.from({
+      method: 'tempo',
+      reference: 'r',
+      timestamp: '2025-01-15T12:00:00Z',
+    })
     expect(Base64Url.decodeString(Receipt.serialize(receipt))).toBe(
       '{"method":"tempo","reference":"r","status":"success","timestamp":"2025-01-15T12:00:00Z"}',
     )
   })
 
   it.each([
-    ['a status other than success', { status: 'failed', method: 'tempo', reference: 'r', timestamp: '2025-01-15T12:00:00Z' }],
-    ['a missing reference', { status: 'success', method: 'tempo', timestamp: '2025-01-15T12:00:00Z' }],
-    ['an empty reference', { status: 'success', method: 'tempo', reference: '', timestamp: '2025-01-15T12:00:00Z' }],
-    ['a bad timestamp', { status: 'success', method: 'tempo', reference: 'r', timestamp: 'yesterday' }],
-    ['an uppercase method', { status: 'success', method: 'Tempo', reference: 'r', timestamp: '2025-01-15T12:00:00Z' }],
+    [
+      'a status other than success',
+      { status: 'failed', method: 'tempo', reference: 'r', timestamp: '2025-01-15T12:00:00Z' },
+    ],
+    [
+      'a missing reference',
+      { status: 'success', method: 'tempo', timestamp: '2025-01-15T12:00:00Z' },
+    ],
+    [
+      'an empty reference',
+      { status: 'success', method: 'tempo', reference: '', timestamp: '2025-01-15T12:00:00Z' },
+    ],
+    [
+      'a bad timestamp',
+      { status: 'success', method: 'tempo', reference: 'r', timestamp: 'yesterday' },
+    ],
+    [
+      'an uppercase method',
+      { status: 'success', method: 'Tempo', reference: 'r', timestamp: '2025-01-15T12:00:00Z' },
+    ],
   ])('refuses %s', (_, value) => {
-    expect(() => Receipt.deserialize(Base64Url.encode(JSON.stringify(value)))).toThrow(Receipt.InvalidReceiptError)
+    expect(() => Receipt.deserialize(Base64Url.encode(JSON.stringify(value)))).toThrow(
+      Receipt.InvalidReceiptError,
+    )
   })
 
   it('refuses a value that is not base64url JSON', () => {
@@ -37,6 +67,8 @@ describe('Receipt', () => {
   })
 
   it('refuses to build a receipt without a reference', () => {
-    expect(() => Receipt.from({ method: 'tempo', reference: '' })).toThrow(Receipt.InvalidReceiptError)
+    expect(() => Receipt.from({ method: 'tempo', reference: '' })).toThrow(
+      Receipt.InvalidReceiptError,
+    )
   })
 })

@@ -42,7 +42,8 @@ export function from(parameters: from.Parameters): Receipt {
     timestamp: typeof timestamp === 'string' ? timestamp : Expires.format(timestamp ?? Date.now()),
   }
   const result = schema.safeParse(value)
-  if (!result.success) throw new InvalidReceiptError(result.error.issues[0]?.message ?? 'invalid receipt')
+  if (!result.success)
+    throw new InvalidReceiptError(result.error.issues[0]?.message ?? 'invalid receipt')
   return result.data
 }
 
@@ -89,9 +90,12 @@ export function deserialize(value: string): Receipt {
   const result = schema.safeParse(decoded)
   if (!result.success) {
     const issue = result.error.issues[0]
-    throw new InvalidReceiptError(`${issue?.path.join('.') || 'receipt'}: ${issue?.message ?? 'invalid'}`, {
-      cause: result.error,
-    })
+    throw new InvalidReceiptError(
+      `${issue?.path.join('.') || 'receipt'}: ${issue?.message ?? 'invalid'}`,
+      {
+        cause: result.error,
+      },
+    )
   }
   return result.data
 }

@@ -3,7 +3,7 @@ import * as Secret from './Secret.js'
 
 describe('Secret', () => {
   it('accepts 32 bytes or more', () => {
-    expect(Secret.from('k'.repeat(31) + 'x').length).toBe(32)
+    expect(Secret.from(`${'k'.repeat(31)}x`).length).toBe(32)
     expect(Secret.from(crypto.getRandomValues(new Uint8Array(64))).length).toBe(64)
   })
 
@@ -18,12 +18,15 @@ describe('Secret', () => {
     }
   })
 
-  it.each(['', 'a'.repeat(64), 'changeme'.repeat(4), 'secretsecretsecretsecretsecretsecret', 'PaywirePaywirePaywirePaywirePaywire'])(
-    'refuses the unfit secret %j',
-    (value) => {
-      expect(() => Secret.from(value)).toThrow(Secret.InvalidSecretError)
-    },
-  )
+  it.each([
+    '',
+    'a'.repeat(64),
+    'changeme'.repeat(4),
+    'secretsecretsecretsecretsecretsecret',
+    'PaywirePaywirePaywirePaywirePaywire',
+  ])('refuses the unfit secret %j', (value) => {
+    expect(() => Secret.from(value)).toThrow(Secret.InvalidSecretError)
+  })
 
   it('generates distinct 32-byte secrets that Secret.from accepts', () => {
     const a = Secret.generate()

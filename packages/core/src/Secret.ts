@@ -6,7 +6,15 @@ import { BaseError } from './Errors.js'
 export const minBytes = 32
 
 /** Placeholders that appear in examples and must never protect real money. */
-const placeholders = ['changeme', 'secret', 'password', 'test', 'example', 'your-secret-key', 'paywire']
+const placeholders = [
+  'changeme',
+  'secret',
+  'password',
+  'test',
+  'example',
+  'your-secret-key',
+  'paywire',
+]
 
 /** A binding secret, as bytes. */
 export type Secret = Uint8Array
@@ -25,13 +33,19 @@ export type Secret = Uint8Array
 export function from(input: string | Uint8Array): Secret {
   const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : Uint8Array.from(input)
   if (bytes.length < minBytes)
-    throw new InvalidSecretError(`secret has ${bytes.length} bytes; at least ${minBytes} are required`)
+    throw new InvalidSecretError(
+      `secret has ${bytes.length} bytes; at least ${minBytes} are required`,
+    )
   if (bytes.every((byte) => byte === bytes[0]))
-    throw new InvalidSecretError('secret is one byte repeated; use a random value (Secret.generate())')
+    throw new InvalidSecretError(
+      'secret is one byte repeated; use a random value (Secret.generate())',
+    )
   if (typeof input === 'string') {
     const lowered = input.toLowerCase()
     if (placeholders.some((word) => lowered.replaceAll(word, '').length === 0))
-      throw new InvalidSecretError('secret is a well-known placeholder; use a random value (Secret.generate())')
+      throw new InvalidSecretError(
+        'secret is a well-known placeholder; use a random value (Secret.generate())',
+      )
   }
   return bytes
 }

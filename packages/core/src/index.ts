@@ -1,6 +1,8 @@
 // @paywire/core: the wire protocol of the HTTP "Payment" authentication scheme.
 // One namespace per protocol object; no I/O.
+export * as AcceptPayment from './AcceptPayment.js'
 export * as Amount from './Amount.js'
+export * as AuthParams from './AuthParams.js'
 export * as Base64Url from './Base64Url.js'
 export * as BodyDigest from './BodyDigest.js'
 export * as Challenge from './Challenge.js'

@@ -8,7 +8,17 @@ async function pay(key: string) {
   const server = TestMethod.server({ key: 'shared' })
   const client = TestMethod.client({ key, source: 'did:example:bob' })
   const request = await server.request({ amount: '250' })
-  const challenge = Challenge.from({ realm: 'r', method: server.method, intent: server.intent, request }, { secret })
+  const challenge = Challenge.from(
+    // Identical parameters bind to an identical id; a server tells challenges apart with a nonce.
+    {
+      realm: 'r',
+      method: server.method,
+      intent: server.intent,
+      request,
+      opaque: { nonce: crypto.randomUUID() },
+    },
+    { secret },
+  )
   const { payload, source } = await client.createCredential({ challenge, request })
   const credential = Credential.from({ challenge, payload, source })
   const claims = new Set<string>()
@@ -30,7 +40,10 @@ describe('TestMethod', () => {
   })
 
   it('builds a charge request in usd by default', async () => {
-    expect(await TestMethod.server({ key: 'k' }).request({ amount: '250' })).toEqual({ amount: '250', currency: 'usd' })
+    expect(await TestMethod.server({ key: 'k' }).request({ amount: '250' })).toEqual({
+      amount: '250',
+      currency: 'usd',
+    })
   })
 
   it('verifies a proof made with the shared key and returns a receipt', async () => {

@@ -17,7 +17,11 @@ export const payloadSchema = z.object({ proof: z.string().regex(/^[A-Za-z0-9_-]{
 export type Payload = z.infer<typeof payloadSchema>
 
 /** What a route charges with the test method. */
-export type Price = { amount: string; currency?: string | undefined; recipient?: string | undefined }
+export type Price = {
+  amount: string
+  currency?: string | undefined
+  recipient?: string | undefined
+}
 
 /**
  * The server half: builds charge requests and verifies proofs made with the shared key.
@@ -91,5 +95,7 @@ export declare namespace client {
 }
 
 function prove(key: Uint8Array, challengeId: string, request: string): string {
-  return Base64Url.encode(hmac(sha256, key, new TextEncoder().encode(`paywire-test|${challengeId}|${request}`)))
+  return Base64Url.encode(
+    hmac(sha256, key, new TextEncoder().encode(`paywire-test|${challengeId}|${request}`)),
+  )
 }

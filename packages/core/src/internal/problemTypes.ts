@@ -10,18 +10,66 @@ export const baseUri = 'https://paymentauth.org/problems/'
  */
 export const types = {
   'payment-required': { title: 'Payment Required', status: 402, draft: 'draft-httpauth-payment' },
-  'payment-insufficient': { title: 'Payment Insufficient', status: 402, draft: 'draft-httpauth-payment' },
+  'payment-insufficient': {
+    title: 'Payment Insufficient',
+    status: 402,
+    draft: 'draft-httpauth-payment',
+  },
   'payment-expired': { title: 'Payment Expired', status: 402, draft: 'draft-httpauth-payment' },
-  'verification-failed': { title: 'Verification Failed', status: 402, draft: 'draft-httpauth-payment' },
-  'method-unsupported': { title: 'Method Unsupported', status: 400, draft: 'draft-httpauth-payment' },
-  'malformed-credential': { title: 'Malformed Credential', status: 402, draft: 'draft-httpauth-payment' },
+  'verification-failed': {
+    title: 'Verification Failed',
+    status: 402,
+    draft: 'draft-httpauth-payment',
+  },
+  'method-unsupported': {
+    title: 'Method Unsupported',
+    status: 400,
+    draft: 'draft-httpauth-payment',
+  },
+  'malformed-credential': {
+    title: 'Malformed Credential',
+    status: 402,
+    draft: 'draft-httpauth-payment',
+  },
   'invalid-challenge': { title: 'Invalid Challenge', status: 402, draft: 'draft-httpauth-payment' },
-  'session/invalid-signature': { title: 'Invalid Signature', status: 402, draft: 'draft-tempo-session' },
-  'session/signer-mismatch': { title: 'Signer Mismatch', status: 402, draft: 'draft-tempo-session' },
-  'session/amount-exceeds-deposit': { title: 'Amount Exceeds Deposit', status: 402, draft: 'draft-tempo-session' },
-  'session/delta-too-small': { title: 'Delta Too Small', status: 402, draft: 'draft-tempo-session' },
-  'session/channel-not-found': { title: 'Channel Not Found', status: 410, draft: 'draft-tempo-session' },
-  'session/channel-finalized': { title: 'Channel Finalized', status: 410, draft: 'draft-tempo-session' },
-  'session/challenge-not-found': { title: 'Challenge Not Found', status: 402, draft: 'draft-tempo-session' },
-  'session/insufficient-balance': { title: 'Insufficient Balance', status: 402, draft: 'draft-tempo-session' },
+  'session/invalid-signature': {
+    title: 'Invalid Signature',
+    status: 402,
+    draft: 'draft-tempo-session',
+  },
+  'session/signer-mismatch': {
+    title: 'Signer Mismatch',
+    status: 402,
+    draft: 'draft-tempo-session',
+  },
+  'session/amount-exceeds-deposit': {
+    title: 'Amount Exceeds Deposit',
+    status: 402,
+    draft: 'draft-tempo-session',
+  },
+  'session/delta-too-small': {
+    title: 'Delta Too Small',
+    status: 402,
+    draft: 'draft-tempo-session',
+  },
+  'session/channel-not-found': {
+    title: 'Channel Not Found',
+    status: 410,
+    draft: 'draft-tempo-session',
+  },
+  'session/channel-finalized': {
+    title: 'Channel Finalized',
+    status: 410,
+    draft: 'draft-tempo-session',
+  },
+  'session/challenge-not-found': {
+    title: 'Challenge Not Found',
+    status: 402,
+    draft: 'draft-tempo-session',
+  },
+  'session/insufficient-balance': {
+    title: 'Insufficient Balance',
+    status: 402,
+    draft: 'draft-tempo-session',
+  },
 } as const satisfies Record<string, { title: string; status: number; draft: string }>
