@@ -1,8 +1,18 @@
-// The generated parts of the spec: JSON Schemas from @paywire/core's zod schemas, and
-// language-neutral test vectors computed with @paywire/core. `generate.ts` writes them;
+// The generated parts of the spec: JSON Schemas from @paywire/core's zod schemas and from
+// the requirement entry schema (requirements.ts), and language-neutral test vectors
+// computed with @paywire/core. `generate.ts` writes them;
 // `test/artifacts.test.ts` fails when the checked-in files drift from what this builds.
-import { AcceptPayment, Base64Url, Challenge, Credential, Json, Problem, Receipt } from '@paywire/core'
+import {
+  AcceptPayment,
+  Base64Url,
+  Challenge,
+  Credential,
+  Json,
+  Problem,
+  Receipt,
+} from '@paywire/core'
 import { z } from 'zod'
+import * as Requirements from './requirements.js'
 
 /** One generated file: its path relative to spec/ and its JSON content. */
 export type Artifact = { path: string; content: unknown }
@@ -23,6 +33,7 @@ function schemas(): Artifact[] {
     ['credential', Credential.schema],
     ['receipt', Receipt.schema],
     ['problem', Problem.schema],
+    ['requirement', Requirements.schema],
   ]
   return entries.map(([name, schema]) => ({
     path: `schemas/${name}.schema.json`,
@@ -39,7 +50,11 @@ const base = {
   realm: 'api.example.com',
   method: 'tempo',
   intent: 'charge',
-  request: { amount: '1000', currency: '0x20c0000000000000000000000000000000000000', recipient: '0x742d35Cc6634C0532925a3b844Bc9e7595f8fE00' },
+  request: {
+    amount: '1000',
+    currency: '0x20c0000000000000000000000000000000000000',
+    recipient: '0x742d35Cc6634C0532925a3b844Bc9e7595f8fE00',
+  },
 }
 
 function vectors(): Artifact[] {
@@ -59,13 +74,28 @@ function header(description: string) {
 }
 
 function base64url() {
-  const texts = ['', 'f', 'fo', 'foo', 'foob', 'fooba', 'foobar', '{"amount":"1000"}', '\u20ac\u{1f600}']
+  const texts = [
+    '',
+    'f',
+    'fo',
+    'foo',
+    'foob',
+    'fooba',
+    'foobar',
+    '{"amount":"1000"}',
+    '\u20ac\u{1f600}',
+  ]
   const bytes = [[0xfb, 0xff, 0xbf], [0xff], [0x00, 0x00], [0x3e, 0x3f]]
   return {
-    ...header('base64url without padding (RFC 4648 §5): encodings and strings a strict decoder must refuse.'),
+    ...header(
+      'base64url without padding (RFC 4648 §5): encodings and strings a strict decoder must refuse.',
+    ),
     encode: [
       ...texts.map((text) => ({ utf8: text, encoded: Base64Url.encode(text) })),
-      ...bytes.map((list) => ({ hex: Buffer.from(list).toString('hex'), encoded: Base64Url.encode(Uint8Array.from(list)) })),
+      ...bytes.map((list) => ({
+        hex: Buffer.from(list).toString('hex'),
+        encoded: Base64Url.encode(Uint8Array.from(list)),
+      })),
     ],
     reject: [
       { input: 'Zg==', reason: 'padding' },
@@ -101,19 +131,29 @@ function challengeIds() {
     ['with opaque', { opaque: { route: 'GET /paid', nonce: 'n-1' } }],
     [
       'all optional fields (description is not bound)',
-      { expires: '2025-01-15T12:05:00Z', digest: 'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:', opaque: { route: 'POST /x' }, description: 'Not bound' },
+      {
+        expires: '2025-01-15T12:05:00Z',
+        digest: 'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:',
+        opaque: { route: 'POST /x' },
+        description: 'Not bound',
+      },
     ],
     ['another method and intent', { method: 'stripe', intent: 'session' }],
   ]
   const cases = []
   for (const secret of secrets)
     for (const [name, overrides] of variants) {
-      const challenge = Challenge.from({ ...base, ...overrides }, { secret: new TextEncoder().encode(secret) })
+      const challenge = Challenge.from(
+        { ...base, ...overrides },
+        { secret: new TextEncoder().encode(secret) },
+      )
       const input = Challenge.boundFields.map((field) => challenge[field] ?? '').join('|')
       cases.push({ name, secret, challenge, hmacInput: input, id: challenge.id })
     }
   return {
-    ...header('Challenge ids: base64url(HMAC-SHA256(secret, realm|method|intent|request|expires|digest|opaque)); secret as UTF-8.'),
+    ...header(
+      'Challenge ids: base64url(HMAC-SHA256(secret, realm|method|intent|request|expires|digest|opaque)); secret as UTF-8.',
+    ),
     cases,
   }
 }
@@ -131,25 +171,67 @@ function wwwAuthenticate() {
   const quoted = fixedChallenge({ description: 'Say "hi" \\ bye' })
   const parse = [
     { name: 'one challenge', header: Challenge.serialize(one), challenges: [one] },
-    { name: 'two challenges in one header', header: `${Challenge.serialize(one)}, ${Challenge.serialize(two)}`, challenges: [one, two] },
-    { name: 'after another scheme', header: `Bearer realm="x", ${Challenge.serialize(one)}`, challenges: [one] },
+    {
+      name: 'two challenges in one header',
+      header: `${Challenge.serialize(one)}, ${Challenge.serialize(two)}`,
+      challenges: [one, two],
+    },
+    {
+      name: 'after another scheme',
+      header: `Bearer realm="x", ${Challenge.serialize(one)}`,
+      challenges: [one],
+    },
     { name: 'quoted-string escapes', header: Challenge.serialize(quoted), challenges: [quoted] },
-    { name: 'case-insensitive scheme and names', header: Challenge.serialize(one).replace('Payment', 'pAYMENT').replace('realm=', 'REALM='), challenges: [one] },
-    { name: 'unknown parameters ignored', header: `${Challenge.serialize(one)}, x-future="1"`, challenges: [one] },
-    { name: 'token values', header: `Payment id=abc, realm=api, method=tempo, intent=charge, request=${one.request}`, challenges: [{ id: 'abc', realm: 'api', method: 'tempo', intent: 'charge', request: one.request }] },
+    {
+      name: 'case-insensitive scheme and names',
+      header: Challenge.serialize(one).replace('Payment', 'pAYMENT').replace('realm=', 'REALM='),
+      challenges: [one],
+    },
+    {
+      name: 'unknown parameters ignored',
+      header: `${Challenge.serialize(one)}, x-future="1"`,
+      challenges: [one],
+    },
+    {
+      name: 'token values',
+      header: `Payment id=abc, realm=api, method=tempo, intent=charge, request=${one.request}`,
+      challenges: [
+        { id: 'abc', realm: 'api', method: 'tempo', intent: 'charge', request: one.request },
+      ],
+    },
   ]
   const reject = [
-    { name: 'duplicate parameter', header: 'Payment id="a", ID="b", realm="r", method="tempo", intent="charge", request="e30"' },
-    { name: 'empty id', header: 'Payment id="", realm="r", method="tempo", intent="charge", request="e30"' },
-    { name: 'missing request', header: 'Payment id="a", realm="r", method="tempo", intent="charge"' },
-    { name: 'uppercase method', header: 'Payment id="a", realm="r", method="Tempo", intent="charge", request="e30"' },
-    { name: 'padded request', header: 'Payment id="a", realm="r", method="tempo", intent="charge", request="e30="' },
+    {
+      name: 'duplicate parameter',
+      header: 'Payment id="a", ID="b", realm="r", method="tempo", intent="charge", request="e30"',
+    },
+    {
+      name: 'empty id',
+      header: 'Payment id="", realm="r", method="tempo", intent="charge", request="e30"',
+    },
+    {
+      name: 'missing request',
+      header: 'Payment id="a", realm="r", method="tempo", intent="charge"',
+    },
+    {
+      name: 'uppercase method',
+      header: 'Payment id="a", realm="r", method="Tempo", intent="charge", request="e30"',
+    },
+    {
+      name: 'padded request',
+      header: 'Payment id="a", realm="r", method="tempo", intent="charge", request="e30="',
+    },
     { name: 'unterminated quoted-string', header: 'Payment id="a, realm="r"' },
     { name: 'backslash at the end', header: 'Payment id="a\\' },
-    { name: 'request not an object', header: `Payment id="a", realm="r", method="tempo", intent="charge", request="${Base64Url.encode('[]')}"` },
+    {
+      name: 'request not an object',
+      header: `Payment id="a", realm="r", method="tempo", intent="charge", request="${Base64Url.encode('[]')}"`,
+    },
   ].map((entry) => ({ ...entry, error: errorCode(() => Challenge.deserializeList(entry.header)) }))
   return {
-    ...header('WWW-Authenticate: Payment challenges to parse (expected challenge objects) and headers a parser must refuse.'),
+    ...header(
+      'WWW-Authenticate: Payment challenges to parse (expected challenge objects) and headers a parser must refuse.',
+    ),
     parse,
     reject,
   }
@@ -157,29 +239,52 @@ function wwwAuthenticate() {
 
 function credentials() {
   const challenge = fixedChallenge({ opaque: { route: 'GET /paid' } })
-  const credential = Credential.from({ challenge, source: 'did:example:alice', payload: { type: 'hash', hash: '0x01' } })
+  const credential = Credential.from({
+    challenge,
+    source: 'did:example:alice',
+    payload: { type: 'hash', hash: '0x01' },
+  })
   const token = Credential.serialize(credential)
   return {
-    ...header('Authorization: Payment credentials (base64url JSON) and tokens a parser must refuse.'),
+    ...header(
+      'Authorization: Payment credentials (base64url JSON) and tokens a parser must refuse.',
+    ),
     parse: [{ name: 'echo, source and payload', authorization: `Payment ${token}`, credential }],
     reject: [
       { name: 'padding', token: `${token}=` },
       { name: 'not JSON', token: Base64Url.encode('hello') },
       { name: 'array', token: Base64Url.encode('[]') },
       { name: 'missing payload', token: Base64Url.encode(JSON.stringify({ challenge })) },
-      { name: 'empty echoed id', token: Base64Url.encode(JSON.stringify({ challenge: { ...challenge, id: '' }, payload: {} })) },
+      {
+        name: 'empty echoed id',
+        token: Base64Url.encode(
+          JSON.stringify({ challenge: { ...challenge, id: '' }, payload: {} }),
+        ),
+      },
     ].map((entry) => ({ ...entry, error: errorCode(() => Credential.deserialize(entry.token)) })),
   }
 }
 
 function receipts() {
-  const receipt = Receipt.from({ method: 'tempo', reference: '0xabc', timestamp: '2025-01-15T12:00:00Z' })
+  const receipt = Receipt.from({
+    method: 'tempo',
+    reference: '0xabc',
+    timestamp: '2025-01-15T12:00:00Z',
+  })
   return {
     ...header('Payment-Receipt values (base64url of canonical JSON).'),
     parse: [{ name: 'success receipt', value: Receipt.serialize(receipt), receipt }],
     reject: [
-      { name: 'status failed', value: Base64Url.encode(JSON.stringify({ ...receipt, status: 'failed' })) },
-      { name: 'missing reference', value: Base64Url.encode('{"method":"tempo","status":"success","timestamp":"2025-01-15T12:00:00Z"}') },
+      {
+        name: 'status failed',
+        value: Base64Url.encode(JSON.stringify({ ...receipt, status: 'failed' })),
+      },
+      {
+        name: 'missing reference',
+        value: Base64Url.encode(
+          '{"method":"tempo","status":"success","timestamp":"2025-01-15T12:00:00Z"}',
+        ),
+      },
     ].map((entry) => ({ ...entry, error: errorCode(() => Receipt.deserialize(entry.value)) })),
   }
 }
@@ -201,9 +306,14 @@ function acceptPayment() {
     'tempo/charge;q=2',
   ]
   return {
-    ...header('Accept-Payment negotiation: the server offers, in its order, and the challenges it should send, in order.'),
+    ...header(
+      'Accept-Payment negotiation: the server offers, in its order, and the challenges it should send, in order.',
+    ),
     offers,
-    cases: headers.map((value) => ({ header: value, result: AcceptPayment.negotiate(offers, value) })),
+    cases: headers.map((value) => ({
+      header: value,
+      result: AcceptPayment.negotiate(offers, value),
+    })),
   }
 }
 

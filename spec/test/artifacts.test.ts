@@ -41,20 +41,24 @@ describe('vectors agree with an independent computation', () => {
         (field) => vector.challenge[field] ?? '',
       )
       expect(slots.join('|')).toBe(vector.hmacInput)
-      expect(createHmac('sha256', vector.secret).update(vector.hmacInput).digest('base64url')).toBe(vector.id)
-      expect(canonical(JSON.parse(Buffer.from(vector.challenge.request, 'base64url').toString('utf8')))).toBe(
-        Buffer.from(vector.challenge.request, 'base64url').toString('utf8'),
+      expect(createHmac('sha256', vector.secret).update(vector.hmacInput).digest('base64url')).toBe(
+        vector.id,
       )
+      expect(
+        canonical(JSON.parse(Buffer.from(vector.challenge.request, 'base64url').toString('utf8'))),
+      ).toBe(Buffer.from(vector.challenge.request, 'base64url').toString('utf8'))
     }
   })
 
   it('base64url encodings equal Buffer base64url, and rejects fail the strict decoder', () => {
     const { encode, reject } = read('vectors/base64url.json')
     for (const vector of encode) {
-      const bytes = vector.hex === undefined ? Buffer.from(vector.utf8, 'utf8') : Buffer.from(vector.hex, 'hex')
+      const bytes =
+        vector.hex === undefined ? Buffer.from(vector.utf8, 'utf8') : Buffer.from(vector.hex, 'hex')
       expect(bytes.toString('base64url')).toBe(vector.encoded)
     }
-    for (const vector of reject) expect(() => Base64Url.decode(vector.input)).toThrow(Base64Url.InvalidBase64UrlError)
+    for (const vector of reject)
+      expect(() => Base64Url.decode(vector.input)).toThrow(Base64Url.InvalidBase64UrlError)
   })
 
   it('JCS outputs equal an independent canonicalizer', () => {
@@ -64,27 +68,38 @@ describe('vectors agree with an independent computation', () => {
 
   it('header vectors parse to their expected objects and rejects carry the error code', () => {
     const www = read('vectors/www-authenticate.json')
-    for (const vector of www.parse) expect(Challenge.deserializeList(vector.header)).toEqual(vector.challenges)
-    for (const vector of www.reject) expect(() => Challenge.deserializeList(vector.header)).toThrow(expect.objectContaining({ code: vector.error }))
+    for (const vector of www.parse)
+      expect(Challenge.deserializeList(vector.header)).toEqual(vector.challenges)
+    for (const vector of www.reject)
+      expect(() => Challenge.deserializeList(vector.header)).toThrow(
+        expect.objectContaining({ code: vector.error }),
+      )
     const credentials = read('vectors/credential.json')
-    for (const vector of credentials.parse) expect(Credential.fromAuthorization(vector.authorization)).toEqual(vector.credential)
+    for (const vector of credentials.parse)
+      expect(Credential.fromAuthorization(vector.authorization)).toEqual(vector.credential)
     for (const vector of credentials.reject)
-      expect(() => Credential.deserialize(vector.token)).toThrow(expect.objectContaining({ code: vector.error }))
+      expect(() => Credential.deserialize(vector.token)).toThrow(
+        expect.objectContaining({ code: vector.error }),
+      )
     const receipts = read('vectors/receipt.json')
     for (const vector of receipts.parse) {
       expect(Receipt.deserialize(vector.value)).toEqual(vector.receipt)
-      expect(Buffer.from(vector.value, 'base64url').toString('utf8')).toBe(canonical(vector.receipt))
+      expect(Buffer.from(vector.value, 'base64url').toString('utf8')).toBe(
+        canonical(vector.receipt),
+      )
     }
   })
 
   it('Accept-Payment vectors follow the draft examples', () => {
     const { offers, cases } = read('vectors/accept-payment.json')
-    for (const vector of cases) expect(AcceptPayment.negotiate(offers, vector.header)).toEqual(vector.result)
-    const pick = (header: string) => cases.find((vector: { header: string }) => vector.header === header).result
-    expect(pick('tempo/charge, tempo/session;q=0, solana/charge;q=0.8, stripe/charge;q=0.4').map((o: { method: string }) => o.method)).toEqual([
-      'tempo',
-      'solana',
-      'stripe',
-    ])
+    for (const vector of cases)
+      expect(AcceptPayment.negotiate(offers, vector.header)).toEqual(vector.result)
+    const pick = (header: string) =>
+      cases.find((vector: { header: string }) => vector.header === header).result
+    expect(
+      pick('tempo/charge, tempo/session;q=0, solana/charge;q=0.8, stripe/charge;q=0.4').map(
+        (o: { method: string }) => o.method,
+      ),
+    ).toEqual(['tempo', 'solana', 'stripe'])
   })
 })

@@ -12,7 +12,7 @@ const pairs = (list: AcceptPayment.Offer[]) =>
   list.map((offer) => `${offer.method}/${offer.intent}`)
 
 describe('parse', () => {
-  it('reads ranges, weights and wildcards', () => {
+  it('reads ranges, weights and wildcards {core.accept-payment.send}', () => {
     expect(AcceptPayment.parse('tempo/*, solana/*;q=0.6, */session;q=0.3, */*;q=0')).toEqual([
       { method: 'tempo', intent: '*', q: 1 },
       { method: 'solana', intent: '*', q: 0.6 },
@@ -58,7 +58,7 @@ describe('parse', () => {
 })
 
 describe('negotiate', () => {
-  it('orders by descending weight, as in the draft example', () => {
+  it('orders by descending weight, as in the draft example {core.accept-payment.consider, core.accept-payment.order}', () => {
     const result = AcceptPayment.negotiate(
       offers,
       'tempo/charge, tempo/session, stripe/charge;q=0.5, solana/charge;q=0.3',
@@ -71,7 +71,7 @@ describe('negotiate', () => {
     ])
   })
 
-  it('keeps the server order among equal weights', () => {
+  it('keeps the server order among equal weights {core.accept-payment.stable, core.accept-payment.equal-q-order}', () => {
     expect(pairs(AcceptPayment.negotiate(offers, 'solana/charge, tempo/charge'))).toEqual([
       'tempo/charge',
       'solana/charge',
@@ -88,7 +88,7 @@ describe('negotiate', () => {
     ])
   })
 
-  it('drops offers weighted q=0', () => {
+  it('drops offers weighted q=0 {core.accept-payment.filter}', () => {
     const result = AcceptPayment.negotiate(
       offers,
       'tempo/charge, tempo/session;q=0, solana/charge;q=0.8, stripe/charge;q=0.4',
@@ -96,11 +96,11 @@ describe('negotiate', () => {
     expect(pairs(result)).toEqual(['tempo/charge', 'solana/charge', 'stripe/charge'])
   })
 
-  it('drops offers no range matches', () => {
+  it('drops offers no range matches {core.accept-payment.filter}', () => {
     expect(pairs(AcceptPayment.negotiate(offers, 'stripe/*'))).toEqual(['stripe/charge'])
   })
 
-  it('lets the most specific range decide, wherever it is listed', () => {
+  it('lets the most specific range decide, wherever it is listed {core.accept-payment.most-specific}', () => {
     expect(
       pairs(
         AcceptPayment.negotiate(
@@ -118,7 +118,7 @@ describe('negotiate', () => {
     ])
   })
 
-  it('returns the offers unchanged when the header is absent, malformed or matches nothing', () => {
+  it('returns the offers unchanged when the header is absent, malformed or matches nothing {core.accept-payment.absent, core.accept-payment.malformed, core.accept-payment.no-match}', () => {
     for (const header of [
       undefined,
       null,

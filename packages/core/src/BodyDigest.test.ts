@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import * as BodyDigest from './BodyDigest.js'
 
 describe('BodyDigest', () => {
-  it('computes the RFC 9530 example digest', () => {
+  it('computes the RFC 9530 example digest {core.digest.verify}', () => {
     expect(BodyDigest.compute('{"hello": "world"}')).toBe(
       'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:',
     )

@@ -50,7 +50,7 @@ describe('Challenge properties', () => {
     )
   })
 
-  it('tampering any bound slot changes the id {core.binding.verify}', () => {
+  it('tampering any bound slot changes the id {core.binding.verify, core.binding.all-params, core.challenge.id.bound}', () => {
     fc.assert(
       fc.property(
         parameters,

@@ -27,14 +27,14 @@ function issue(overrides: Partial<Challenge.from.Parameters> = {}, key: Uint8Arr
 }
 
 describe('Challenge.from', () => {
-  it('canonicalizes and encodes request and opaque {core.challenge.request.jcs}', () => {
+  it('canonicalizes and encodes request and opaque {core.challenge.request.jcs, core.challenge.opaque.jcs, charge.request.jcs}', () => {
     const challenge = issue({ request: { currency: 'usd', amount: '1000' } })
     expect(Base64Url.decodeString(challenge.request)).toBe('{"amount":"1000","currency":"usd"}')
     expect(Base64Url.decodeString(challenge.opaque ?? '')).toBe('{"route":"GET /paid"}')
     expect(challenge.request).not.toContain('=')
   })
 
-  it('computes the id as HMAC-SHA256 over the seven pipe-joined slots {core.binding.hmac}', () => {
+  it('computes the id as HMAC-SHA256 over the seven pipe-joined slots {core.binding.hmac, core.challenge.id.bound}', () => {
     const challenge = issue({ digest: 'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:' })
     const input = [
       challenge.realm,
@@ -49,7 +49,7 @@ describe('Challenge.from', () => {
     expect(challenge.id).toBe(expected)
   })
 
-  it('uses an empty slot for each absent optional field', () => {
+  it('uses an empty slot for each absent optional field {core.binding.hmac}', () => {
     const challenge = Challenge.from(
       { realm: 'r', method: 'tempo', intent: 'charge', request: { amount: '1', currency: 'usd' } },
       { secret },
@@ -62,7 +62,7 @@ describe('Challenge.from', () => {
     expect(issue({ description: 'one' }).id).toBe(issue({ description: 'two' }).id)
   })
 
-  it('distinguishes expires-only from digest-only in the binding', () => {
+  it('distinguishes expires-only from digest-only in the binding {core.binding.hmac}', () => {
     const a = Challenge.computeId(
       { realm: 'r', method: 'm', intent: 'i', request: 'e30', expires: 'x' },
       secret,
@@ -74,7 +74,7 @@ describe('Challenge.from', () => {
     expect(a).not.toBe(b)
   })
 
-  it('accepts an id bound another way (stateful binding)', () => {
+  it('accepts an id bound another way (stateful binding) {core.binding.stateful-or-stateless}', () => {
     const challenge = Challenge.from(
       { realm: 'r', method: 'tempo', intent: 'charge', request: { amount: '1', currency: 'usd' } },
       { id: 'row-42' },
@@ -86,18 +86,69 @@ describe('Challenge.from', () => {
     ['an uppercase method', { method: 'Tempo' }],
     ['a method with digits', { method: 'tempo2' }],
     ['a method with a Cyrillic look-alike', { method: 'temp\u043e' }],
+  ])('refuses %s {core.challenge.method.lowercase}', (_, overrides) => {
+    expect(() => issue(overrides)).toThrow(/method must be lowercase ASCII letters/)
+  })
+
+  it.each([
     ['an intent with a space', { intent: 'char ge' }],
     ['an expires that is not RFC 3339', { expires: 'tomorrow' }],
-  ])('refuses %s {core.challenge.method.lowercase}', (_, overrides) => {
-    expect(() => issue(overrides as Partial<Challenge.from.Parameters>)).toThrow(
-      Challenge.InvalidChallengeError,
-    )
+  ])('refuses %s', (_, overrides) => {
+    expect(() => issue(overrides)).toThrow(Challenge.InvalidChallengeError)
+  })
+
+  it('refuses to build a challenge with an empty id {core.challenge.id.server-emit}', () => {
+    const parameters = {
+      realm: 'r',
+      method: 'tempo',
+      intent: 'charge',
+      request: { amount: '1', currency: 'usd' },
+    }
+    expect(() => Challenge.from(parameters, { id: '' })).toThrow(/id must be non-empty/)
+    const built = Challenge.from(parameters, { secret })
+    expect(built.id).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    // Nor serialize one built by hand.
+    expect(() => Challenge.serialize({ ...built, id: '' })).toThrow(Challenge.InvalidChallengeError)
+  })
+
+  it('refuses to build a challenge without a realm {core.challenge.realm.required}', () => {
+    const parameters = {
+      method: 'tempo',
+      intent: 'charge',
+      request: { amount: '1', currency: 'usd' },
+    }
+    expect(() =>
+      Challenge.from(parameters as unknown as Challenge.from.Parameters, { secret }),
+    ).toThrow(Challenge.InvalidChallengeError)
+    expect(Challenge.serialize(issue())).toContain(', realm="api.example.com", ')
   })
 
   it('refuses an opaque value that is not a flat string map {core.challenge.opaque.flat}', () => {
     expect(() =>
       issue({ opaque: { nested: { a: 'b' } } as unknown as Record<string, string> }),
     ).toThrow(Challenge.InvalidChallengeError)
+  })
+
+  it.each([
+    ['a nested object', '{"route":{"a":"b"}}'],
+    ['a number member', '{"n":1}'],
+    ['an array', '["a"]'],
+    ['null', 'null'],
+  ])('refuses a received opaque that encodes %s {core.challenge.opaque.flat}', (_, text) => {
+    const opaque = Base64Url.encode(text)
+    expect(() => Challenge.validated({ ...issue(), opaque })).toThrow(
+      Challenge.InvalidChallengeError,
+    )
+  })
+
+  it('refuses a received opaque that is not canonical JSON {core.challenge.opaque.jcs}', () => {
+    const reordered = Base64Url.encode('{"route":"GET /paid","nonce":"1"}')
+    expect(() => Challenge.validated({ ...issue(), opaque: reordered })).toThrow(
+      /JSON Canonicalization/,
+    )
+    const canonical = Base64Url.encode('{"nonce":"1","route":"GET /paid"}')
+    const challenge = Challenge.validated({ ...issue(), opaque: canonical })
+    expect(Challenge.decodeOpaque(challenge)).toEqual({ nonce: '1', route: 'GET /paid' })
   })
 })
 
@@ -106,14 +157,14 @@ describe('Challenge.verify', () => {
     expect(Challenge.verify(issue(), { secret })).toBe(true)
   })
 
-  it('accepts a challenge bound under a previous secret during rotation', () => {
+  it('accepts a challenge bound under a previous secret during rotation {core.secret.rotation}', () => {
     const old = issue({}, previous)
     expect(Challenge.verify(old, { secret })).toBe(false)
     expect(Challenge.verify(old, { secret, previousSecrets: [previous] })).toBe(true)
   })
 
   it.each(Challenge.boundFields)(
-    'refuses a challenge whose %s was changed {core.binding.verify}',
+    'refuses a challenge whose %s was changed {core.binding.verify, core.binding.all-params, core.binding.opaque}',
     (field) => {
       const challenge = issue({ digest: 'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:' })
       const tampered = {
@@ -125,7 +176,21 @@ describe('Challenge.verify', () => {
     },
   )
 
-  it('refuses a forged id, an id from another secret, and a non-base64url id', () => {
+  it('verifies a challenge whatever its description says {core.challenge.description.not-verified}', () => {
+    const challenge = issue({ description: 'Pay 1 cent' })
+    const relabelled = { ...challenge, description: 'Pay nothing, this is free' }
+    expect(Challenge.verify(relabelled, { secret })).toBe(true)
+    const { description: _, ...undescribed } = challenge
+    expect(Challenge.verify(undescribed, { secret })).toBe(true)
+    expect(
+      Challenge.verify(
+        { ...relabelled, request: Challenge.encodeRequest({ amount: '0' }) },
+        { secret },
+      ),
+    ).toBe(false)
+  })
+
+  it('refuses a forged id, an id from another secret, and a non-base64url id {core.binding.verify}', () => {
     const challenge = issue()
     expect(Challenge.verify({ ...challenge, id: 'x7Tg2pLqR9mKvNwY3hBcZa' }, { secret })).toBe(false)
     expect(Challenge.verify(issue({}, Secret.from(Secret.generate())), { secret })).toBe(false)
@@ -172,7 +237,7 @@ describe('Challenge.serialize / deserialize', () => {
     expect(parsed).toEqual({ id: 'abc', realm: 'api', method: 'tempo', intent: 'charge', request })
   })
 
-  it('ignores unknown parameters {core.challenge.unknown-params}', () => {
+  it('ignores unknown parameters {core.challenge.unknown-params, core.versioning.ignore-unknown}', () => {
     const challenge = issue()
     const header = `${Challenge.serialize(challenge)}, future="1", x-vendor=abc`
     expect(Challenge.deserialize(header)).toEqual(challenge)
@@ -191,9 +256,34 @@ describe('Challenge.serialize / deserialize', () => {
     },
   )
 
-  it('refuses an empty id {core.challenge.id.non-empty}', () => {
+  it('refuses an empty id {core.challenge.id.non-empty, core.challenge.id.reject-empty}', () => {
     const header = Challenge.serialize(issue()).replace(/id="[^"]*"/, 'id=""')
     expect(() => Challenge.deserialize(header)).toThrow(/id must be non-empty/)
+    expect(() => Challenge.validated({ ...issue(), id: '' })).toThrow(/id must be non-empty/)
+  })
+
+  it('refuses a challenge with no id at all {core.challenge.id.reject-empty}', () => {
+    const header = Challenge.serialize(issue()).replace(/id="[^"]*", /, '')
+    expect(header).not.toMatch(/\bid=/)
+    expect(() => Challenge.deserialize(header)).toThrow(Challenge.InvalidChallengeError)
+    const { id: _, ...unidentified } = issue()
+    expect(() => Challenge.validated(unidentified)).toThrow(Challenge.InvalidChallengeError)
+  })
+
+  it('keeps an id that only quoted-string escapes make look unusual {core.challenge.id.non-empty}', () => {
+    const header = Challenge.serialize(issue()).replace(/id="[^"]*"/, 'id="\\""')
+    expect(Challenge.deserialize(header).id).toBe('"')
+  })
+
+  it('reads a challenge header of more than 4 KB {core.size.challenge-4kb}', () => {
+    const challenge = issue({
+      request: { amount: '1000', currency: 'usd', memo: 'm'.repeat(4200) },
+      description: 'd'.repeat(600),
+    })
+    const header = Challenge.serialize(challenge)
+    expect(header.length).toBeGreaterThan(4096 + 1024)
+    expect(Challenge.deserialize(header)).toEqual(challenge)
+    expect(Challenge.deserializeList([header, Challenge.serialize(issue())])).toHaveLength(2)
   })
 
   it('refuses a padded or standard-base64 request {core.challenge.request.no-padding}', () => {
@@ -212,7 +302,7 @@ describe('Challenge.serialize / deserialize', () => {
     ).toThrow(Challenge.InvalidChallengeError)
   })
 
-  it('refuses a request that is not canonical JSON, not JSON, or not an object', () => {
+  it('refuses a request that is not canonical JSON, not JSON, or not an object {core.challenge.request.jcs}', () => {
     const challenge = issue()
     for (const text of [
       '{"currency":"usd","amount":"1"}',

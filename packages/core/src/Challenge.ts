@@ -194,6 +194,7 @@ export declare namespace verify {
 /**
  * Formats a challenge as a `WWW-Authenticate` field value.
  *
+ * @throws {InvalidChallengeError} when the challenge is not valid (e.g. an empty `id`).
  * @throws {AuthParams.InvalidValueError} when a value cannot be carried in a header.
  * @example
  * ```ts
@@ -203,6 +204,10 @@ export declare namespace verify {
  * ```
  */
 export function serialize(challenge: Challenge): string {
+  // Never emit what a conforming parser must refuse (an empty id, a bad method...).
+  const checked = schema.safeParse(challenge)
+  if (!checked.success)
+    throw new InvalidChallengeError(describe(checked.error), { cause: checked.error })
   const params: Array<[string, string]> = [
     ['id', challenge.id],
     ['realm', challenge.realm],

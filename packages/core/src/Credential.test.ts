@@ -32,13 +32,34 @@ describe('Credential', () => {
     expect(Challenge.verify(parsed?.challenge as Challenge.Challenge, { secret })).toBe(true)
   })
 
+  it('returns opaque exactly as the challenge carried it {core.challenge.opaque.unchanged}', () => {
+    const withOpaque = Challenge.from(
+      {
+        realm: 'api.example.com',
+        method: 'tempo',
+        intent: 'charge',
+        request: { amount: '1000', currency: 'usd' },
+        opaque: { pi: 'pi_3MtwBwLkdIwHu7ix28a3tqPa', route: 'GET /report' },
+      },
+      { secret },
+    )
+    const credential = Credential.from({ challenge: withOpaque, payload: { hash: '0x1' } })
+    const echoed = Credential.fromAuthorization(Credential.toAuthorization(credential))?.challenge
+    expect(echoed?.opaque).toBe(withOpaque.opaque)
+    expect(Challenge.decodeOpaque(echoed ?? {})).toEqual({
+      pi: 'pi_3MtwBwLkdIwHu7ix28a3tqPa',
+      route: 'GET /report',
+    })
+    expect(Challenge.verify(echoed as Challenge.Challenge, { secret })).toBe(true)
+  })
+
   it('omits source when absent', () => {
     const credential = Credential.from({ challenge, payload: {} })
     expect('source' in credential).toBe(false)
     expect(Credential.deserialize(Credential.serialize(credential))).toEqual(credential)
   })
 
-  it('ignores unknown members of the credential', () => {
+  it('ignores unknown members of the credential {core.versioning.ignore-unknown}', () => {
     const token = Base64Url.encode(JSON.stringify({ challenge, payload: {}, future: { x: 1 } }))
     expect(Credential.deserialize(token)).toEqual({ challenge, payload: {} })
   })
@@ -56,7 +77,13 @@ describe('Credential', () => {
     ['whitespace inside', (t: string) => `${t.slice(0, 10)} ${t.slice(10)}`],
   ])('refuses %s {core.status.malformed-credential}', (_, mangle) => {
     const token = Credential.serialize(Credential.from({ challenge, payload: {} }))
-    expect(() => Credential.deserialize(mangle(token))).toThrow(Credential.MalformedCredentialError)
+    expect(() => Credential.deserialize(mangle(token))).toThrow(
+      expect.objectContaining({
+        code: 'ERR_CREDENTIAL_MALFORMED',
+        type: 'https://paymentauth.org/problems/malformed-credential',
+        status: 402,
+      }),
+    )
   })
 
   it.each([
@@ -75,22 +102,55 @@ describe('Credential', () => {
       'an echo without id',
       `{"challenge":${JSON.stringify({ ...challenge, id: undefined })},"payload":{}}`,
     ],
-  ])('refuses %s with a typed error naming no token content', (_, text) => {
-    const token = Base64Url.encode(text)
-    expect(() => Credential.deserialize(token)).toThrow(Credential.MalformedCredentialError)
-    try {
-      Credential.deserialize(token)
-    } catch (error) {
-      expect((error as Error).message).not.toContain(token)
-      expect((error as Credential.MalformedCredentialError).status).toBe(402)
+  ])(
+    'refuses %s with a typed error naming no token content {core.status.malformed-credential}',
+    (_, text) => {
+      const token = Base64Url.encode(text)
+      expect(() => Credential.deserialize(token)).toThrow(Credential.MalformedCredentialError)
+      try {
+        Credential.deserialize(token)
+      } catch (error) {
+        expect((error as Error).message).not.toContain(token)
+        expect((error as Credential.MalformedCredentialError).status).toBe(402)
+      }
+    },
+  )
+
+  it('keeps the token and the proof it carries out of error messages {core.credential.no-log}', () => {
+    const proof = 'proof-4f9c2a7e-do-not-log'
+    const echo = JSON.stringify(challenge)
+    const texts = [
+      `{"challenge":${echo},"payload":{"signature":"${proof}"},"source":7}`,
+      `{"challenge":${echo},"payload":"${proof}"}`,
+      `{"challenge":${JSON.stringify({ ...challenge, method: 'Tempo' })},"payload":{"signature":"${proof}"}}`,
+      `{"payload":{"signature":"${proof}"}}`,
+      `{"challenge":${echo},"payload":{"signature":"${proof}"}`,
+    ]
+    for (const text of texts) {
+      const token = Base64Url.encode(text)
+      for (const read of [
+        () => Credential.deserialize(token),
+        () => Credential.fromAuthorization(`Payment ${token}=`),
+      ]) {
+        let error: Credential.MalformedCredentialError | undefined
+        try {
+          read()
+        } catch (caught) {
+          error = caught as Credential.MalformedCredentialError
+        }
+        expect(error).toBeInstanceOf(Credential.MalformedCredentialError)
+        const visible = `${error?.message} ${JSON.stringify(error?.toProblem())}`
+        expect(visible).not.toContain(proof)
+        expect(visible).not.toContain(token.slice(0, 16))
+      }
     }
   })
 
-  it('refuses a second Payment credential in the same header', () => {
+  it('refuses a second Payment credential in the same header {core.server.multiple-credentials}', () => {
     const token = Credential.serialize(Credential.from({ challenge, payload: {} }))
-    expect(() => Credential.fromAuthorization(`Payment ${token}, Payment ${token}`)).toThrow(
-      Credential.MultipleCredentialsError,
-    )
+    const read = () => Credential.fromAuthorization(`Payment ${token}, Payment ${token}`)
+    expect(read).toThrow(Credential.MultipleCredentialsError)
+    expect(read).toThrow(expect.objectContaining({ httpStatus: 400 }))
   })
 
   it('refuses a credential larger than the limit before decoding it', () => {

@@ -30,7 +30,7 @@ describe('Expires.parse', () => {
     ' 2025-01-15T12:05:00Z',
     '1736942700',
     `2025-01-15T12:05:00.${'9'.repeat(100)}Z`,
-  ])('refuses %j {core.challenge.expires.rfc3339}', (value) => {
+  ])('refuses %j', (value) => {
     expect(() => Expires.parse(value)).toThrow(Expires.InvalidExpiresError)
   })
 })
@@ -50,7 +50,7 @@ describe('Expires', () => {
     expect(Expires.isExpired('2025-01-15T12:05:00Z', { now })).toBe(false)
   })
 
-  it('raises ExpiredError mapped to invalid-challenge', () => {
+  it('raises ExpiredError mapped to invalid-challenge {charge.verify.not-expired}', () => {
     expect(() => Expires.assert('2025-01-15T11:00:00Z', { now })).toThrow(Expires.ExpiredError)
     const error = new Expires.ExpiredError('x')
     expect(error.type).toBe('https://paymentauth.org/problems/invalid-challenge')

@@ -39,6 +39,12 @@ export type Server<
   request(input: input): request | Promise<request>
   /** Verifies and settles a credential; returns the receipt. */
   verify(parameters: VerifyParameters<request, payload>): Promise<Receipt.Receipt>
+  /**
+   * Optional: verifies a credential without settling it, moving no money and consuming
+   * no proof; throws the same typed errors as `verify`. Servers that settle only after
+   * the protected handler succeeds call `check` before the handler and `verify` after it.
+   */
+  check?(parameters: VerifyParameters<request, payload>): Promise<void>
 }
 
 /** What a server method's `verify` receives. */

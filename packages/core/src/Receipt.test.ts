@@ -18,7 +18,30 @@ describe('Receipt', () => {
     expect(Receipt.deserialize(Receipt.serialize(receipt))).toEqual(receipt)
   })
 
-  it('keeps method-defined members', () => {
+  it.each(['failed', 'pending', 'SUCCESS', 'Success', '', null, true])(
+    'refuses a receipt whose status is %j {core.receipt.status-success}',
+    (status) => {
+      const value = { status, method: 'tempo', reference: 'r', timestamp: '2025-01-15T12:00:00Z' }
+      expect(() => Receipt.deserialize(Base64Url.encode(JSON.stringify(value)))).toThrow(
+        /^status: /,
+      )
+      const { status: _, ...statusless } = value
+      expect(() => Receipt.deserialize(Base64Url.encode(JSON.stringify(statusless)))).toThrow(
+        Receipt.InvalidReceiptError,
+      )
+    },
+  )
+
+  it('refuses to build a receipt with another status {core.receipt.status-success}', () => {
+    expect(Receipt.from({ method: 'tempo', reference: 'r', status: 'success' }).status).toBe(
+      'success',
+    )
+    expect(() =>
+      Receipt.from({ method: 'tempo', reference: 'r', status: 'failed' as 'success' }),
+    ).toThrow(Receipt.InvalidReceiptError)
+  })
+
+  it('keeps method-defined members {core.receipt.method-fields, core.versioning.ignore-unknown}', () => {
     const receipt = Receipt.from({ method: 'stripe', reference: 'pi_1', externalId: 'order_9' })
     expect(Receipt.deserialize(Receipt.serialize(receipt)).externalId).toBe('order_9')
   })

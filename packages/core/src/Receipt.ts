@@ -36,6 +36,9 @@ export type Receipt = z.infer<typeof schema>
  */
 export function from(parameters: from.Parameters): Receipt {
   const { timestamp, ...rest } = parameters
+  // A receipt only ever reports success; failures are problems, never receipts.
+  if (rest.status !== undefined && rest.status !== 'success')
+    throw new InvalidReceiptError('a receipt reports success only; report failures as problems')
   const value = {
     ...rest,
     status: 'success',
@@ -52,6 +55,8 @@ export declare namespace from {
     method: string
     reference: string
     timestamp?: string | Date | number | undefined
+    /** Always `success` when given: failures are reported as problems, not receipts. */
+    status?: 'success' | undefined
     [member: string]: unknown
   }
 }
