@@ -1,0 +1,169 @@
+import { Expires } from '@paywire/core'
+import { MemoryStore } from '@paywire/store-memory'
+import { describe, expect, it } from 'vitest'
+import * as Budget from './Budget.js'
+import * as Policy from './Policy.js'
+import type * as Quote from './Quote.js'
+
+const start = Date.parse('2026-01-01T12:00:00Z')
+
+function quote(overrides: Partial<Quote.Quote> = {}): Quote.Quote {
+  return {
+    url: 'https://a.example/paid',
+    origin: 'https://a.example',
+    challengeId: 'abc',
+    realm: 'a.example',
+    method: 'test',
+    intent: 'charge',
+    amount: '100',
+    currency: 'usd',
+    recipient: undefined,
+    expires: Expires.inSeconds(300, start),
+    description: undefined,
+    ...overrides,
+  }
+}
+
+function budgets(...list: Policy.Budget[]): readonly Policy.Budget[] {
+  return Policy.from({ currencies: { usd: { maxAmount: '1000' } }, budgets: list }).budgets
+}
+
+async function refusalOf(promise: Promise<unknown>): Promise<Policy.RefusedError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  )
+  if (!(error instanceof Policy.RefusedError)) throw new Error(`expected a refusal, got ${error}`)
+  return error
+}
+
+describe('Budget', () => {
+  it('reserves within the budget and refuses what would exceed it, stating what remains', async () => {
+    const store = MemoryStore.create()
+    const hour = budgets({ currency: 'usd', amount: '250', window: 'hour', scope: 'total' })
+    await Budget.reserve(store, { budgets: hour, quote: quote(), now: start })
+    const second = await Budget.reserve(store, { budgets: hour, quote: quote(), now: start })
+    expect(second.budgets[0]).toMatchObject({ spent: '200', remaining: '50' })
+    const error = await refusalOf(
+      Budget.reserve(store, { budgets: hour, quote: quote(), now: start }),
+    )
+    expect(error).toMatchObject({ rule: 'budget', remaining: '50' })
+    expect(error.budget).toMatchObject({ spent: '200', remaining: '50' })
+    expect(error.message).toBe(
+      'payment refused (budget): 100 usd asked, 50 left of 250 in the total budget over the last hour',
+    )
+  })
+
+  it('leaves the record untouched when it refuses', async () => {
+    const store = MemoryStore.create()
+    const minute = budgets({ currency: 'usd', amount: '100', window: 'minute', scope: 'total' })
+    await Budget.reserve(store, { budgets: minute, quote: quote(), now: start })
+    const before = await store.get('paywire:client:budget:usd')
+    await refusalOf(Budget.reserve(store, { budgets: minute, quote: quote(), now: start }))
+    expect(await store.get('paywire:client:budget:usd')).toEqual(before)
+  })
+
+  it('frees the amount once it leaves the rolling window', async () => {
+    const store = MemoryStore.create()
+    const minute = budgets({ currency: 'usd', amount: '100', window: 'minute', scope: 'total' })
+    await Budget.reserve(store, { budgets: minute, quote: quote(), now: start })
+    await refusalOf(Budget.reserve(store, { budgets: minute, quote: quote(), now: start + 59_999 }))
+    await Budget.reserve(store, { budgets: minute, quote: quote(), now: start + 60_000 })
+  })
+
+  it('enforces every window at once: a day budget still binds after the minute resets', async () => {
+    const store = MemoryStore.create()
+    const both = budgets(
+      { currency: 'usd', amount: '100', window: 'minute', scope: 'total' },
+      { currency: 'usd', amount: '200', window: 'day', scope: 'total' },
+    )
+    await Budget.reserve(store, { budgets: both, quote: quote(), now: start })
+    await Budget.reserve(store, { budgets: both, quote: quote(), now: start + 60_000 })
+    const error = await refusalOf(
+      Budget.reserve(store, { budgets: both, quote: quote(), now: start + 120_000 }),
+    )
+    expect(error.budget?.budget.window).toBe('day')
+  })
+
+  it('keeps per-origin budgets apart and the total budget shared', async () => {
+    const store = MemoryStore.create()
+    const mixed = budgets(
+      { currency: 'usd', amount: '100', window: 'hour', scope: 'origin' },
+      { currency: 'usd', amount: '250', window: 'hour', scope: 'total' },
+    )
+    const a = quote()
+    const b = quote({ url: 'https://b.example/x', origin: 'https://b.example' })
+    const c = quote({ url: 'https://c.example/x', origin: 'https://c.example' })
+    await Budget.reserve(store, { budgets: mixed, quote: a, now: start })
+    expect(
+      (await refusalOf(Budget.reserve(store, { budgets: mixed, quote: a, now: start }))).budget
+        ?.budget.scope,
+    ).toBe('origin')
+    await Budget.reserve(store, { budgets: mixed, quote: b, now: start })
+    const error = await refusalOf(
+      Budget.reserve(store, { budgets: mixed, quote: quote({ ...c, amount: '60' }), now: start }),
+    )
+    expect(error).toMatchObject({ remaining: '50' })
+    expect(error.budget?.budget.scope).toBe('total')
+  })
+
+  it('releases a reservation so the amount counts no more, and keeps a committed one', async () => {
+    const store = MemoryStore.create()
+    const hour = budgets({ currency: 'usd', amount: '100', window: 'hour', scope: 'total' })
+    const first = await Budget.reserve(store, { budgets: hour, quote: quote(), now: start })
+    await Budget.release(store, first.reservation as Budget.Reservation)
+    const second = await Budget.reserve(store, { budgets: hour, quote: quote(), now: start })
+    await Budget.commit(store, second.reservation as Budget.Reservation)
+    await refusalOf(Budget.reserve(store, { budgets: hour, quote: quote(), now: start }))
+    const standing = await Budget.standings(store, {
+      budgets: hour,
+      currency: 'usd',
+      origin: 'https://a.example',
+      now: start,
+    })
+    expect(standing[0]).toMatchObject({ spent: '100', remaining: '0' })
+  })
+
+  it('reserves nothing for a currency no budget covers', async () => {
+    const store = MemoryStore.create()
+    const result = await Budget.reserve(store, { budgets: [], quote: quote(), now: start })
+    expect(result).toEqual({ reservation: undefined, budgets: [] })
+    expect(await store.get('paywire:client:budget:usd')).toBeUndefined()
+  })
+
+  it('lets exactly as many of 100 parallel reservations through as the budget covers', async () => {
+    const store = MemoryStore.create()
+    const day = budgets({ currency: 'usd', amount: '1000', window: 'day', scope: 'total' })
+    const results = await Promise.allSettled(
+      Array.from({ length: 100 }, () =>
+        Budget.reserve(store, { budgets: day, quote: quote(), now: start }),
+      ),
+    )
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(10)
+    const refused = results.filter((result) => result.status === 'rejected')
+    expect(refused).toHaveLength(90)
+    for (const result of refused)
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(Policy.RefusedError)
+  })
+
+  it('checks without reserving (dry run)', async () => {
+    const store = MemoryStore.create()
+    const hour = budgets({ currency: 'usd', amount: '100', window: 'hour', scope: 'total' })
+    expect(
+      (await Budget.check(store, { budgets: hour, quote: quote(), now: start }))[0],
+    ).toMatchObject({ remaining: '0' })
+    expect(await store.get('paywire:client:budget:usd')).toBeUndefined()
+    await refusalOf(
+      Budget.check(store, { budgets: hour, quote: quote({ amount: '101' }), now: start }),
+    )
+  })
+
+  it('fails closed on a budget record it cannot read', async () => {
+    const store = MemoryStore.create()
+    await store.put('paywire:client:budget:usd', { entries: 'lots' })
+    const hour = budgets({ currency: 'usd', amount: '100', window: 'hour', scope: 'total' })
+    await expect(
+      Budget.reserve(store, { budgets: hour, quote: quote(), now: start }),
+    ).rejects.toBeInstanceOf(Budget.CorruptBudgetError)
+  })
+})
