@@ -45,6 +45,11 @@ export function server(options: server.Options): Method.Server<Price, Charge.Req
       currency: price.currency ?? 'usd',
       ...(price.recipient === undefined ? {} : { recipient: price.recipient }),
     }),
+    async check({ credential, challenge }) {
+      const expected = prove(key, challenge.id, challenge.request)
+      if (!ConstantTime.equalStrings(expected, credential.payload.proof))
+        throw new Method.VerificationFailedError('test proof does not match the challenge')
+    },
     async verify({ credential, challenge, context }) {
       const expected = prove(key, challenge.id, challenge.request)
       if (!ConstantTime.equalStrings(expected, credential.payload.proof))

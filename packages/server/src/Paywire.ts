@@ -1,0 +1,427 @@
+// The fetch-style core of a paid HTTP server (draft-httpauth-payment §"Status Codes",
+// §"Challenge Binding", §"Replay Protection", §"Idempotency and Side Effects",
+// §"Concurrent Request Handling", §"Caching"). It speaks only web-standard Request and
+// Response; the Node, Express, Fastify and Hono bindings translate to it.
+import {
+  AuthParams,
+  Errors,
+  Expires,
+  type Method,
+  type Receipt,
+  Secret,
+  type Store,
+} from '@paywire/core'
+import { charge, guard, unexpected } from './internal/charge.js'
+import type { CheckedRoute, Config } from './internal/config.js'
+import * as Routes from './Route.js'
+
+/** Default lifetime of an issued challenge, in seconds. */
+export const defaultExpiresIn = 300
+/** Default limit on a request body paywire reads to check its digest, in bytes. */
+export const defaultMaxBodyBytes = 1_048_576
+/** The environment variable the binding secret is read from when no `secret` is given. */
+export const secretEnvironmentVariable = 'PAYWIRE_SECRET_KEY'
+
+/**
+ * Configures a paid server once: realm, binding secret, methods, store, expiry, hooks.
+ * Refuses at once (throws {@link ConfigurationError} or `Secret.InvalidSecretError`) when
+ * the configuration could not protect money: no or weak secret, no method, a test-only
+ * method without `allowTestMethods`, a realm that cannot travel in a header.
+ *
+ * @example
+ * ```ts
+ * import { Paywire } from '@paywire/server'
+ * import { MemoryStore } from '@paywire/store-memory'
+ * import { TestMethod } from '@paywire/testkit'
+ *
+ * const paywire = Paywire.create({
+ *   realm: 'api.example.com',
+ *   secret: process.env.PAYWIRE_SECRET_KEY,
+ *   methods: [TestMethod.server({ key: 'shared-test-key' })],
+ *   allowTestMethods: true,
+ *   store: MemoryStore.create(),
+ * })
+ * const handler = paywire.protect({ price: { amount: '1000' } }, () => new Response('paid content'))
+ * ```
+ */
+export function create(options: create.Options): Paywire {
+  const config = configure(options)
+  // Routes are checked once per server: their offers depend on this configuration.
+  const checked = new WeakMap<Route, CheckedRoute>()
+  const check = (route: Route): CheckedRoute => {
+    const found = checked.get(route) ?? checkRoute(config, route)
+    checked.set(route, found)
+    return found
+  }
+  const paywire: Paywire = {
+    realm: config.realm,
+    charge: (request, route) => charge(config, request, check(route)),
+    protect(route, handler) {
+      const checkedRoute = check(route)
+      return async (request) => {
+        const result = await charge(config, request, checkedRoute)
+        if (result.kind === 'response') return result.response
+        let response: Response
+        try {
+          response = await handler(result.request, result.payment)
+        } catch (error) {
+          // The handler failed: answer 500, which carries no receipt (and in
+          // `after-success` mode releases the challenge without settling).
+          response = unexpected(config, Routes.key(request), error)
+        }
+        return result.complete(response)
+      }
+    },
+    checkRoute: (route) => void check(route),
+  }
+  return paywire
+}
+
+export declare namespace create {
+  type Options = {
+    /** The protection space, bound into every challenge. Configure it; never derive it from `Host`. */
+    realm: string
+    /** The binding secret (≥ 32 bytes). Default: the `PAYWIRE_SECRET_KEY` environment variable. */
+    secret?: string | Uint8Array | undefined
+    /** Earlier secrets still accepted during a rotation, until their challenges expire. */
+    previousSecrets?: ReadonlyArray<string | Uint8Array> | undefined
+    /** The server halves of the payment methods offered, in preference order. */
+    // biome-ignore lint/suspicious/noExplicitAny: each method has its own input, request and payload types
+    methods: ReadonlyArray<Method.Server<any, any, any>>
+    /** Where single-use claims and idempotent responses are kept. */
+    store: Store.Store
+    /** Challenge lifetime in seconds (default {@link defaultExpiresIn}). */
+    expiresIn?: number | undefined
+    /** Clock disagreement tolerated when checking `expires`, in seconds (default 30). */
+    skewSeconds?: number | undefined
+    /** Mount methods marked `testOnly` (which move no money). Never in production. */
+    allowTestMethods?: boolean | undefined
+    /** Largest request body read, in bytes (default {@link defaultMaxBodyBytes}); larger gets 413. */
+    maxBodyBytes?: number | undefined
+    /** `Idempotency-Key` replays: settings, or `false` to ignore the header. */
+    idempotency?: IdempotencyOptions | false | undefined
+    /** Lifecycle hooks for metrics, audit and access policy. */
+    hooks?: Hooks | undefined
+    /** Receives one entry per event; entries never hold credentials, receipts or secrets. */
+    logger?: ((entry: LogEntry) => void) | undefined
+    /** The clock, in milliseconds (default `Date.now`). */
+    now?: (() => number) | undefined
+    /**
+     * An OpenTelemetry tracer (`trace.getTracer('paywire')` from `@opentelemetry/api`, or
+     * anything of the same shape): one span per decision, never with credential content.
+     */
+    tracer?: Tracer | undefined
+  }
+}
+
+/**
+ * The part of an OpenTelemetry `Tracer` paywire uses; `@opentelemetry/api` tracers fit.
+ * Spans are named `paywire.charge` and carry `http.request.method`, `paywire.route`,
+ * `paywire.outcome` (`challenge`, `refused`, `paid`, `replayed`), `http.response.status_code`
+ * and, once a credential names one, `paywire.challenge_id`, `paywire.method`, `paywire.intent`.
+ */
+export type Tracer = {
+  startSpan(name: string, options?: { attributes?: Record<string, string | number> }): Span
+}
+
+/** The part of an OpenTelemetry `Span` paywire uses. */
+export type Span = {
+  setAttribute(key: string, value: string | number | boolean): unknown
+  /** `code` 2 is OpenTelemetry's `ERROR`. */
+  setStatus(status: { code: number; message?: string }): unknown
+  end(): void
+}
+
+/** A configured paid server. */
+export type Paywire = {
+  /** The configured realm. */
+  readonly realm: string
+  /**
+   * Decides a request against a route: either a ready response (402 with challenges, or
+   * another refusal, or an idempotent replay), or a paid result whose `complete` wraps the
+   * handler's response with the receipt.
+   */
+  charge(request: Request, route: Route): Promise<Result>
+  /** A fetch handler that serves `handler` only to paid requests. */
+  protect(route: Route, handler: Handler): (request: Request) => Promise<Response>
+  /** Throws {@link ConfigurationError} if a route could not be served as configured. */
+  checkRoute(route: Route): void
+}
+
+/** What a paid request's handler receives: the request (body intact) and the payment. */
+export type Handler = (request: Request, payment: Payment) => Response | Promise<Response>
+
+/** A protected route: its price and how it is charged. */
+export type Route = {
+  /**
+   * The input given to each method's `request()` (e.g. `{ amount: '1000' }` for the
+   * test method), or a function of the request and the offered method for dynamic prices.
+   */
+  price: Price
+  /** Methods offered on this route, as `method` or `method/intent` (default: all). */
+  methods?: readonly string[] | undefined
+  /** Display text for the challenge; never used for verification. Latin-1 only. */
+  description?: string | undefined
+  /** Challenge lifetime for this route, in seconds. */
+  expiresIn?: number | undefined
+  /**
+   * When money moves: `before-handler` (default) settles before the handler runs;
+   * `after-success` checks the proof before the handler, settles only when the handler
+   * answers 2xx and releases the challenge otherwise (every method needs `check`).
+   */
+  settle?: SettleMode | undefined
+}
+
+/** When a route settles payment. */
+export type SettleMode = 'before-handler' | 'after-success'
+
+/** A static price input, or a function of the request and the offer being priced. */
+export type Price = unknown
+
+/** A method and intent a route offers. */
+export type Offer = { method: string; intent: string }
+
+/** The outcome of {@link Paywire.charge}. */
+export type Result = Result.Response | Result.Paid
+
+export declare namespace Result {
+  /** Answer with this response; no handler runs. */
+  type Response = { kind: 'response'; response: globalThis.Response }
+  /** Paid (or, in `after-success` mode, verified): run the handler, then `complete`. */
+  type Paid = {
+    kind: 'paid'
+    /** The request to hand to the handler: same method, URL and headers, body intact. */
+    request: Request
+    /** The request body as read. */
+    body: Uint8Array
+    payment: Payment
+    /**
+     * Finishes the request with the handler's response: receipt and `Cache-Control:
+     * private` on 2xx (never on an error), settlement in `after-success` mode, storage for
+     * `Idempotency-Key` retries. Streams pass through unless an idempotent response is kept.
+     */
+    complete(response: globalThis.Response): Promise<globalThis.Response>
+    /**
+     * For bindings that write to a socket themselves (`before-handler` mode only): the
+     * headers to add to a response with this status, given its current `Cache-Control`.
+     */
+    receiptHeaders(status: number, cacheControl?: string | null): Record<string, string>
+    /** Whether the binding must report the response through `record` (Idempotency-Key). */
+    readonly idempotent: boolean
+    /** For such bindings: keeps the response for idempotent retries. */
+    record(response: globalThis.Response): Promise<void>
+  }
+}
+
+/** A verified payment, as the handler and the hooks see it. */
+export type Payment = {
+  challengeId: string
+  realm: string
+  method: string
+  intent: string
+  /** The payer identifier the credential names, if any (not authenticated by paywire). */
+  source: string | undefined
+  /** The decoded `request` of the challenge that was paid. */
+  request: Record<string, unknown>
+  expires: string
+  /** The receipt; `undefined` until settlement in `after-success` mode. */
+  receipt: Receipt.Receipt | undefined
+}
+
+/** Settings of `Idempotency-Key` replays. */
+export type IdempotencyOptions = {
+  /** How long a completed response is kept, in seconds (default 86,400). */
+  ttlSeconds?: number | undefined
+  /** How long a request may run before its record is dropped, in seconds (default 120). */
+  inFlightSeconds?: number | undefined
+  /** Largest response body kept for replay, in bytes (default 1 MiB). */
+  maxResponseBytes?: number | undefined
+}
+
+/** Lifecycle hooks. Errors thrown by the event hooks are logged and never change a response. */
+export type Hooks = {
+  /** Challenges were issued (a 402). */
+  onChallenge?: ((event: Event & { challengeIds: readonly string[] }) => unknown) | undefined
+  /** A credential passed every check and the method verified it. */
+  onVerified?: ((event: Event & { payment: Payment }) => unknown) | undefined
+  /** Money moved: the method settled the payment. */
+  onSettled?:
+    | ((event: Event & { payment: Payment; receipt: Receipt.Receipt }) => unknown)
+    | undefined
+  /** A request carrying a credential was refused. */
+  onFailed?: ((event: Event & Refusal) => unknown) | undefined
+  /**
+   * Rate limiting (draft-httpauth-payment §"Denial of Service"): called before a challenge
+   * is issued (`attempt: 'challenge'`) and before a credential is checked (`attempt:
+   * 'credential'`). Resolve a number of seconds to refuse with 429 and that `Retry-After`;
+   * resolve 0 or `undefined` to go on. A throttle that throws fails the request (500).
+   */
+  throttle?:
+    | ((
+        event: Event & { attempt: 'challenge' | 'credential' },
+      ) => number | undefined | Promise<number | undefined>)
+    | undefined
+  /**
+   * Access policy for a verified payment: resolve `false` to answer 403 without a
+   * challenge. Runs after settlement in `before-handler` mode (the payment is kept, as the
+   * draft's status table says) and before it in `after-success` mode (no money moves).
+   * A hook that throws denies.
+   */
+  authorize?: ((event: Event & { payment: Payment }) => boolean | Promise<boolean>) | undefined
+}
+
+/** What every hook event carries. */
+export type Event = { request: Request; route: string }
+
+/** Why a request was refused. */
+export type Refusal = {
+  status: number
+  /** The problem type URI of the answer. */
+  problem: string
+  /** The paywire error code, e.g. `ERR_CHALLENGE_UNBOUND`. */
+  code: string | undefined
+  challengeId: string | undefined
+}
+
+/** One log entry. Never holds a credential, a receipt, a body or a secret. */
+export type LogEntry = {
+  level: 'info' | 'warn' | 'error'
+  event: 'challenge' | 'refused' | 'verified' | 'settled' | 'replayed' | 'hook-failed' | 'error'
+  message: string
+  route: string
+  status?: number | undefined
+  challengeId?: string | undefined
+  method?: string | undefined
+  intent?: string | undefined
+  code?: string | undefined
+}
+
+function configure(options: create.Options): Config {
+  if (typeof options.realm !== 'string' || options.realm === '')
+    throw new ConfigurationError('realm must be a non-empty string')
+  assertHeaderSafe('realm', options.realm)
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env
+  const secretInput = options.secret ?? env?.[secretEnvironmentVariable]
+  if (secretInput === undefined || secretInput === '')
+    throw new ConfigurationError(`no secret: pass \`secret\` or set ${secretEnvironmentVariable}`)
+  const methods = options.methods ?? []
+  if (methods.length === 0) throw new ConfigurationError('at least one method is required')
+  const seen = new Set<string>()
+  for (const method of methods) {
+    const name = `${method.method}/${method.intent}`
+    if (!/^[a-z]+$/.test(method.method) || !/^[A-Za-z0-9-]+$/.test(method.intent))
+      throw new ConfigurationError(`method ${name} is not a valid method/intent pair`)
+    if (seen.has(name)) throw new ConfigurationError(`method ${name} is configured twice`)
+    seen.add(name)
+    if (method.testOnly === true && options.allowTestMethods !== true)
+      throw new ConfigurationError(
+        `method ${name} is test-only (it moves no money); set allowTestMethods to mount it`,
+      )
+  }
+  if (options.store === undefined) throw new ConfigurationError('a store is required')
+  const idempotency =
+    options.idempotency === false
+      ? undefined
+      : {
+          ttlSeconds: positive('idempotency.ttlSeconds', options.idempotency?.ttlSeconds, 86_400),
+          inFlightSeconds: positive(
+            'idempotency.inFlightSeconds',
+            options.idempotency?.inFlightSeconds,
+            120,
+          ),
+          maxResponseBytes: positive(
+            'idempotency.maxResponseBytes',
+            options.idempotency?.maxResponseBytes,
+            1_048_576,
+          ),
+        }
+  const logger = options.logger
+  return {
+    realm: options.realm,
+    secret: Secret.from(secretInput),
+    previousSecrets: (options.previousSecrets ?? []).map((secret) => Secret.from(secret)),
+    methods,
+    store: guard(options.store),
+    expiresIn: positive('expiresIn', options.expiresIn, defaultExpiresIn),
+    skewSeconds: nonNegative('skewSeconds', options.skewSeconds, Expires.defaultSkewSeconds),
+    maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes, defaultMaxBodyBytes),
+    idempotency,
+    hooks: options.hooks ?? {},
+    log: (entry) => {
+      try {
+        logger?.(entry)
+      } catch {
+        // A failing logger must not turn a payment decision into an error.
+      }
+    },
+    now: options.now ?? Date.now,
+    tracer: options.tracer,
+  }
+}
+
+function checkRoute(config: Config, route: Route): CheckedRoute {
+  if (route === null || typeof route !== 'object' || !('price' in route))
+    throw new ConfigurationError('a route needs a price')
+  const offers =
+    route.methods === undefined
+      ? config.methods
+      : route.methods.map((name) => {
+          const found = config.methods.filter(
+            (method) => name === method.method || name === `${method.method}/${method.intent}`,
+          )
+          if (found.length === 0)
+            throw new ConfigurationError(`route names method ${name}, which is not configured`)
+          return found
+        })
+  const flat = offers.flat()
+  if (flat.length === 0) throw new ConfigurationError('a route must offer at least one method')
+  if (route.description !== undefined) assertHeaderSafe('description', route.description)
+  const settle = route.settle ?? 'before-handler'
+  if (settle !== 'before-handler' && settle !== 'after-success')
+    throw new ConfigurationError(`settle must be 'before-handler' or 'after-success'`)
+  if (settle === 'after-success')
+    for (const method of flat)
+      if (typeof method.check !== 'function')
+        throw new ConfigurationError(
+          `method ${method.method}/${method.intent} has no check(): it cannot settle after success`,
+        )
+  return {
+    ...route,
+    offers: [...new Set(flat)],
+    settle,
+    expiresIn: positive('route.expiresIn', route.expiresIn, config.expiresIn),
+  }
+}
+
+function assertHeaderSafe(name: string, value: string): void {
+  try {
+    AuthParams.quote(name, value)
+  } catch (cause) {
+    throw new ConfigurationError(`${name} cannot be carried in a header field`, { cause })
+  }
+  for (const char of value)
+    if ((char.codePointAt(0) ?? 0) > 0xff)
+      throw new ConfigurationError(`${name} must be Latin-1 text to travel in a header field`)
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isFinite(value) || value <= 0)
+    throw new ConfigurationError(`${name} must be a positive number, found ${value}`)
+  return value
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isFinite(value) || value < 0)
+    throw new ConfigurationError(`${name} must be a non-negative number, found ${value}`)
+  return value
+}
+
+/** Raised when a server or route configuration could not protect payments as asked. */
+export class ConfigurationError extends Errors.BaseError {
+  override readonly name = 'Paywire.ConfigurationError'
+  readonly code = 'ERR_PAYWIRE_CONFIGURATION'
+  readonly problem = undefined
+}

@@ -1,0 +1,369 @@
+// One paid-request decision (draft-httpauth-payment §"Status Codes"): read the body
+// (bounded), read the credential, check its challenge against this server and this
+// request (binding, realm, route, expiry, body digest, price), claim it once, let the
+// method verify and settle, consult the access policy, and hand back either a response
+// or a paid result. Every failure ends in a refusal; no path reaches the handler unpaid.
+import {
+  BodyDigest,
+  Challenge,
+  Credential,
+  Errors,
+  Expires,
+  Method,
+  type Store,
+} from '@paywire/core'
+import type { Payment, Result, Span } from '../Paywire.js'
+import * as Route from '../Route.js'
+import { BodyTooLargeError, readRequestBody } from './body.js'
+import type { CheckedRoute, Config } from './config.js'
+import * as Idempotency from './idempotency.js'
+import { type Context, challenge, deny, errorName, fire, priceRequest, refuse } from './issue.js'
+import { paid } from './paid.js'
+import * as Respond from './respond.js'
+import { record, startSpan } from './trace.js'
+
+/** @internal Decides a request; never throws. */
+export async function charge(
+  config: Config,
+  request: Request,
+  route: CheckedRoute,
+): Promise<Result> {
+  let routeKey = `${request.method} ?`
+  let span: Span | undefined
+  let result: Result
+  try {
+    routeKey = Route.key(request)
+    span = startSpan(config, request, routeKey)
+    result = await decide(config, request, route, routeKey)
+  } catch (error) {
+    result = { kind: 'response', response: unexpected(config, routeKey, error) }
+  }
+  if (span !== undefined) {
+    try {
+      record(span, request, result)
+    } catch {
+      // A failing tracer must not change a payment decision.
+    }
+  }
+  return result
+}
+
+/** @internal The answer when something other than the payment failed: fail closed. */
+export function unexpected(config: Config, routeKey: string, error: unknown): Response {
+  const unavailable = error instanceof StoreFailure
+  config.log({
+    level: 'error',
+    event: 'error',
+    message: `payment processing failed: ${errorName(unavailable ? error.cause : error)}`,
+    route: routeKey,
+    status: unavailable ? 503 : 500,
+    code: error instanceof Errors.BaseError ? error.code : undefined,
+  })
+  return unavailable
+    ? Respond.refusal(
+        503,
+        Respond.plainProblem(503, 'Service Unavailable', 'Payment state is unavailable.'),
+        { retryAfter: 5 },
+      )
+    : Respond.refusal(
+        500,
+        Respond.plainProblem(500, 'Internal Server Error', 'The payment could not be processed.'),
+      )
+}
+
+async function decide(
+  config: Config,
+  request: Request,
+  route: CheckedRoute,
+  routeKey: string,
+): Promise<Result> {
+  let body: Uint8Array = new Uint8Array(0)
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    try {
+      body = await readRequestBody(request, config.maxBodyBytes)
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error
+      return {
+        kind: 'response',
+        response: Respond.refusal(
+          413,
+          Respond.plainProblem(413, 'Content Too Large', error.message),
+        ),
+      }
+    }
+  }
+  const context: Context = { config, route, request: rebuild(request, body), body, routeKey }
+  let credential: Credential.Credential | undefined
+  try {
+    credential = Credential.fromAuthorization(request.headers.get('authorization'))
+  } catch (error) {
+    if (error instanceof Credential.MultipleCredentialsError)
+      return refuse(context, error, undefined, error.httpStatus)
+    if (error instanceof Errors.BaseError) return refuse(context, error, undefined)
+    throw error
+  }
+  const wait = await config.hooks.throttle?.({
+    request: context.request,
+    route: routeKey,
+    attempt: credential === undefined ? 'challenge' : 'credential',
+  })
+  if (wait !== undefined && wait > 0)
+    return plain(429, 'Too Many Requests', 'Too many payment attempts.', Math.ceil(wait))
+  if (credential === undefined) return challenge(context)
+  return redeem(context, credential)
+}
+
+async function redeem(context: Context, credential: Credential.Credential): Promise<Result> {
+  const { config, route, request } = context
+  const echo = credential.challenge
+  const unbound = (reason: string) =>
+    refuse(context, new Challenge.UnboundChallengeError(reason), echo.id)
+  const method = route.offers.find(
+    (offer) => offer.method === echo.method && offer.intent === echo.intent,
+  )
+  if (method === undefined)
+    return refuse(
+      context,
+      new Method.MethodUnsupportedError(`${echo.method}/${echo.intent} is not accepted here`),
+      echo.id,
+    )
+  if (echo.realm !== config.realm) return unbound('challenge was issued for another realm')
+  if (!Challenge.verify(echo, { secret: config.secret, previousSecrets: config.previousSecrets }))
+    return unbound('challenge is not bound to this server')
+  // Bound by the HMAC above, so this opaque was written by this server.
+  const opaque = Challenge.decodeOpaque(echo)
+  if (typeof opaque.nonce !== 'string') return unbound('challenge carries no nonce')
+  if (opaque.route !== context.routeKey) return unbound('challenge was issued for another route')
+
+  let record: Idempotency.Record | undefined
+  const idempotencyKey = request.headers.get('idempotency-key')
+  if (
+    config.idempotency !== undefined &&
+    idempotencyKey !== null &&
+    Route.acceptsIdempotencyKey(request.method)
+  ) {
+    if (!/^[\x21-\x7e][\x20-\x7e]{0,254}$/.test(idempotencyKey))
+      return plain(400, 'Bad Request', 'Idempotency-Key must be 1 to 255 visible ASCII characters.')
+    const begun = await Idempotency.begin(
+      config.store,
+      { credential: Credential.serialize(credential), idempotencyKey, body: context.body },
+      config.idempotency,
+    )
+    if (begun.kind === 'replay') {
+      config.log({
+        level: 'info',
+        event: 'replayed',
+        message: 'idempotent replay of a stored response',
+        route: context.routeKey,
+        status: begun.response.status,
+        challengeId: echo.id,
+      })
+      return { kind: 'response', response: begun.response }
+    }
+    if (begun.kind === 'in-flight')
+      return plain(409, 'Conflict', 'A request with this Idempotency-Key is in progress.', 1)
+    if (begun.kind === 'mismatch')
+      return plain(
+        422,
+        'Unprocessable Content',
+        'This Idempotency-Key was used with another request body.',
+      )
+    record = begun.record
+  }
+  try {
+    const result = await redeemBound(context, credential, method, record)
+    if (result.kind === 'response' && record !== undefined)
+      await Idempotency.abandon(config.store, record)
+    return result
+  } catch (error) {
+    if (record !== undefined) await Idempotency.abandon(config.store, record).catch(() => undefined)
+    throw error
+  }
+}
+
+async function redeemBound(
+  context: Context,
+  credential: Credential.Credential,
+  // biome-ignore lint/suspicious/noExplicitAny: any configured method
+  method: Method.Server<any, any, any>,
+  record: Idempotency.Record | undefined,
+): Promise<Result> {
+  const { config, route, request } = context
+  const echo = credential.challenge
+  const unbound = (reason: string) =>
+    refuse(context, new Challenge.UnboundChallengeError(reason), echo.id)
+  if (echo.expires === undefined) return unbound('challenge carries no expiry')
+  const now = config.now()
+  if (Expires.isExpired(echo.expires, { now, skewSeconds: config.skewSeconds }))
+    return refuse(
+      context,
+      new Expires.ExpiredError(`challenge expired at ${echo.expires}`),
+      echo.id,
+    )
+  if (echo.digest === undefined) {
+    if (context.body.byteLength > 0)
+      return unbound('request has a body the challenge does not cover')
+  } else if (!BodyDigest.verify(echo.digest, context.body))
+    return unbound('request body does not match the challenge digest')
+
+  const decoded = Challenge.decodeRequest(echo)
+  const parsedRequest = method.requestSchema.safeParse(decoded)
+  if (!parsedRequest.success) return unbound('challenge request does not fit the method')
+  const expected = await priceRequest(context, method)
+  for (const field of ['amount', 'currency', 'recipient'])
+    if (decoded[field] !== expected[field])
+      return unbound(`challenge was issued for another ${field}`)
+  const payload = method.payloadSchema.safeParse(credential.payload)
+  if (!payload.success)
+    return refuse(
+      context,
+      new Credential.MalformedCredentialError(
+        `payload does not match the ${method.method} method's schema`,
+      ),
+      echo.id,
+    )
+
+  // Single use: the claim comes before any money moves and outlives the challenge.
+  const claimKey = `paywire:challenge:${echo.id}`
+  const ttlSeconds =
+    Math.max(1, Math.ceil((Expires.parse(echo.expires) - now) / 1000)) + config.skewSeconds + 60
+  if (!(await config.store.claim(claimKey, { ttlSeconds })))
+    return unbound('challenge was already used')
+
+  const store = config.store
+  const verify: Method.VerifyParameters<unknown, Record<string, unknown>> = {
+    credential: { ...credential, payload: payload.data as Record<string, unknown> },
+    challenge: echo,
+    request: parsedRequest.data,
+    context: {
+      claim: (key, options) => store.claim(`paywire:proof:${method.method}:${key}`, options),
+      now: config.now,
+      signal: request.signal,
+    },
+  }
+  const payment: Payment = {
+    challengeId: echo.id,
+    realm: echo.realm,
+    method: echo.method,
+    intent: echo.intent,
+    source: credential.source,
+    request: decoded,
+    expires: echo.expires,
+    receipt: undefined,
+  }
+  const event = { request, route: context.routeKey, payment }
+  try {
+    if (route.settle === 'before-handler') {
+      payment.receipt = await method.verify(verify)
+      verified(context, payment)
+      fire(context, config.hooks.onSettled, { ...event, receipt: payment.receipt })
+    } else {
+      await (method.check as NonNullable<typeof method.check>)(verify)
+      verified(context, payment)
+    }
+  } catch (error) {
+    return failed(context, store, claimKey, echo.id, error)
+  }
+  if (!(await authorized(context, payment))) {
+    if (route.settle === 'after-success') await store.delete(claimKey)
+    return deny(context, echo.id)
+  }
+  return paid({ context, method, verify, payment, claimKey, record })
+}
+
+/**
+ * @internal After a method refused: a typed paywire error with a problem type says the
+ * payment did not go through, so the challenge claim is released and the payer may try
+ * it again. Anything else leaves the outcome unknown: the claim stays (fail closed).
+ */
+export async function failed(
+  context: Context,
+  store: Store.Store,
+  claimKey: string,
+  challengeId: string,
+  error: unknown,
+): Promise<Result.Response> {
+  if (!(error instanceof Errors.BaseError) || error.problem === undefined) throw error
+  await store.delete(claimKey)
+  return refuse(context, error, challengeId)
+}
+
+function verified(context: Context, payment: Payment): void {
+  context.config.log({
+    level: 'info',
+    event: payment.receipt === undefined ? 'verified' : 'settled',
+    message: payment.receipt === undefined ? 'payment verified' : 'payment settled',
+    route: context.routeKey,
+    challengeId: payment.challengeId,
+    method: payment.method,
+    intent: payment.intent,
+  })
+  fire(context, context.config.hooks.onVerified, {
+    request: context.request,
+    route: context.routeKey,
+    payment,
+  })
+}
+
+async function authorized(context: Context, payment: Payment): Promise<boolean> {
+  const hook = context.config.hooks.authorize
+  if (hook === undefined) return true
+  try {
+    return (await hook({ request: context.request, route: context.routeKey, payment })) === true
+  } catch (error) {
+    context.config.log({
+      level: 'warn',
+      event: 'hook-failed',
+      message: `authorize threw ${errorName(error)}; access denied`,
+      route: context.routeKey,
+      challengeId: payment.challengeId,
+    })
+    return false
+  }
+}
+
+function plain(status: number, title: string, detail: string, retryAfter?: number): Result {
+  return {
+    kind: 'response',
+    response: Respond.refusal(status, Respond.plainProblem(status, title, detail), { retryAfter }),
+  }
+}
+
+function rebuild(request: Request, body: Uint8Array): Request {
+  if (request.method === 'GET' || request.method === 'HEAD') return request
+  return new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body: body.byteLength > 0 ? (body as Uint8Array<ArrayBuffer>) : null,
+    signal: request.signal,
+  })
+}
+
+/** @internal Wraps a store so that its failures are recognised (and answered with 503). */
+export function guard(store: Store.Store): Store.Store {
+  const wrap =
+    <args extends unknown[], value>(operation: (...args: args) => Promise<value>) =>
+    async (...args: args): Promise<value> => {
+      try {
+        return await operation(...args)
+      } catch (cause) {
+        throw new StoreFailure('the store failed', { cause })
+      }
+    }
+  return {
+    claim: wrap((key, options) => store.claim(key, options)),
+    get: wrap((key) => store.get(key)),
+    put: wrap((key, value, options) => store.put(key, value, options)),
+    compareAndSwap: wrap((key, expected, value, options) =>
+      store.compareAndSwap(key, expected, value, options),
+    ),
+    delete: wrap((key) => store.delete(key)),
+  }
+}
+
+/** @internal A store operation failed: no payment is accepted while it does. */
+export class StoreFailure extends Errors.BaseError {
+  override readonly name = 'Paywire.StoreFailure'
+  readonly code = 'ERR_PAYWIRE_STORE'
+  readonly problem = undefined
+}

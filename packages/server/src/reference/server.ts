@@ -1,0 +1,119 @@
+// The reference paid API (issue 3): a small server for probing paywire and for the
+// conformance suite. GET /free is free; GET /paid is charged with every enabled method
+// and bound to its query (`?tier=pro` costs more); POST /paid-body is bound to its body
+// by digest. One log line per request, never with credentials.
+import { createServer, type Server } from 'node:http'
+import type { Method, Store } from '@paywire/core'
+import { MemoryStore } from '@paywire/store-memory'
+import { TestMethod } from '@paywire/testkit'
+import { listener } from '../bindings/node.js'
+import * as Paywire from '../Paywire.js'
+
+/** Prices of the reference routes, in base units. */
+export const prices = { basic: '1000', pro: '5000', body: '2500' } as const
+
+/** The key the reference server's test method shares with clients (it moves no money). */
+export const defaultTestKey = 'paywire-reference-test-method-key'
+
+/**
+ * Starts the reference server on 127.0.0.1.
+ *
+ * @example
+ * ```ts
+ * import { start } from './server.js'
+ * const server = await start({ port: 0, secret: 'a-very-long-random-secret-of-32-bytes-or-more' })
+ * await server.close()
+ * ```
+ */
+export async function start(options: start.Options): Promise<start.ReturnType> {
+  const methods: Method.Server<unknown>[] = []
+  for (const name of options.methods ?? ['test']) {
+    if (name !== 'test') throw new Paywire.ConfigurationError(`unknown method "${name}"`)
+    methods.push(
+      TestMethod.server({ key: options.testKey ?? defaultTestKey }) as Method.Server<unknown>,
+    )
+  }
+  const store: Store.Store = MemoryStore.create()
+  const paywire = Paywire.create({
+    realm: options.realm ?? 'paywire.reference',
+    secret: options.secret,
+    methods,
+    store,
+    allowTestMethods: true,
+    expiresIn: options.expiresIn,
+    logger: options.logger,
+  })
+  const paid = listener(
+    paywire,
+    {
+      price: (request: Request) => ({
+        amount: new URL(request.url).searchParams.get('tier') === 'pro' ? prices.pro : prices.basic,
+        currency: 'usd',
+        recipient: 'reference',
+      }),
+      description: 'Reference paid resource',
+    },
+    (request, payment) =>
+      Response.json({
+        paid: true,
+        tier: new URL(request.url).searchParams.get('tier') ?? 'basic',
+        amount: payment.request.amount,
+        reference: payment.receipt?.reference,
+      }),
+  )
+  const paidBody = listener(
+    paywire,
+    { price: { amount: prices.body, currency: 'usd', recipient: 'reference' } },
+    async (request) => Response.json({ paid: true, received: await request.text() }),
+  )
+  const server = createServer((req, res) => {
+    const started = Date.now()
+    res.once('finish', () =>
+      options.log?.(
+        `${new Date().toISOString()} ${req.method} ${safePath(req.url)} ${res.statusCode} ${Date.now() - started}ms`,
+      ),
+    )
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname
+    const route = `${req.method} ${path}`
+    if (route === 'GET /free') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"free":true}')
+    } else if (route === 'GET /paid') paid(req, res)
+    else if (route === 'POST /paid-body') paidBody(req, res)
+    else if (['/free', '/paid', '/paid-body'].includes(path)) res.writeHead(405).end()
+    else res.writeHead(404).end()
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port, '127.0.0.1', () => resolve())
+  })
+  const address = server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : options.port
+  return { url: `http://127.0.0.1:${port}`, server, close: () => close(server, store) }
+}
+
+export declare namespace start {
+  type Options = {
+    port: number
+    /** Binding secret; default PAYWIRE_SECRET_KEY. */
+    secret?: string | undefined
+    realm?: string | undefined
+    expiresIn?: number | undefined
+    methods?: readonly string[] | undefined
+    testKey?: string | undefined
+    /** One line per request. */
+    log?: ((line: string) => void) | undefined
+    logger?: Paywire.create.Options['logger']
+  }
+  type ReturnType = { url: string; server: Server; close(): Promise<void> }
+}
+
+function safePath(url: string | undefined): string {
+  // Only path and query are logged; they carry no credential (those travel in headers).
+  return (url ?? '/').replace(/[^\x21-\x7e]/g, '?').slice(0, 200)
+}
+
+async function close(server: Server, store: Store.Store): Promise<void> {
+  server.closeAllConnections()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  await store.close?.()
+}
