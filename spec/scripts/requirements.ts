@@ -90,7 +90,8 @@ export const folder = 'spec/requirements'
 
 /**
  * Reads every `*.json` file of the catalog (unvalidated: `check` reports what is wrong).
- * `prefix` is the file name without `.json`; every id in the file starts with it.
+ * `prefix` is the file name without `.json`, with `-` read as `.` (`tempo-charge.json`
+ * holds `tempo.charge.*`); every id in the file starts with it.
  */
 export function readCatalog(root: string): CatalogFile[] {
   const directory = join(root, folder)
@@ -106,7 +107,7 @@ export function readCatalog(root: string): CatalogFile[] {
         throw new Error(`${path}: not valid JSON (${(cause as Error).message})`, { cause })
       }
       if (!Array.isArray(content)) throw new Error(`${path}: expected a JSON array of requirements`)
-      return { path, prefix: name.slice(0, -'.json'.length), entries: content }
+      return { path, prefix: name.slice(0, -'.json'.length).replaceAll('-', '.'), entries: content }
     })
 }
 

@@ -1,2 +1,8 @@
 // @paywire/testkit: helpers for testing paywire and the servers and clients built on it.
+
+export * as devChain from './devChain.js'
+export * as FreePort from './FreePort.js'
+export * as StripeForm from './StripeForm.js'
+export * as StripeServer from './StripeServer.js'
+export * as TempoNode from './TempoNode.js'
 export * as TestMethod from './TestMethod.js'
