@@ -1,96 +1,209 @@
-// One paid request, end to end, in one process: a server issues a bound challenge, a
-// client answers it with the test method, the server verifies and settles it and
-// issues a receipt, then refuses the same credential a second time.
-import { Challenge, Credential, Expires, Receipt, Secret } from '@paywire/core'
-import { TestMethod } from '@paywire/testkit'
+// The main job: a paid API and a paying agent on this machine, over real HTTP, settling
+// real stablecoin payments on a local Tempo node.
+//
+// 1. Boot a local Tempo node (anvil in Tempo mode) and fund an agent's wallet.
+// 2. Start a paid weather API with @paywire/server: each report costs 0.01 pathUSD, paid
+//    with the tempo charge method; the API sponsors the transaction fee.
+// 3. Run an agent with @paywire/client under a spending policy (at most 0.02 per payment,
+//    0.03 per day): it buys three reports, then the policy refuses the fourth.
+// 4. Print each challenge, payment and receipt, and the balances before and after.
+import { createServer } from 'node:http'
+import { Client, Policy } from '@paywire/client'
+import { Challenge, Credential, type Receipt, Secret } from '@paywire/core'
+import {
+  Chain,
+  FeePayer,
+  Client as TempoClient,
+  Server as TempoServer,
+} from '@paywire/method-tempo'
+import { Paywire } from '@paywire/server'
+import { toRequest, writeResponse } from '@paywire/server/node'
+import { MemoryStore } from '@paywire/store-memory'
+import { FreePort, TempoNode } from '@paywire/testkit'
 
-/** One line of the demo's story: a title and what it shows. */
+/** One step of the demo's story: a title and what it shows. */
 export type Step = { title: string; lines: string[] }
 
-/** Runs the demo and returns what happened, step by step. */
-export async function run(): Promise<Step[]> {
+/** What the demo did, for its caller (and its test) to check. */
+export type Outcome = {
+  steps: Step[]
+  /** Receipts of the paid requests, in order. */
+  receipts: Receipt.Receipt[]
+  /** The rule that refused the last request. */
+  refusedBy: string | undefined
+  /** Base units of pathUSD moved from the agent to the API. */
+  paid: bigint
+  balances: { agentBefore: bigint; agentAfter: bigint; apiBefore: bigint; apiAfter: bigint }
+}
+
+const price = 10_000n // 0.01 pathUSD (6 decimals)
+
+/** Runs the demo and returns what happened. Everything it starts, it stops. */
+export async function run(options: { log?: (step: Step) => void } = {}): Promise<Outcome> {
   const steps: Step[] = []
-  const secret = Secret.from(Secret.generate())
-  const sharedKey = Secret.generate()
-  const serverMethod = TestMethod.server({ key: sharedKey })
-  const clientMethod = TestMethod.client({ key: sharedKey, source: 'did:example:demo-agent' })
-  const claimed = new Set<string>()
+  const record = (step: Step) => {
+    steps.push(step)
+    options.log?.(step)
+  }
+  const node = await TempoNode.start()
+  const stops: Array<() => Promise<void>> = [() => node.stop()]
+  try {
+    const chain = Chain.fromRpc({ rpcUrl: node.rpcUrl, chainId: node.chainId })
+    const agent = await node.newAccount(1_000_000n) // 1 pathUSD
+    const api = await node.newAccount(0n)
+    const sponsor = node.accounts[1] as TempoNode.Account
+    record({
+      title: 'Local Tempo node',
+      lines: [
+        `rpc ${node.rpcUrl}, chain id ${node.chainId}`,
+        `agent wallet ${agent.address}`,
+        `api wallet   ${api.address} (fees sponsored by ${sponsor.address})`,
+      ],
+    })
 
-  // 1. The server answers an unpaid request with a challenge.
-  const request = await serverMethod.request({ amount: '1000', currency: 'usd' })
-  const issued = Challenge.from(
-    {
-      realm: 'demo.paywire.local',
-      method: serverMethod.method,
-      intent: serverMethod.intent,
-      request,
-      expires: Expires.inSeconds(300),
-      description: 'Weather report',
-      opaque: { route: 'GET /weather' },
-    },
-    { secret },
-  )
-  const wwwAuthenticate = Challenge.serialize(issued)
-  steps.push({
-    title: '402 Payment Required',
-    lines: [
-      `WWW-Authenticate: ${wwwAuthenticate}`,
-      `decoded request: ${JSON.stringify(Challenge.decodeRequest(issued))}`,
-    ],
-  })
+    // The paid API.
+    const paywire = Paywire.create({
+      realm: '127.0.0.1',
+      secret: Secret.generate(),
+      store: MemoryStore.create(),
+      methods: [
+        TempoServer.server({
+          chain,
+          recipient: api.address,
+          feePayer: FeePayer.from({
+            privateKey: sponsor.privateKey,
+            maxFeePerPayment: 50_000n,
+            budget: 1_000_000n,
+          }),
+        }),
+      ],
+    })
+    const weather = paywire.protect(
+      { price: { amount: String(price), feePayer: true }, description: 'Weather report' },
+      async () => Response.json({ city: 'Lisbon', sky: 'clear', celsius: 19 }),
+    )
+    const server = createServer((req, res) => {
+      void (async () => {
+        const response = req.url?.startsWith('/weather')
+          ? await weather(toRequest(req))
+          : new Response('not found', { status: 404 })
+        await writeResponse(res, response)
+      })().catch(() => {
+        res.statusCode = 500
+        res.end()
+      })
+    })
+    const listening = await FreePort.listen(server)
+    stops.unshift(() => listening.close())
+    const origin = `http://127.0.0.1:${listening.port}`
+    record({ title: 'Paid API', lines: [`GET ${origin}/weather costs ${format(price)} pathUSD`] })
 
-  // 2. The client parses the challenge, checks it, and pays it.
-  const challenge = Challenge.deserialize(wwwAuthenticate)
-  Expires.assert(challenge.expires ?? '')
-  const paid = await clientMethod.createCredential({
-    challenge,
-    request: clientMethod.requestSchema.parse(Challenge.decodeRequest(challenge)),
-  })
-  const authorization = Credential.toAuthorization(Credential.from({ challenge, ...paid }))
-  steps.push({
-    title: 'Client pays and retries',
-    lines: [
-      `Authorization: ${authorization.slice(0, 60)}… (${authorization.length} chars)`,
-      `decoded credential: ${JSON.stringify(Credential.fromAuthorization(authorization))}`,
-    ],
-  })
-
-  // 3. The server verifies the binding, the expiry and the proof, then issues a receipt.
-  const settle = async (header: string) => {
-    const credential = Credential.fromAuthorization(header)
-    if (!credential) throw new Credential.MalformedCredentialError('no Payment credential')
-    if (!Challenge.verify(credential.challenge, { secret }))
-      throw new Challenge.UnboundChallengeError('challenge is not bound to this server')
-    Expires.assert(credential.challenge.expires ?? '')
-    return serverMethod.verify({
-      credential: { ...credential, payload: TestMethod.payloadSchema.parse(credential.payload) },
-      challenge: credential.challenge,
-      request: serverMethod.requestSchema.parse(Challenge.decodeRequest(credential.challenge)),
-      context: {
-        now: Date.now,
-        async claim(key) {
-          if (claimed.has(key)) return false
-          claimed.add(key)
-          return true
-        },
+    // The agent: a paying fetch under a spending policy. Its fetch is wrapped only to show
+    // the exchange; the client itself never logs credentials.
+    const shown = (input: RequestInfo | URL, init?: RequestInit) => show(input, init, record)
+    const agentClient = Client.create({
+      methods: [TempoClient.client({ chain, privateKey: agent.privateKey })],
+      policy: {
+        currencies: { [TempoNode.pathUsd]: { maxAmount: String(2n * price) } },
+        budgets: [
+          {
+            currency: TempoNode.pathUsd,
+            amount: String(3n * price),
+            window: 'day',
+            scope: 'total',
+          },
+        ],
       },
+      store: MemoryStore.create(),
+      insecureOrigins: [origin],
+      fetch: shown,
+    })
+
+    const before = {
+      agent: await node.balanceOf(agent.address),
+      api: await node.balanceOf(api.address),
+    }
+    const receipts: Receipt.Receipt[] = []
+    let refusedBy: string | undefined
+    for (let request = 1; request <= 4; request++) {
+      try {
+        const { response, receipt } = await agentClient.fetch(`${origin}/weather`)
+        const body = await response.text()
+        if (receipt) receipts.push(receipt)
+        record({
+          title: `Request ${request}: ${response.status}`,
+          lines: [`body ${body}`, receipt ? `receipt ${JSON.stringify(receipt)}` : 'no receipt'],
+        })
+      } catch (error) {
+        if (!(error instanceof Policy.RefusedError)) throw error
+        refusedBy = error.rule
+        record({
+          title: `Request ${request}: refused by the agent's policy`,
+          lines: [error.message],
+        })
+      }
+    }
+    const after = {
+      agent: await node.balanceOf(agent.address),
+      api: await node.balanceOf(api.address),
+    }
+    record({
+      title: 'Balances (pathUSD)',
+      lines: [
+        `agent ${format(before.agent)} -> ${format(after.agent)}`,
+        `api   ${format(before.api)} -> ${format(after.api)}`,
+      ],
+    })
+    return {
+      steps,
+      receipts,
+      refusedBy,
+      paid: after.api - before.api,
+      balances: {
+        agentBefore: before.agent,
+        agentAfter: after.agent,
+        apiBefore: before.api,
+        apiAfter: after.api,
+      },
+    }
+  } finally {
+    for (const stop of stops) await stop()
+  }
+}
+
+/** Sends a request and records the 402 challenges and credentials that pass by. */
+async function show(
+  input: RequestInfo | URL,
+  init: RequestInit | undefined,
+  record: (step: Step) => void,
+) {
+  const headers = new Headers(init?.headers)
+  const authorization = headers.get('authorization')
+  if (authorization) {
+    const credential = Credential.fromAuthorization(authorization)
+    record({
+      title: 'Agent pays and retries',
+      lines: [
+        `Authorization: Payment ${authorization.slice(8, 48)}… (${authorization.length} chars)`,
+        `payload type ${String(credential?.payload.type)}, source ${credential?.source ?? '-'}`,
+      ],
     })
   }
-  const receipt = await settle(authorization)
-  const receiptHeader = Receipt.serialize(receipt)
-  steps.push({
-    title: '200 OK',
-    lines: [
-      `Payment-Receipt: ${receiptHeader}`,
-      `decoded receipt: ${JSON.stringify(Receipt.deserialize(receiptHeader))}`,
-    ],
-  })
+  const response = await fetch(input, init)
+  if (response.status === 402) {
+    const header = response.headers.get('www-authenticate') ?? ''
+    const lines = [`WWW-Authenticate: ${header.slice(0, 100)}…`]
+    for (const challenge of Challenge.deserializeList(header))
+      lines.push(
+        `${challenge.method}/${challenge.intent} request ${JSON.stringify(Challenge.decodeRequest(challenge))}`,
+      )
+    record({ title: '402 Payment Required', lines })
+  }
+  return response
+}
 
-  // 4. The same credential again: single use.
-  const replay = await settle(authorization).then(
-    () => 'accepted (this would be a bug)',
-    (error: Error) => `refused: ${error.message}`,
-  )
-  steps.push({ title: 'Replay of the same credential', lines: [replay] })
-  return steps
+function format(units: bigint): string {
+  const sign = units < 0n ? '-' : ''
+  const abs = units < 0n ? -units : units
+  return `${sign}${abs / 1_000_000n}.${String(abs % 1_000_000n).padStart(6, '0')}`
 }
