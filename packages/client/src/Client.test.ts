@@ -336,6 +336,31 @@ describe('Client.fetch', () => {
     expect(await client.ledger.totals()).toEqual({ usd: '1000' })
   })
 
+  it('passes through a 402 an intermediary sent without a Payment challenge, paying nothing {core.intermediary.client-prepared}', async () => {
+    const { server, client, credentials, spent } = await setup({
+      routes: {
+        '/proxy-says-402': () =>
+          new Response('<html>402 from a gateway</html>', {
+            status: 402,
+            headers: { 'content-type': 'text/html', 'www-authenticate': 'Bearer realm="gateway"' },
+          }),
+        '/bare-402': () => new Response(null, { status: 402 }),
+      },
+    })
+    for (const path of ['/proxy-says-402', '/bare-402']) {
+      const result = await client.fetch(server.url(path))
+      expect(result.response.status).toBe(402)
+      expect(result.receipt).toBeUndefined()
+      expect(result.payments).toEqual([])
+    }
+    expect(await (await client.fetch(server.url('/proxy-says-402'))).response.text()).toContain(
+      'gateway',
+    )
+    expect(credentials).toHaveLength(0)
+    expect(await client.ledger.list()).toEqual([])
+    expect(await spent()).toBe('0')
+  })
+
   it('does not pay twice when the server answers 402 again after payment', async () => {
     const { server, client, credentials, seen, spent } = await setup({
       afterPayment: () =>

@@ -43,7 +43,7 @@ async function signed(
 }
 
 describe('pull mode', () => {
-  it('broadcasts the signed transfer and the balances move by exactly the amount {tempo.charge.receipt.return, tempo.charge.transaction.authorize}', async () => {
+  it('broadcasts the signed transfer and the balances move by exactly the amount {tempo.charge.receipt.return, tempo.charge.transaction.authorize, charge.payload.proof}', async () => {
     const { payer, recipient, server, request, challenge, answer } = await signed({
       amount: '2500000',
     })

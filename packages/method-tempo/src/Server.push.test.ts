@@ -168,7 +168,7 @@ describe('push mode', () => {
     ).resolves.toMatchObject({ status: 'success' })
   })
 
-  it('refuses a transaction that pays less than the amount {tempo.charge.hash.verify-receipt}', async () => {
+  it('refuses a transaction that pays less than the amount {tempo.charge.hash.verify-receipt, charge.verify.amount}', async () => {
     const { payer, server, client } = await parties()
     const cheap = await server.request({ amount: '999' })
     const paid = await client.createCredential({ challenge: challengeFor(cheap), request: cheap })
@@ -185,6 +185,30 @@ describe('push mode', () => {
       }),
     ).rejects.toThrow(/pays 1000 to/)
     expect(keys.size).toBe(0)
+  })
+
+  it('refuses a transaction that pays the amount to another recipient {tempo.charge.hash.verify-receipt, charge.verify.recipient}', async () => {
+    const { payer, server, client } = await parties()
+    const elsewhere = await server.request({ amount: '1000' })
+    const paid = await client.createCredential({
+      challenge: challengeFor(elsewhere),
+      request: elsewhere,
+    })
+    const other = (await node.newAccount(0n)).address
+    const request = await server.request({ amount: '1000', recipient: other })
+    const challenge = challengeFor(request)
+    const { context, keys } = claims()
+    const source = Source.format({ chainId: chain.chainId, address: payer.address })
+    await expect(
+      server.verify({
+        credential: credentialFor(challenge, { ...paid, source }),
+        challenge,
+        request,
+        context,
+      }),
+    ).rejects.toThrow(new RegExp(`pays 1000 to ${other}`, 'i'))
+    expect(keys.size).toBe(0)
+    expect(await node.balanceOf(other)).toBe(0n)
   })
 
   it('refuses a hash that is not on chain', async () => {

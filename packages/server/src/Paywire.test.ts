@@ -69,6 +69,47 @@ describe('Paywire.create', () => {
     expect(Challenge.verify(challenge, { secret: Secret.from(secret) })).toBe(true)
   })
 
+  it('refuses a method whose intent is not registered, unless allowed {core.challenge.intent.registered}', () => {
+    const unregistered = { ...TestMethod.server({ key: methodKey }), intent: 'authorize' }
+    expect(() => Paywire.create({ ...base, methods: [unregistered] })).toThrow(/not registered/)
+    const paywire = Paywire.create({
+      ...base,
+      methods: [unregistered],
+      allowUnregisteredIntents: true,
+    })
+    expect(paywire.realm).toBe(realm)
+  })
+
+  it('answers plain HTTP to a public host with 403, no challenge, and does not read the credential {core.tls.server-no-plaintext, core.tls.use, charge.tls}', async () => {
+    const logs: Paywire.LogEntry[] = []
+    const paywire = Paywire.create({ ...base, logger: (entry) => logs.push(entry) })
+    const handler = paywire.protect({ price }, () => new Response('paid'))
+    const { header } = await payFor(handler)
+    for (const init of [{}, { headers: { authorization: header } }]) {
+      const response = await handler(new Request('http://api.example.com/paid', init))
+      expect(response.status).toBe(403)
+      expect(response.headers.get('www-authenticate')).toBeNull()
+      expect(response.headers.get('payment-receipt')).toBeNull()
+      expect(await response.json()).toMatchObject({
+        status: 403,
+        detail: 'Payment requires HTTPS.',
+      })
+    }
+    // The credential was not consumed: it still pays over HTTPS.
+    expect((await send(handler, header)).status).toBe(200)
+    expect(logs.some((entry) => entry.status === 403 && entry.event === 'refused')).toBe(true)
+    // Behind a trusted TLS-terminating proxy, X-Forwarded-Proto counts.
+    const proxied = Paywire.create({ ...base, plaintext: 'refuse', trustForwardedProto: true })
+    const behindProxy = proxied.protect({ price }, () => new Response('paid'))
+    const viaProxy = await behindProxy(
+      new Request('http://api.example.com/paid', { headers: { 'x-forwarded-proto': 'https' } }),
+    )
+    expect(viaProxy.status).toBe(402)
+    expect(() => Paywire.create({ ...base, plaintext: 'sometimes' as 'allow' })).toThrow(
+      Paywire.ConfigurationError,
+    )
+  })
+
   it('refuses a test-only method unless test methods are allowed', () => {
     expect(() => Paywire.create({ ...base, allowTestMethods: false })).toThrow(/test-only/)
   })

@@ -6,6 +6,7 @@ import {
   AuthParams,
   Errors,
   Expires,
+  Intent,
   type Method,
   type Receipt,
   Secret,
@@ -96,6 +97,27 @@ export declare namespace create {
     skewSeconds?: number | undefined
     /** Mount methods marked `testOnly` (which move no money). Never in production. */
     allowTestMethods?: boolean | undefined
+    /**
+     * Mount methods whose intent is not in the IANA "HTTP Payment Intents" registry (see
+     * `Intent.registered` in `@paywire/core`). The core draft requires registered intents;
+     * set this only to experiment with an intent still being specified.
+     */
+    allowUnregisteredIntents?: boolean | undefined
+    /**
+     * Payment messages travel only over TLS (core draft, Transport Security). A request that
+     * did not arrive over HTTPS gets 403 with no challenge, and its credential is not read:
+     * - `'loopback'` (default): plain HTTP is allowed only when the request names a loopback
+     *   host (`localhost`, `127.0.0.0/8`, `[::1]`), for development and tests;
+     * - `'refuse'`: never;
+     * - `'allow'`: always (only behind a TLS-terminating proxy you trust; prefer
+     *   `trustForwardedProto`).
+     */
+    plaintext?: 'loopback' | 'refuse' | 'allow' | undefined
+    /**
+     * Treat `X-Forwarded-Proto: https` as proof that the request arrived over TLS. Set it
+     * only when a proxy you control terminates TLS and overwrites that header.
+     */
+    trustForwardedProto?: boolean | undefined
     /** Largest request body read, in bytes (default {@link defaultMaxBodyBytes}); larger gets 413. */
     maxBodyBytes?: number | undefined
     /** `Idempotency-Key` replays: settings, or `false` to ignore the header. */
@@ -314,6 +336,10 @@ function configure(options: create.Options): Config {
       throw new ConfigurationError(`method ${name} is not a valid method/intent pair`)
     if (seen.has(name)) throw new ConfigurationError(`method ${name} is configured twice`)
     seen.add(name)
+    if (!Intent.isRegistered(method.intent) && options.allowUnregisteredIntents !== true)
+      throw new ConfigurationError(
+        `method ${name} uses intent "${method.intent}", which is not registered; set allowUnregisteredIntents to mount it`,
+      )
     if (method.testOnly === true && options.allowTestMethods !== true)
       throw new ConfigurationError(
         `method ${name} is test-only (it moves no money); set allowTestMethods to mount it`,
@@ -357,7 +383,21 @@ function configure(options: create.Options): Config {
     },
     now: options.now ?? Date.now,
     tracer: options.tracer,
+    plaintext: oneOf('plaintext', options.plaintext, ['loopback', 'refuse', 'allow'], 'loopback'),
+    trustForwardedProto: options.trustForwardedProto === true,
   }
+}
+
+function oneOf<value extends string>(
+  name: string,
+  given: value | undefined,
+  allowed: readonly value[],
+  fallback: value,
+): value {
+  if (given === undefined) return fallback
+  if (!allowed.includes(given))
+    throw new ConfigurationError(`${name} must be one of ${allowed.join(', ')}`)
+  return given
 }
 
 function checkRoute(config: Config, route: Route): CheckedRoute {

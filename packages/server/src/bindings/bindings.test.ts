@@ -55,6 +55,26 @@ describe.each(bindings)('$name', (binding) => {
     }
   })
 
+  it('refuses plain HTTP naming a public host, or no host, with 403 and no challenge {core.tls.server-no-plaintext, core.tls.reject-plaintext}', async () => {
+    const send = (host: string | undefined) =>
+      new Promise<{ status: number; challenge: string | undefined }>((resolve, reject) => {
+        const req = httpRequest(url('/paid'), { setHost: host === undefined }, (res) => {
+          res.resume()
+          resolve({ status: res.statusCode ?? 0, challenge: res.headers['www-authenticate'] })
+        })
+        if (host !== undefined) req.setHeader('host', host)
+        req.on('error', reject)
+        req.end()
+      })
+    for (const host of ['api.example.com', 'localhost.example.com'])
+      expect(await send(host)).toEqual({ status: 403, challenge: undefined })
+    // An empty Host is refused before paywire (Node answers 400) or by it (403): never a 402.
+    const hostless = await send('')
+    expect([400, 403]).toContain(hostless.status)
+    expect(hostless.challenge).toBeUndefined()
+    expect((await send('localhost')).status).toBe(402)
+  })
+
   it('issues a different challenge id to every request for the same route {core.cache.challenge-not-reused}', async () => {
     const ids = new Set<string>()
     for (let i = 0; i < 5; i++)

@@ -125,7 +125,10 @@ function toRequest(request: FastifyRequest): Request {
     const name = raw[i] as string
     if (!name.startsWith(':')) headers.append(name, raw[i + 1] as string)
   }
-  const url = new URL(request.url, `${request.protocol}://localhost`)
+  // The host decides whether plain HTTP is allowed (loopback only, by default): never
+  // assume one the request did not name.
+  const host = /^[A-Za-z0-9.:[\]-]+$/.test(request.host ?? '') ? request.host : 'host.invalid'
+  const url = new URL(request.url, `${request.protocol}://${host}`)
   const method = request.method.toUpperCase()
   const body = rawBodies.get(request)
   return new Request(url, {

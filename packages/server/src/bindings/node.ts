@@ -161,8 +161,12 @@ export function toRequest(req: IncomingMessage & { rawBody?: unknown }): Request
     const name = raw[i] as string
     if (!name.startsWith(':')) headers.append(name, raw[i + 1] as string)
   }
-  const secure = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true
-  const host = /^[A-Za-z0-9.:[\]-]+$/.test(req.headers.host ?? '') ? req.headers.host : 'localhost'
+  const secure = modernTls(req.socket as TlsLike | undefined)
+  // The host decides whether plain HTTP is allowed (loopback only, by default): never
+  // assume one the request did not name.
+  const host = /^[A-Za-z0-9.:[\]-]+$/.test(req.headers.host ?? '')
+    ? req.headers.host
+    : 'host.invalid'
   const url = new URL(req.url ?? '/', `${secure ? 'https' : 'http'}://${host}`)
   const method = (req.method ?? 'GET').toUpperCase()
   if (method === 'GET' || method === 'HEAD') return new Request(url, { method, headers })
@@ -333,3 +337,15 @@ function defer(res: ServerResponse, complete: (response: Response) => Promise<Re
 }
 
 const nullBody = new Set([101, 103, 204, 205, 304])
+
+type TlsLike = { encrypted?: boolean; getProtocol?: () => string | null }
+
+/**
+ * Whether a socket is TLS 1.2 or later (core draft, Transport Security). A request over an
+ * older protocol is treated as plain HTTP, which the server refuses for payments.
+ */
+function modernTls(socket: TlsLike | undefined): boolean {
+  if (socket?.encrypted !== true) return false
+  const protocol = socket.getProtocol?.() ?? null
+  return protocol === 'TLSv1.2' || protocol === 'TLSv1.3'
+}

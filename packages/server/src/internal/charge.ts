@@ -21,6 +21,7 @@ import { type Context, challenge, deny, errorName, fire, priceRequest, refuse } 
 import { paid } from './paid.js'
 import * as Respond from './respond.js'
 import { record, startSpan } from './trace.js'
+import * as Transport from './transport.js'
 
 /** @internal Decides a request; never throws. */
 export async function charge(
@@ -77,6 +78,23 @@ async function decide(
   route: CheckedRoute,
   routeKey: string,
 ): Promise<Result> {
+  if (!Transport.secure(config, request)) {
+    config.log({
+      level: 'warn',
+      event: 'refused',
+      message: 'request did not arrive over TLS; no challenge issued, no credential read',
+      route: routeKey,
+      status: 403,
+      code: undefined,
+    })
+    return {
+      kind: 'response',
+      response: Respond.refusal(
+        403,
+        Respond.plainProblem(403, 'Forbidden', 'Payment requires HTTPS.'),
+      ),
+    }
+  }
   let body: Uint8Array = new Uint8Array(0)
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     try {

@@ -19,6 +19,8 @@ export type Config = {
   log: (entry: LogEntry) => void
   now: () => number
   tracer: Tracer | undefined
+  plaintext: 'loopback' | 'refuse' | 'allow'
+  trustForwardedProto: boolean
 }
 
 /** @internal A route with its offers resolved. */
