@@ -3,10 +3,26 @@
 // `expand[]=latest_charge`), as the official SDKs and curl send them. Used by the local
 // Stripe API (StripeServer.ts); values stay strings, as Stripe receives them.
 
-/** A decoded form value: a string, or nested objects and arrays of them. */
+/**
+ * A decoded form value: a string, or nested objects and arrays of them.
+ *
+ * @example
+ * ```ts
+ * import type { StripeForm } from '@paywire/testkit'
+ * const value: StripeForm.Value = { max_amount: '5000', tags: ['a', 'b'] }
+ * ```
+ */
 export type Value = string | Value[] | { [key: string]: Value }
 
-/** The parameters of one request. */
+/**
+ * The parameters of one request.
+ *
+ * @example
+ * ```ts
+ * import { StripeForm } from '@paywire/testkit'
+ * const params: StripeForm.Params = StripeForm.parse('amount=5000&currency=usd')
+ * ```
+ */
 export type Params = { [key: string]: Value }
 
 /**
@@ -59,7 +75,19 @@ export function stringify(params: Record<string, unknown>): string {
   return pairs.join('&')
 }
 
-/** Raised by {@link parse} for a body Stripe would refuse to decode. */
+/**
+ * Raised by {@link parse} for a body Stripe would refuse to decode.
+ *
+ * @example
+ * ```ts
+ * import { StripeForm } from '@paywire/testkit'
+ * try {
+ *   StripeForm.parse('a=1&a[b]=2')
+ * } catch (error) {
+ *   if (error instanceof StripeForm.InvalidFormError) console.log(error.code)
+ * }
+ * ```
+ */
 export class InvalidFormError extends Error {
   override readonly name = 'StripeForm.InvalidFormError'
   readonly code = 'ERR_STRIPE_FORM_INVALID'

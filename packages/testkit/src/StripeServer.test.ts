@@ -23,7 +23,11 @@ beforeEach(() => {
 
 const inTenMinutes = () => Math.floor(clock / 1000) + 600
 
-type Granted = { id: string; deactivated_reason: string | null; usage_limits: { max_amount: number } }
+type Granted = {
+  id: string
+  deactivated_reason: string | null
+  usage_limits: { max_amount: number }
+}
 
 async function grant(limits: { currency?: string; max_amount?: number; expires_at?: number } = {}) {
   return (await seller.rawRequest(
@@ -41,7 +45,7 @@ function charge(
   token: string,
   extra: Record<string, unknown> = {},
   options: Stripe.RequestOptions = {},
-): Promise<Stripe.PaymentIntent> {
+): Promise<Stripe.Response<Stripe.PaymentIntent>> {
   const params = {
     amount: 5000,
     currency: 'usd',
@@ -145,11 +149,13 @@ describe('StripeServer', () => {
     expect(local.requests().at(-1)?.replayed).toBe(true)
     expect(again.lastResponse.headers['idempotent-replayed']).toBe('true')
     expect(created(token.id)).toHaveLength(1)
-    await expect(charge(token.id, { amount: 4000 }, { idempotencyKey: key })).rejects.toMatchObject({
-      type: 'StripeIdempotencyError',
-      statusCode: 400,
-      rawType: 'idempotency_error',
-    })
+    await expect(charge(token.id, { amount: 4000 }, { idempotencyKey: key })).rejects.toMatchObject(
+      {
+        type: 'StripeIdempotencyError',
+        statusCode: 400,
+        rawType: 'idempotency_error',
+      },
+    )
   })
 
   it('keeps a token single-use', async () => {
@@ -165,9 +171,16 @@ describe('StripeServer', () => {
 
   it('enforces the usage limits: currency, max amount, expiry, revocation', async () => {
     const euro = await grant({ currency: 'eur' })
-    await expect(charge(euro.id)).rejects.toMatchObject({ statusCode: 400, code: 'payment_method_unexpected_state' })
+    await expect(charge(euro.id)).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'payment_method_unexpected_state',
+    })
     const small = await grant({ max_amount: 4999 })
-    await expect(charge(small.id)).rejects.toMatchObject({ statusCode: 400, code: 'amount_too_large', param: 'amount' })
+    await expect(charge(small.id)).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'amount_too_large',
+      param: 'amount',
+    })
     const soon = await grant({ expires_at: Math.floor(clock / 1000) + 5 })
     clock += 10_000
     await expect(charge(soon.id)).rejects.toMatchObject({ statusCode: 400 })
@@ -193,7 +206,9 @@ describe('StripeServer', () => {
       code: 'card_declined',
       decline_code: 'insufficient_funds',
     })
-    expect((decline as Stripe.errors.StripeError).payment_intent?.status).toBe('requires_payment_method')
+    expect((decline as Stripe.errors.StripeError).payment_intent?.status).toBe(
+      'requires_payment_method',
+    )
     const action = await grant()
     local.script(action.id, { outcome: 'requires_action' })
     expect((await charge(action.id)).status).toBe('requires_action')
@@ -208,12 +223,16 @@ describe('StripeServer', () => {
   it('injects 429 and 500 before the request runs, so a retry charges once', async () => {
     const limited = await grant()
     local.script(limited.id, { faults: ['rate_limit'] })
-    await expect(charge(limited.id, {}, { idempotencyKey: `a_${limited.id}` })).rejects.toMatchObject({
+    await expect(
+      charge(limited.id, {}, { idempotencyKey: `a_${limited.id}` }),
+    ).rejects.toMatchObject({
       type: 'StripeRateLimitError',
       statusCode: 429,
     })
     expect(created(limited.id)).toHaveLength(0)
-    expect((await charge(limited.id, {}, { idempotencyKey: `a_${limited.id}` })).status).toBe('succeeded')
+    expect((await charge(limited.id, {}, { idempotencyKey: `a_${limited.id}` })).status).toBe(
+      'succeeded',
+    )
     const failing = await grant()
     local.script(failing.id, { faults: ['server_error'] })
     const intent = await charge(failing.id, {}, { maxNetworkRetries: 1 })
@@ -247,9 +266,14 @@ describe('StripeServer', () => {
       { apiVersion: preview },
     )) as unknown as { id: string; object: string }
     expect(issued).toMatchObject({ object: 'shared_payment.issued_token' })
-    const view = await seller.rawRequest('GET', `/v1/shared_payment/granted_tokens/${issued.id}`, null, {
-      apiVersion: preview,
-    })
+    const view = await seller.rawRequest(
+      'GET',
+      `/v1/shared_payment/granted_tokens/${issued.id}`,
+      undefined,
+      {
+        apiVersion: preview,
+      },
+    )
     expect(view).toMatchObject({ id: issued.id, object: 'shared_payment.granted_token' })
     expect((await charge(issued.id)).status).toBe('succeeded')
     const elsewhere = (await agent.rawRequest(
@@ -262,7 +286,10 @@ describe('StripeServer', () => {
       },
       { apiVersion: preview },
     )) as unknown as { id: string }
-    await expect(charge(elsewhere.id)).rejects.toMatchObject({ statusCode: 400, code: 'resource_missing' })
+    await expect(charge(elsewhere.id)).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'resource_missing',
+    })
   })
 
   it('acts on a connected account with Stripe-Account and refuses unknown accounts', async () => {

@@ -4,16 +4,38 @@
 // `host`/`port`/`protocol` options exactly as it talks to Stripe. It keeps Stripe's rules
 // (secret-key auth, form bodies, idempotency keys, error bodies and statuses) and lets a
 // test script each token's outcome and faults. docs/stripe-local.md lists what it covers.
-import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import * as FreePort from './FreePort.js'
-import { ApiError, type Body, invalid } from './StripeApiError.js'
+import { ApiError, invalid } from './StripeApiError.js'
 import * as StripeForm from './StripeForm.js'
+import {
+  authenticate,
+  canonical,
+  errorBody,
+  hold,
+  parseParams,
+  readBody,
+  send,
+} from './StripeHttp.js'
 import { handleIdempotent } from './StripeIdempotency.js'
 import { type Call, nextFault, run, type State } from './StripeRoutes.js'
 import * as Tokens from './StripeTokens.js'
 
-/** An account of the local API: its secret key, and its Business Network profile id. */
+/**
+ * An account of the local API: its secret key, and its Business Network profile id.
+ *
+ * @example
+ * ```ts
+ * import { StripeServer } from '@paywire/testkit'
+ * const platform: StripeServer.Account = {
+ *   id: 'acct_platform',
+ *   secretKey: 'sk_test_platform',
+ *   networkId: 'profile_platform',
+ *   connectedAccounts: ['acct_shop'],
+ * }
+ * const local = await StripeServer.start({ accounts: [platform, StripeServer.agent] })
+ * ```
+ */
 export type Account = {
   id: string
   secretKey: string
@@ -22,7 +44,17 @@ export type Account = {
   connectedAccounts?: readonly string[] | undefined
 }
 
-/** The seller (a Connect platform with one connected account), used when none are given. */
+/**
+ * The seller (a Connect platform with one connected account), used when none are given.
+ *
+ * @example
+ * ```ts
+ * import Stripe from 'stripe'
+ * import { StripeServer } from '@paywire/testkit'
+ * declare const local: StripeServer.StripeServer
+ * const seller = new Stripe(StripeServer.seller.secretKey, { ...local.sdk })
+ * ```
+ */
 export const seller: Account = {
   id: 'acct_local_seller',
   secretKey: 'sk_test_local_seller',
@@ -30,20 +62,55 @@ export const seller: Account = {
   connectedAccounts: ['acct_local_connected'],
 }
 
-/** The agent that issues tokens to sellers, used when no accounts are given. */
+/**
+ * The agent that issues tokens to sellers, used when no accounts are given.
+ *
+ * @example
+ * ```ts
+ * import Stripe from 'stripe'
+ * import { StripeServer } from '@paywire/testkit'
+ * declare const local: StripeServer.StripeServer
+ * const agent = new Stripe(StripeServer.agent.secretKey, { ...local.sdk })
+ * ```
+ */
 export const agent: Account = {
   id: 'acct_local_agent',
   secretKey: 'sk_test_local_agent',
   networkId: 'profile_local_agent',
 }
 
-/** A fault injected before (429, 500) or after (timeout: no answer) a request runs. */
+/**
+ * A fault injected before (429, 500) or after (timeout: no answer) a request runs.
+ *
+ * @example
+ * ```ts
+ * import type { StripeServer } from '@paywire/testkit'
+ * const faults: StripeServer.Fault[] = ['rate_limit', 'server_error', 'timeout']
+ * ```
+ */
 export type Fault = 'rate_limit' | 'server_error' | 'timeout'
 
-/** How a PaymentIntent confirmation ends. */
+/**
+ * How a PaymentIntent confirmation ends.
+ *
+ * @example
+ * ```ts
+ * import type { StripeServer } from '@paywire/testkit'
+ * const outcome: StripeServer.Outcome = 'processing'
+ * ```
+ */
 export type Outcome = 'succeeded' | 'declined' | 'requires_action' | 'processing'
 
-/** How payments with one token go. */
+/**
+ * How payments with one token go.
+ *
+ * @example
+ * ```ts
+ * import { StripeServer } from '@paywire/testkit'
+ * declare const local: StripeServer.StripeServer
+ * local.script('spt_123', { faults: ['timeout'], outcome: 'declined', declineCode: 'insufficient_funds' })
+ * ```
+ */
 export type Script = {
   /** How confirmations end; `already_used` consumes the token now. Default: the PaymentMethod's. */
   outcome?: Outcome | 'already_used' | undefined
@@ -53,7 +120,17 @@ export type Script = {
   faults?: readonly Fault[] | undefined
 }
 
-/** One request the local API answered. */
+/**
+ * One request the local API answered.
+ *
+ * @example
+ * ```ts
+ * import type { StripeServer } from '@paywire/testkit'
+ * declare const local: StripeServer.StripeServer
+ * const last: StripeServer.RecordedRequest | undefined = local.requests().at(-1)
+ * console.log(last?.apiVersion, last?.idempotencyKey, last?.replayed)
+ * ```
+ */
 export type RecordedRequest = {
   method: string
   path: string
@@ -70,7 +147,18 @@ export type RecordedRequest = {
   fault: Fault | undefined
 }
 
-/** A PaymentIntent the local API holds, for assertions. */
+/**
+ * A PaymentIntent the local API holds, for assertions.
+ *
+ * @example
+ * ```ts
+ * import type { StripeServer } from '@paywire/testkit'
+ * declare const local: StripeServer.StripeServer
+ * const charged: StripeServer.PaymentIntentRecord[] = local
+ *   .paymentIntents()
+ *   .filter((intent) => intent.token === 'spt_123')
+ * ```
+ */
 export type PaymentIntentRecord = {
   id: string
   account: string
@@ -83,7 +171,17 @@ export type PaymentIntentRecord = {
   params: StripeForm.Params
 }
 
-/** A running local Stripe API. */
+/**
+ * A running local Stripe API.
+ *
+ * @example
+ * ```ts
+ * import { StripeServer } from '@paywire/testkit'
+ * const local: StripeServer.StripeServer = await StripeServer.start()
+ * console.log(local.url, local.paymentIntents().length)
+ * await local.close()
+ * ```
+ */
 export type StripeServer = {
   /** `http://127.0.0.1:<port>`. */
   url: string
@@ -187,14 +285,13 @@ export declare namespace start {
 
 async function handle(state: State, request: IncomingMessage, response: ServerResponse) {
   const url = new URL(request.url ?? '/', 'http://127.0.0.1')
-  const method = request.method ?? 'GET'
   const raw = await readBody(request)
   const header = (name: string) => {
     const value = request.headers[name]
     return Array.isArray(value) ? value[0] : value
   }
   const record: RecordedRequest = {
-    method,
+    method: request.method ?? 'GET',
     path: url.pathname,
     params: {},
     apiVersion: header('stripe-version'),
@@ -206,65 +303,15 @@ async function handle(state: State, request: IncomingMessage, response: ServerRe
     fault: undefined,
   }
   state.requests.push(record)
-  const extra: Record<string, string> = {}
+  const headers: Record<string, string> = {}
   const reply = (status: number, body: unknown) => {
     record.status = status
-    send(response, status, body, extra)
+    send(response, status, body, headers)
   }
   try {
-    const { caller, auth } = authenticate(state, header('authorization'))
-    record.auth = auth
-    const apiVersion = record.apiVersion ?? state.defaultApiVersion
-    if (!/^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/.test(apiVersion))
-      throw invalid(`Invalid Stripe API version: ${apiVersion}`, undefined, 'api_version_invalid')
-    extra['stripe-version'] = apiVersion
-    if (record.stripeAccount !== undefined) {
-      if (!(caller.connectedAccounts ?? []).includes(record.stripeAccount))
-        throw new ApiError(403, {
-          type: 'invalid_request_error',
-          code: 'account_invalid',
-          message: `The provided key does not have access to account '${record.stripeAccount}' (or that account does not exist).`,
-        })
-      extra['stripe-account'] = record.stripeAccount
-    }
-    record.params = parseParams(method, raw, url)
-    const call: Call = {
-      method,
-      path: url.pathname,
-      params: record.params,
-      caller,
-      account: record.stripeAccount ?? caller.id,
-      apiVersion,
-    }
-    const fault = nextFault(state, call)
-    record.fault = fault
-    if (fault === 'rate_limit')
-      throw new ApiError(429, {
-        type: 'invalid_request_error',
-        code: 'rate_limit',
-        message: 'Too many requests hit the API too quickly. Retry with exponential backoff.',
-      })
-    if (fault === 'server_error') {
-      extra['stripe-should-retry'] = 'true'
-      throw new ApiError(500, {
-        type: 'api_error',
-        message: 'An unknown error occurred before the request was processed.',
-      })
-    }
-    const key = record.idempotencyKey
-    const answer =
-      method === 'POST' && key !== undefined
-        ? handleIdempotent(state.idempotency, {
-            scope: `${caller.id}|${call.account}|${key}`,
-            fingerprint: `${method} ${call.path} ${canonical(call.params)}`,
-            run: () => run(state, call),
-          })
-        : { ...run(state, call), replayed: false }
-    if (key !== undefined) extra['idempotency-key'] = key
-    if (answer.replayed) {
-      record.replayed = true
-      extra['idempotent-replayed'] = 'true'
-    }
+    const call = admit(state, record, header('authorization'), { raw, url, headers })
+    const fault = inject(state, call, record, headers)
+    const answer = execute(state, call, record, headers)
     if (fault === 'timeout') await hold(response, state.hangMs)
     if (!response.destroyed) reply(answer.status, answer.body)
   } catch (error) {
@@ -275,85 +322,82 @@ async function handle(state: State, request: IncomingMessage, response: ServerRe
   }
 }
 
-function authenticate(state: State, authorization: string | undefined) {
-  const fail = (message: string) => new ApiError(401, { type: 'invalid_request_error', message })
-  if (authorization === undefined)
-    throw fail(
-      'You did not provide an API key. Provide it in the Authorization header (Bearer or Basic).',
-    )
-  let key: string | undefined
-  let auth: 'bearer' | 'basic'
-  if (/^Bearer /i.test(authorization)) {
-    key = authorization.slice(7).trim()
-    auth = 'bearer'
-  } else if (/^Basic /i.test(authorization)) {
-    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8')
-    key = decoded.split(':')[0]
-    auth = 'basic'
-  } else throw fail('Invalid Authorization header: use Bearer or Basic with your secret key.')
-  const caller = key === undefined ? undefined : state.byKey.get(key)
-  if (caller === undefined)
-    throw fail(`Invalid API Key provided: ${(key ?? '').slice(0, 8)}****${(key ?? '').slice(-4)}`)
-  return { caller, auth }
+/** Authenticates the key, checks `Stripe-Version` and `Stripe-Account`, reads the parameters. */
+function admit(
+  state: State,
+  record: RecordedRequest,
+  authorization: string | undefined,
+  input: { raw: string; url: URL; headers: Record<string, string> },
+): Call {
+  const { caller, auth } = authenticate(state.byKey, authorization)
+  record.auth = auth
+  const apiVersion = record.apiVersion ?? state.defaultApiVersion
+  if (!/^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/.test(apiVersion))
+    throw invalid(`Invalid Stripe API version: ${apiVersion}`, undefined, 'api_version_invalid')
+  input.headers['stripe-version'] = apiVersion
+  if (record.stripeAccount !== undefined) {
+    if (!(caller.connectedAccounts ?? []).includes(record.stripeAccount))
+      throw new ApiError(403, {
+        type: 'invalid_request_error',
+        code: 'account_invalid',
+        message: `The provided key does not have access to account '${record.stripeAccount}' (or that account does not exist).`,
+      })
+    input.headers['stripe-account'] = record.stripeAccount
+  }
+  record.params = parseParams(record.method, input.raw, input.url)
+  return {
+    method: record.method,
+    path: record.path,
+    params: record.params,
+    caller,
+    account: record.stripeAccount ?? caller.id,
+    apiVersion,
+  }
 }
 
-function parseParams(method: string, raw: string, url: URL): StripeForm.Params {
-  if (method === 'GET' || method === 'DELETE') return StripeForm.parse(url.search.slice(1))
-  return StripeForm.parse(raw)
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.byteLength
-      if (size > 1_048_576) request.destroy(new Error('request body over 1 MiB'))
-      else chunks.push(chunk)
-    })
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    request.on('error', reject)
-  })
-}
-
-/** Holds an answer until the client gives up or `ms` pass (a timeout seen by the client). */
-function hold(response: ServerResponse, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    response.once('close', () => {
-      clearTimeout(timer)
-      resolve()
-    })
-  })
-}
-
-function send(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
+/** Applies the next scripted fault: 429 and 500 are thrown before anything runs. */
+function inject(
+  state: State,
+  call: Call,
+  record: RecordedRequest,
   headers: Record<string, string>,
-) {
-  const text = JSON.stringify(body)
-  response.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    'request-id': `req_${randomBytes(9).toString('base64url')}`,
+): Fault | undefined {
+  const fault = nextFault(state, call)
+  record.fault = fault
+  if (fault === 'rate_limit')
+    throw new ApiError(429, {
+      type: 'invalid_request_error',
+      code: 'rate_limit',
+      message: 'Too many requests hit the API too quickly. Retry with exponential backoff.',
+    })
+  if (fault === 'server_error') {
+    headers['stripe-should-retry'] = 'true'
+    throw new ApiError(500, {
+      type: 'api_error',
+      message: 'An unknown error occurred before the request was processed.',
+    })
+  }
+  return fault
+}
+
+/** Runs the endpoint, under the idempotency key of a POST when one is sent. */
+function execute(
+  state: State,
+  call: Call,
+  record: RecordedRequest,
+  headers: Record<string, string>,
+): { status: number; body: unknown } {
+  const key = record.idempotencyKey
+  if (key === undefined || call.method !== 'POST') return run(state, call)
+  headers['idempotency-key'] = key
+  const answer = handleIdempotent(state.idempotency, {
+    scope: `${call.caller.id}|${call.account}|${key}`,
+    fingerprint: `${call.method} ${call.path} ${canonical(call.params)}`,
+    run: () => run(state, call),
   })
-  response.end(text)
-}
-
-function errorBody(type: Body['type'], message: string) {
-  return { error: { type, message } }
-}
-
-/** Canonical JSON (sorted keys) of parameters, to compare an idempotent retry with the first request. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
-  if (value !== null && typeof value === 'object')
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
-      .join(',')}}`
-  return JSON.stringify(value)
+  if (answer.replayed) {
+    record.replayed = true
+    headers['idempotent-replayed'] = 'true'
+  }
+  return answer
 }

@@ -1,0 +1,343 @@
+// Settlement of a Stripe charge (draft-stripe-charge-00 §"Settlement Procedure"): one
+// PaymentIntent created and confirmed at once with the shared payment token, under an
+// idempotency key derived from the challenge id, so that any retry for the same challenge
+// (the SDK's after a timeout, the server's, the client's) reaches the same PaymentIntent
+// and can never charge twice. Only `succeeded` is paid. Every Stripe error and status is
+// mapped to a paywire error carrying the draft's problem type and a detail without
+// credential material.
+import { Errors } from '@paywire/core'
+import type Stripe from 'stripe'
+import type * as ChargeRequest from './ChargeRequest.js'
+import * as StripeApi from './StripeApi.js'
+import * as Token from './Token.js'
+
+/**
+ * The idempotency key of a challenge's PaymentIntent. It depends on the challenge id only
+ * (not on the token): a retry for the same challenge with another token gets Stripe's
+ * `idempotency_error` instead of a second charge.
+ *
+ * @example
+ * ```ts
+ * import { Settlement } from '@paywire/method-stripe'
+ * Settlement.idempotencyKey('x3kXtdNn2ZhZl8nHKOb3Ox6Rz5JwvUOpB5-XTvoqQbA')
+ * // 'paywire-stripe-charge-x3kXtdNn2ZhZl8nHKOb3Ox6Rz5JwvUOpB5-XTvoqQbA'
+ * ```
+ */
+export function idempotencyKey(challengeId: string): string {
+  return `paywire-stripe-charge-${challengeId}`
+}
+
+/**
+ * Creates and confirms the PaymentIntent of a challenge; resolves it only when it
+ * `succeeded`.
+ *
+ * @throws {DeclinedError | ActionRequiredError | NotSucceededError | UnavailableError |
+ *   ConflictError | RefusedError | Token.RefusedError | Token.LimitError |
+ *   StripeConfigurationError | UnexpectedPaymentIntentError}
+ * @example
+ * ```ts
+ * import Stripe from 'stripe'
+ * import { ChargeRequest, Settlement } from '@paywire/method-stripe'
+ * declare const request: ChargeRequest.ChargeRequest
+ * const intent = await Settlement.charge({
+ *   stripe: new Stripe('sk_test_...'),
+ *   request,
+ *   challengeId: 'x3kXtdNn2ZhZl8nHKOb3Ox6Rz5JwvUOpB5-XTvoqQbA',
+ *   spt: 'spt_123',
+ * })
+ * ```
+ */
+export async function charge(parameters: charge.Parameters): Promise<Stripe.PaymentIntent> {
+  const { request, challengeId, connect } = parameters
+  const amount = Number(request.amount)
+  const params = {
+    amount,
+    currency: request.currency,
+    shared_payment_granted_token: parameters.spt,
+    confirm: true,
+    automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+    metadata: { ...(request.methodDetails.metadata ?? {}), challenge_id: challengeId },
+    ...(connect?.params ?? {}),
+  } as Stripe.PaymentIntentCreateParams
+  let intent: Stripe.PaymentIntent
+  try {
+    intent = await parameters.stripe.paymentIntents.create(params, {
+      apiVersion: StripeApi.version,
+      idempotencyKey: idempotencyKey(challengeId),
+      ...(connect?.stripeAccount === undefined ? {} : { stripeAccount: connect.stripeAccount }),
+      ...parameters.requestOptions,
+    })
+  } catch (error) {
+    throw fromStripeError(error)
+  }
+  if (
+    intent.amount !== amount ||
+    intent.currency !== request.currency ||
+    (intent.metadata?.challenge_id !== undefined && intent.metadata.challenge_id !== challengeId)
+  )
+    throw new UnexpectedPaymentIntentError(
+      `Stripe answered with PaymentIntent ${intent.id} for ${intent.amount} ${intent.currency}, not this challenge's ${amount} ${request.currency}`,
+    )
+  switch (intent.status) {
+    case 'succeeded':
+      return intent
+    case 'requires_action':
+      throw new ActionRequiredError(
+        `PaymentIntent ${intent.id} requires customer action (${intent.next_action?.type ?? 'unknown'}); a shared payment token must be payable without it`,
+        intent.id,
+      )
+    default:
+      throw new NotSucceededError(
+        `PaymentIntent ${intent.id} is ${intent.status}, not succeeded; only a succeeded payment is accepted`,
+        intent.id,
+        intent.status,
+      )
+  }
+}
+
+export declare namespace charge {
+  type Parameters = {
+    stripe: StripeApi.Sdk
+    request: ChargeRequest.ChargeRequest
+    challengeId: string
+    spt: string
+    /** Checked Connect parameters (see `Connect.toParams`). */
+    connect?: { params: Record<string, unknown>; stripeAccount?: string } | undefined
+    /** Per-request SDK settings (timeout in ms, network retries). */
+    requestOptions?: { timeout?: number; maxNetworkRetries?: number } | undefined
+  }
+}
+
+/**
+ * Maps an error thrown by the Stripe SDK to the paywire error for it: a decline (402) to
+ * {@link DeclinedError}; 429, 5xx, 409 and connection failures to {@link UnavailableError}
+ * (safe to retry with the same credential); an idempotency conflict to {@link ConflictError};
+ * refusals of the token to `Token.RefusedError` or `Token.LimitError`; 401 and 403 to
+ * {@link StripeConfigurationError} (a server fault, no problem type); any other 400 to
+ * {@link RefusedError}. Token ids are removed from Stripe's messages.
+ *
+ * @example
+ * ```ts
+ * import { Settlement } from '@paywire/method-stripe'
+ * declare const error: unknown
+ * const mapped = Settlement.fromStripeError(error)
+ * console.log(mapped.code, mapped.problem)
+ * ```
+ */
+export function fromStripeError(error: unknown): Errors.BaseError {
+  if (error instanceof Errors.BaseError) return error
+  const stripe = error as Partial<Stripe.errors.StripeError> | undefined
+  const type = stripe?.type
+  const status = stripe?.statusCode
+  const code = stripe?.code
+  const said = redact(stripe?.message ?? String(error))
+  const options = { cause: error }
+  if (type === 'StripeCardError')
+    return new DeclinedError(
+      `Stripe declined the payment (${code ?? 'card_error'}${stripe?.decline_code ? `, ${stripe.decline_code}` : ''}): ${said}`,
+      stripe?.payment_intent?.id,
+      stripe?.decline_code,
+      options,
+    )
+  if (type === 'StripeIdempotencyError')
+    return new ConflictError(
+      'this challenge was already submitted to Stripe with another token or amount; request a new challenge',
+      options,
+    )
+  if (
+    type === 'StripeConnectionError' ||
+    type === 'StripeRateLimitError' ||
+    status === 409 ||
+    (status !== undefined && status >= 500) ||
+    (type === 'StripeAPIError' && status === undefined)
+  )
+    return new UnavailableError(
+      `Stripe did not complete the request (${status === undefined ? 'no answer' : `HTTP ${status}`}): ${said}. Nothing is confirmed; retrying the same credential cannot charge twice`,
+      status,
+      options,
+    )
+  if (type === 'StripeAuthenticationError' || type === 'StripePermissionError')
+    return new StripeConfigurationError(
+      `Stripe refused the server's credentials (HTTP ${status}): ${said}`,
+      options,
+    )
+  if (code === 'amount_too_large') return new Token.LimitError(`Stripe: ${said}`, options)
+  const aboutToken =
+    code === 'token_already_used' ||
+    code === 'payment_method_unexpected_state' ||
+    (stripe?.param ?? '').includes('shared_payment_granted_token')
+  if (aboutToken)
+    return new Token.RefusedError(
+      `Stripe refused the shared payment token (${code ?? 'invalid_request_error'}): ${said}`,
+      code === 'token_already_used' ? 'used' : code === 'resource_missing' ? 'unknown' : 'refused',
+      options,
+    )
+  return new RefusedError(
+    `Stripe refused the PaymentIntent (${code ?? type ?? 'error'}${stripe?.param ? `, ${stripe.param}` : ''}): ${said}`,
+    options,
+  )
+}
+
+/** Token ids are credential material: they never reach a problem detail or a log. */
+function redact(message: string): string {
+  return message.replace(/spt_[A-Za-z0-9_]+/g, 'spt_…')
+}
+
+/**
+ * The card or wallet was declined (HTTP 402 `card_error`).
+ *
+ * @example
+ * ```ts
+ * import { Settlement } from '@paywire/method-stripe'
+ * declare const error: unknown
+ * if (error instanceof Settlement.DeclinedError) console.log(error.code, error.problem)
+ * ```
+ */
+export class DeclinedError extends Errors.BaseError {
+  override readonly name = 'Settlement.DeclinedError'
+  readonly code = 'ERR_STRIPE_DECLINED'
+  readonly problem = 'verification-failed' as const
+  constructor(
+    message: string,
+    /** The PaymentIntent the decline left, if Stripe returned it. */
+    readonly paymentIntentId: string | undefined,
+    /** The issuer's reason (`insufficient_funds`, ...), if given. */
+    readonly declineCode: string | undefined,
+    options: Errors.BaseError.Options = {},
+  ) {
+    super(message, options)
+  }
+}
+
+/**
+ * The PaymentIntent needs customer action (3DS, redirect); it is not paid.
+ *
+ * @example
+ * ```ts
+ * import { Settlement } from '@paywire/method-stripe'
+ * declare const error: unknown
+ * if (error instanceof Settlement.ActionRequiredError) console.log(error.code, error.problem)
+ * ```
+ */
+export class ActionRequiredError extends Errors.BaseError {
+  override readonly name = 'Settlement.ActionRequiredError'
+  readonly code = 'ERR_STRIPE_ACTION_REQUIRED'
+  readonly problem = 'verification-failed' as const
+  constructor(
+    message: string,
+    readonly paymentIntentId: string,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * The PaymentIntent ended in a status other than `succeeded` (`processing`, ...).
+ *
+ * @example
+ * ```ts
+ * import { Settlement } from '@paywire/method-stripe'
+ * declare const error: unknown
+ * if (error instanceof Settlement.NotSucceededError) console.log(error.code, error.problem)
+ * ```
+ */
+export class NotSucceededError extends Errors.BaseError {
+  override readonly name = 'Settlement.NotSucceededError'
+  readonly code = 'ERR_STRIPE_NOT_SUCCEEDED'
+  readonly problem = 'verification-failed' as const
+  constructor(
+    message: string,
+    readonly paymentIntentId: string,
+    readonly paymentIntentStatus: string,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * Stripe was rate-limited, failed, or did not answer in time; nothing is confirmed.
+ *
+ * @example
+ * ```ts
+ * import { Settlement } from '@paywire/method-stripe'
+ * declare const error: unknown
+ * if (error instanceof Settlement.UnavailableError) console.log(error.code, error.problem)
+ * ```
+ */
+export class UnavailableError extends Errors.BaseError {
+  override readonly name = 'Settlement.UnavailableError'
+  readonly code = 'ERR_STRIPE_UNAVAILABLE'
+  readonly problem = 'verification-failed' as const
+  constructor(
+    message: string,
+    /** Stripe's HTTP status, or `undefined` when no answer came. */
+    readonly httpStatus: number | undefined,
+    options: Errors.BaseError.Options = {},
+  ) {
+    super(message, options)
+  }
+}
+
+/**
+ * The challenge's idempotency key was already used with other parameters.
+ *
+ * @example
+ * ```ts
+ * import { Settlement } from '@paywire/method-stripe'
+ * declare const error: unknown
+ * if (error instanceof Settlement.ConflictError) console.log(error.code, error.problem)
+ * ```
+ */
+export class ConflictError extends Errors.BaseError {
+  override readonly name = 'Settlement.ConflictError'
+  readonly code = 'ERR_STRIPE_IDEMPOTENCY_CONFLICT'
+  readonly problem = 'verification-failed' as const
+}
+
+/**
+ * Stripe refused the PaymentIntent for another reason (HTTP 400).
+ *
+ * @example
+ * ```ts
+ * import { Settlement } from '@paywire/method-stripe'
+ * declare const error: unknown
+ * if (error instanceof Settlement.RefusedError) console.log(error.code, error.problem)
+ * ```
+ */
+export class RefusedError extends Errors.BaseError {
+  override readonly name = 'Settlement.RefusedError'
+  readonly code = 'ERR_STRIPE_REFUSED'
+  readonly problem = 'verification-failed' as const
+}
+
+/**
+ * Stripe refused the server's own key or account (401, 403): a server fault.
+ *
+ * @example
+ * ```ts
+ * import { Settlement } from '@paywire/method-stripe'
+ * declare const error: unknown
+ * if (error instanceof Settlement.StripeConfigurationError) console.log(error.code, error.problem)
+ * ```
+ */
+export class StripeConfigurationError extends Errors.BaseError {
+  override readonly name = 'Settlement.StripeConfigurationError'
+  readonly code = 'ERR_STRIPE_CONFIGURATION'
+  readonly problem = undefined
+}
+
+/**
+ * Stripe answered with a PaymentIntent that is not this challenge's: never accepted.
+ *
+ * @example
+ * ```ts
+ * import { Settlement } from '@paywire/method-stripe'
+ * declare const error: unknown
+ * if (error instanceof Settlement.UnexpectedPaymentIntentError) console.log(error.code, error.problem)
+ * ```
+ */
+export class UnexpectedPaymentIntentError extends Errors.BaseError {
+  override readonly name = 'Settlement.UnexpectedPaymentIntentError'
+  readonly code = 'ERR_STRIPE_UNEXPECTED_PAYMENT_INTENT'
+  readonly problem = undefined
+}
