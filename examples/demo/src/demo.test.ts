@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { run } from './demo.js'
 
 describe('demo', () => {
-  it('pays three reports on chain, then the policy refuses the fourth', async () => {
+  it('pays three reports on chain, then the policy refuses the fourth; pays a forecast by card', async () => {
     const outcome = await run()
     expect(outcome.receipts).toHaveLength(3)
     for (const receipt of outcome.receipts) {
@@ -14,8 +14,12 @@ describe('demo', () => {
     // Fees are sponsored: the agent pays exactly the price, the API receives exactly it.
     expect(outcome.paid).toBe(30_000n)
     expect(outcome.balances.agentBefore - outcome.balances.agentAfter).toBe(30_000n)
+    // The forecast is paid by card: one PaymentIntent, referenced by the receipt.
+    expect(outcome.card.paymentIntents).toBe(1)
+    expect(outcome.card.receipt).toMatchObject({ status: 'success', method: 'stripe' })
+    expect(outcome.card.receipt?.reference).toMatch(/^pi_/)
     const titles = outcome.steps.map((step) => step.title)
-    expect(titles.filter((title) => title === '402 Payment Required')).toHaveLength(4)
-    expect(titles.filter((title) => title === 'Agent pays and retries')).toHaveLength(3)
+    expect(titles.filter((title) => title === '402 Payment Required')).toHaveLength(5)
+    expect(titles.filter((title) => title === 'Agent pays and retries')).toHaveLength(4)
   }, 60_000)
 })

@@ -6,10 +6,17 @@
 //    with the tempo charge method; the API sponsors the transaction fee.
 // 3. Run an agent with @paywire/client under a spending policy (at most 0.02 per payment,
 //    0.03 per day): it buys three reports, then the policy refuses the fourth.
-// 4. Print each challenge, payment and receipt, and the balances before and after.
+// 4. The same API sells a forecast for $0.50 by card through Stripe (a shared payment
+//    token, on the local Stripe-compatible API); the agent buys one.
+// 5. Print each challenge, payment and receipt, and the balances before and after.
 import { createServer } from 'node:http'
 import { Client, Policy } from '@paywire/client'
 import { Challenge, Credential, type Receipt, Secret } from '@paywire/core'
+import {
+  IssuedTokens,
+  Client as StripeClient,
+  Server as StripeServerMethod,
+} from '@paywire/method-stripe'
 import {
   Chain,
   FeePayer,
@@ -19,7 +26,8 @@ import {
 import { Paywire } from '@paywire/server'
 import { toRequest, writeResponse } from '@paywire/server/node'
 import { MemoryStore } from '@paywire/store-memory'
-import { FreePort, TempoNode } from '@paywire/testkit'
+import { FreePort, StripeServer, TempoNode } from '@paywire/testkit'
+import Stripe from 'stripe'
 
 /** One step of the demo's story: a title and what it shows. */
 export type Step = { title: string; lines: string[] }
@@ -29,8 +37,10 @@ export type Outcome = {
   steps: Step[]
   /** Receipts of the paid requests, in order. */
   receipts: Receipt.Receipt[]
-  /** The rule that refused the last request. */
+  /** The rule that refused the fourth report. */
   refusedBy: string | undefined
+  /** The receipt of the forecast paid by card, and the PaymentIntents Stripe holds. */
+  card: { receipt: Receipt.Receipt | undefined; paymentIntents: number }
   /** Base units of pathUSD moved from the agent to the API. */
   paid: bigint
   balances: { agentBefore: bigint; agentAfter: bigint; apiBefore: bigint; apiAfter: bigint }
@@ -48,6 +58,10 @@ export async function run(options: { log?: (step: Step) => void } = {}): Promise
   const node = await TempoNode.start()
   const stops: Array<() => Promise<void>> = [() => node.stop()]
   try {
+    const stripeApi = await StripeServer.start()
+    stops.unshift(() => stripeApi.close())
+    const stripeFor = (account: StripeServer.Account) =>
+      new Stripe(account.secretKey, { ...stripeApi.sdk, maxNetworkRetries: 0, telemetry: false })
     const chain = Chain.fromRpc({ rpcUrl: node.rpcUrl, chainId: node.chainId })
     const agent = await node.newAccount(1_000_000n) // 1 pathUSD
     const api = await node.newAccount(0n)
@@ -58,6 +72,7 @@ export async function run(options: { log?: (step: Step) => void } = {}): Promise
         `rpc ${node.rpcUrl}, chain id ${node.chainId}`,
         `agent wallet ${agent.address}`,
         `api wallet   ${api.address} (fees sponsored by ${sponsor.address})`,
+        `local Stripe API ${stripeApi.url}`,
       ],
     })
 
@@ -76,16 +91,34 @@ export async function run(options: { log?: (step: Step) => void } = {}): Promise
             budget: 1_000_000n,
           }),
         }),
+        StripeServerMethod.server({
+          stripe: stripeFor(StripeServer.seller),
+          networkId: StripeServer.seller.networkId,
+          paymentMethodTypes: ['card'],
+        }),
       ],
     })
     const weather = paywire.protect(
-      { price: { amount: String(price), feePayer: true }, description: 'Weather report' },
+      {
+        price: { amount: String(price), feePayer: true },
+        methods: ['tempo'],
+        description: 'Weather report',
+      },
       async () => Response.json({ city: 'Lisbon', sky: 'clear', celsius: 19 }),
+    )
+    const forecast = paywire.protect(
+      { price: { amount: '50', currency: 'usd' }, methods: ['stripe'], description: 'Forecast' },
+      async () => Response.json({ city: 'Lisbon', days: ['sun', 'sun', 'rain'] }),
     )
     const server = createServer((req, res) => {
       void (async () => {
-        const response = req.url?.startsWith('/weather')
-          ? await weather(toRequest(req))
+        const route = req.url?.startsWith('/weather')
+          ? weather
+          : req.url?.startsWith('/forecast')
+            ? forecast
+            : undefined
+        const response = route
+          ? await route(toRequest(req))
           : new Response('not found', { status: 404 })
         await writeResponse(res, response)
       })().catch(() => {
@@ -96,15 +129,33 @@ export async function run(options: { log?: (step: Step) => void } = {}): Promise
     const listening = await FreePort.listen(server)
     stops.unshift(() => listening.close())
     const origin = `http://127.0.0.1:${listening.port}`
-    record({ title: 'Paid API', lines: [`GET ${origin}/weather costs ${format(price)} pathUSD`] })
+    record({
+      title: 'Paid API',
+      lines: [
+        `GET ${origin}/weather costs ${format(price)} pathUSD (tempo)`,
+        `GET ${origin}/forecast costs $0.50 (stripe, card)`,
+      ],
+    })
 
     // The agent: a paying fetch under a spending policy. Its fetch is wrapped only to show
     // the exchange; the client itself never logs credentials.
     const shown = (input: RequestInfo | URL, init?: RequestInit) => show(input, init, record)
     const agentClient = Client.create({
-      methods: [TempoClient.client({ chain, privateKey: agent.privateKey })],
+      methods: [
+        TempoClient.client({ chain, privateKey: agent.privateKey }),
+        StripeClient.client({
+          provider: IssuedTokens.provider({
+            stripe: stripeFor(StripeServer.agent),
+            paymentMethod: 'pm_card_visa',
+          }),
+          paymentMethodTypes: ['card'],
+        }),
+      ],
       policy: {
-        currencies: { [TempoNode.pathUsd]: { maxAmount: String(2n * price) } },
+        currencies: {
+          [TempoNode.pathUsd]: { maxAmount: String(2n * price) },
+          usd: { maxAmount: '100' },
+        },
         budgets: [
           {
             currency: TempoNode.pathUsd,
@@ -112,6 +163,7 @@ export async function run(options: { log?: (step: Step) => void } = {}): Promise
             window: 'day',
             scope: 'total',
           },
+          { currency: 'usd', amount: '500', window: 'day', scope: 'total' },
         ],
       },
       store: MemoryStore.create(),
@@ -143,6 +195,18 @@ export async function run(options: { log?: (step: Step) => void } = {}): Promise
         })
       }
     }
+    const byCard = await agentClient.fetch(`${origin}/forecast`)
+    record({
+      title: `Forecast by card: ${byCard.response.status}`,
+      lines: [
+        `body ${await byCard.response.text()}`,
+        byCard.receipt ? `receipt ${JSON.stringify(byCard.receipt)}` : 'no receipt',
+        `PaymentIntents on the local Stripe API: ${stripeApi
+          .paymentIntents()
+          .map((intent) => `${intent.id} ${intent.amount} ${intent.currency} ${intent.status}`)
+          .join(', ')}`,
+      ],
+    })
     const after = {
       agent: await node.balanceOf(agent.address),
       api: await node.balanceOf(api.address),
@@ -158,6 +222,7 @@ export async function run(options: { log?: (step: Step) => void } = {}): Promise
       steps,
       receipts,
       refusedBy,
+      card: { receipt: byCard.receipt, paymentIntents: stripeApi.paymentIntents().length },
       paid: after.api - before.api,
       balances: {
         agentBefore: before.agent,
@@ -185,7 +250,7 @@ async function show(
       title: 'Agent pays and retries',
       lines: [
         `Authorization: Payment ${authorization.slice(8, 48)}… (${authorization.length} chars)`,
-        `payload type ${String(credential?.payload.type)}, source ${credential?.source ?? '-'}`,
+        `${credential?.challenge.method} payload with ${Object.keys(credential?.payload ?? {}).join(', ')}; source ${credential?.source ?? '-'}`,
       ],
     })
   }

@@ -8,5 +8,5 @@ const outcome = await run({
   },
 })
 console.log(
-  `\nDone: ${outcome.receipts.length} payments settled on chain, ${outcome.paid} base units received by the API; the next one was refused by the agent's policy (${outcome.refusedBy}).`,
+  `\nDone: ${outcome.receipts.length} payments settled on chain, ${outcome.paid} base units received by the API; the next one was refused by the agent's policy (${outcome.refusedBy}); a forecast paid by card (${outcome.card.receipt?.reference}).`,
 )
