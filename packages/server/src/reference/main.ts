@@ -1,7 +1,9 @@
-// `pnpm serve:reference --port <port>`: starts the reference paid API on 127.0.0.1.
+// `pnpm serve:reference --port <port> [--tempo-rpc <url>]`: starts the reference paid API
+// on 127.0.0.1, with the Tempo charge when a Tempo node is given.
 import { parseArgs } from 'node:util'
 import { Secret } from '@paywire/core'
 import { defaultTestKey, prices, start } from './server.js'
+import { devAccounts, sponsorDefaults } from './tempo.js'
 
 const help = `Usage: pnpm serve:reference [options]
 
@@ -12,6 +14,11 @@ Routes:
   GET  /paid               charged ${prices.basic} (usd) with every enabled method
   GET  /paid?tier=pro      query-bound: charged ${prices.pro}; a credential for one query is refused on another
   POST /paid-body          body-bound: charged ${prices.body}; the challenge carries the body's digest
+  GET  /paid-sponsored     with Tempo only: a Tempo charge of ${prices.sponsored} whose fees the server pays
+                           (pull mode only, as the draft requires for fee-sponsored charges)
+
+With --tempo-rpc, the paid routes also offer the Tempo charge (draft-tempo-charge-00) in
+pathUSD base units, pull and push, settled on that node; the payer pays its own fees there.
 
 Options:
   --port <port>            port to listen on (default 8402; 0 picks a free one)
@@ -19,11 +26,26 @@ Options:
   --realm <realm>          realm (default paywire.reference)
   --expires <seconds>      challenge lifetime (default 300)
   --store <store>          where claims are kept: memory (the only store so far)
-  --methods <list>         comma-separated methods to enable: test (default test)
+  --methods <list>         comma-separated methods to enable: test, tempo
+                           (default test, and tempo when --tempo-rpc is given)
   --test-key <key>         key the test method shares with clients (default "${defaultTestKey}")
+  --tempo-rpc <url>        JSON-RPC URL of a Tempo node (e.g. from \`pnpm dev:chain\`); enables tempo
+  --tempo-recipient-key <hex>
+                           key of the account paid (default PAYWIRE_TEMPO_RECIPIENT_KEY, else
+                           dev account ${devAccounts.recipient} of anvil's test mnemonic)
+  --tempo-fee-payer-key <hex>
+                           key of the account that pays fees on /paid-sponsored (default
+                           PAYWIRE_TEMPO_FEE_PAYER_KEY, else dev account ${devAccounts.feePayer})
+  --tempo-max-fee <units>  largest fee sponsored per payment (default ${sponsorDefaults.maxFeePerPayment})
+  --tempo-sponsor-budget <units>
+                           fees sponsored in all (default ${sponsorDefaults.budget})
   --help                   print this help
 
 The test method moves no money; it exists for probing and conformance runs.
+With Tempo, one line "tempo: {json}" is printed at start, before the "listening on" line:
+the RPC URL, chain id, currency, and the recipient and fee payer (address, where the key
+comes from, and the private key when it is a dev account's, whose keys are public; a key
+given as a flag or variable is never printed).
 One line is logged per request; credentials and secrets are never logged.`
 
 const { values } = parseArgs({
@@ -33,8 +55,13 @@ const { values } = parseArgs({
     realm: { type: 'string' },
     expires: { type: 'string' },
     store: { type: 'string', default: 'memory' },
-    methods: { type: 'string', default: 'test' },
+    methods: { type: 'string' },
     'test-key': { type: 'string' },
+    'tempo-rpc': { type: 'string' },
+    'tempo-recipient-key': { type: 'string' },
+    'tempo-fee-payer-key': { type: 'string' },
+    'tempo-max-fee': { type: 'string' },
+    'tempo-sponsor-budget': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -58,8 +85,20 @@ if (values.help) {
     secret,
     realm: values.realm,
     expiresIn: values.expires === undefined ? undefined : Number(values.expires),
-    methods: values.methods.split(',').map((name) => name.trim()),
+    methods: values.methods?.split(',').map((name) => name.trim()),
     testKey: values['test-key'],
+    tempo:
+      values['tempo-rpc'] === undefined
+        ? undefined
+        : {
+            rpcUrl: values['tempo-rpc'],
+            recipientKey:
+              values['tempo-recipient-key'] || process.env.PAYWIRE_TEMPO_RECIPIENT_KEY || undefined,
+            feePayerKey:
+              values['tempo-fee-payer-key'] || process.env.PAYWIRE_TEMPO_FEE_PAYER_KEY || undefined,
+            maxFeePerPayment: units('--tempo-max-fee', values['tempo-max-fee']),
+            budget: units('--tempo-sponsor-budget', values['tempo-sponsor-budget']),
+          },
     log: (line) => console.log(line),
   }).catch((error: Error) => {
     // Configuration mistakes (a short secret, an unknown method) end the process cleanly;
@@ -67,8 +106,19 @@ if (values.help) {
     console.error(`cannot start: ${error.message}`)
     process.exit(2)
   })
+  if (server.tempo !== undefined) console.log(`tempo: ${JSON.stringify(server.tempo)}`)
   console.log(`paywire reference server listening on ${server.url}`)
   const stop = () => void server.close().then(() => process.exit(0))
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+}
+
+/** A base-unit amount flag, or `undefined` when absent; exits on a bad value. */
+function units(flag: string, value: string | undefined): bigint | undefined {
+  if (value === undefined) return undefined
+  if (!/^[0-9]+$/.test(value)) {
+    console.error(`${flag} must be a whole number of base units, found "${value}"`)
+    process.exit(2)
+  }
+  return BigInt(value)
 }

@@ -73,6 +73,10 @@ describe('reference server', () => {
       '--expires',
       '--store',
       '--methods',
+      'GET  /paid-sponsored',
+      '--tempo-rpc',
+      '--tempo-recipient-key',
+      '--tempo-fee-payer-key',
     ])
       expect(text).toContain(expected)
   })
