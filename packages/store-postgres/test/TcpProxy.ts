@@ -1,0 +1,69 @@
+// A TCP proxy on 127.0.0.1 in front of a real backend, for injecting the outages a real
+// server cannot produce on demand: `cut()` drops every connection and refuses new ones,
+// `stall()` keeps connections open but forwards nothing (a hung backend), `restore()`
+// brings the service back on the same port.
+import { createConnection, createServer, type Socket } from 'node:net'
+
+/** Starts a proxy to `target`; the returned `port` is what clients connect to. */
+export async function start(target: { host: string; port: number }): Promise<TcpProxy> {
+  const sockets = new Set<Socket>()
+  let stalled = false
+  const server = createServer((client) => {
+    const upstream = createConnection(target)
+    for (const socket of [client, upstream]) {
+      sockets.add(socket)
+      socket.on('error', () => socket.destroy())
+      socket.on('close', () => {
+        sockets.delete(socket)
+        client.destroy()
+        upstream.destroy()
+      })
+    }
+    client.on('data', (chunk) => {
+      if (!stalled) upstream.write(chunk)
+    })
+    upstream.on('data', (chunk) => {
+      if (!stalled) client.write(chunk)
+    })
+  })
+  const listen = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject)
+        const address = server.address()
+        resolve(typeof address === 'object' && address !== null ? address.port : 0)
+      })
+    })
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy()
+      if (!server.listening) return resolve()
+      server.close(() => resolve())
+    })
+  const port = await listen(0)
+  return {
+    port,
+    cut: stop,
+    stall() {
+      stalled = true
+    },
+    async restore() {
+      stalled = false
+      if (!server.listening) await listen(port)
+    },
+    close: stop,
+  }
+}
+
+export type TcpProxy = {
+  /** The port the proxy listens on. */
+  port: number
+  /** Drops every connection and stops listening: connections are refused. */
+  cut(): Promise<void>
+  /** Keeps connections open but forwards nothing, in either direction. */
+  stall(): void
+  /** Forwards again, listening on the same port. */
+  restore(): Promise<void>
+  close(): Promise<void>
+}
