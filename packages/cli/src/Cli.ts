@@ -1,0 +1,88 @@
+// The `paywire` command: routes to a subcommand (or to the request command for a URL),
+// prints failures with what to do next (or as JSON under `--json`), and resolves the exit
+// code. Subcommands that cannot work yet are absent rather than stubs.
+import { createRequire } from 'node:module'
+import * as ExitCode from './ExitCode.js'
+import * as Failure from './Failure.js'
+import * as Io from './Io.js'
+
+/**
+ * The top-level help.
+ *
+ * @example
+ * ```ts
+ * import { Cli } from '@paywire/cli'
+ * console.log(Cli.help)
+ * ```
+ */
+export const help = `paywire: pay HTTP 402 Payment challenges from the command line
+
+Usage:
+  paywire <url> [options]        request a URL, paying under a spending policy
+  paywire account <command>      create, list, show and fund keystore accounts
+  paywire ledger                 the payments made, with totals
+  paywire dev                    run a local Tempo node and Stripe API
+  paywire serve                  run a paid demo API
+  paywire conformance <command>  run the conformance suite (@paywire/conformance)
+  paywire <command> --help       the options of a command
+
+${ExitCode.help}`
+
+type Command = {
+  run(args: readonly string[], io: Io.Io): Promise<ExitCode.ExitCode>
+  help: string
+}
+
+/** The subcommands, loaded when used so that each starts with only what it needs. */
+const commands: Record<string, () => Promise<Command>> = {
+  account: () => import('./Account.js'),
+  ledger: () => import('./Ledger.js'),
+  dev: () => import('./Dev.js'),
+  serve: () => import('./Serve.js'),
+  conformance: () => import('./Conformance.js'),
+}
+
+/**
+ * Runs `paywire ...args` and resolves the exit code; never rejects.
+ *
+ * @example
+ * ```ts
+ * import { Cli, Io } from '@paywire/cli'
+ * process.exitCode = await Cli.run(process.argv.slice(2), Io.fromProcess())
+ * ```
+ */
+export async function run(args: readonly string[], io: Io.Io): Promise<ExitCode.ExitCode> {
+  const [first, ...rest] = args
+  if (first === undefined) {
+    Io.lines(io.stderr, [help])
+    return ExitCode.usage
+  }
+  if (first === 'help' || first === '--help' || first === '-h') {
+    Io.lines(io.stdout, [help])
+    return ExitCode.ok
+  }
+  if (first === '--version') {
+    io.stdout.write(`paywire ${version()}\n`)
+    return ExitCode.ok
+  }
+  const subcommand = Object.hasOwn(commands, first) ? commands[first] : undefined
+  const command: Command = await (subcommand ?? (() => import('./Request.js')))()
+  if (rest.includes('--help') || rest.includes('-h')) {
+    Io.lines(io.stdout, [command.help])
+    return ExitCode.ok
+  }
+  try {
+    return await command.run(subcommand === undefined ? args : rest, io)
+  } catch (error) {
+    const failure = Failure.from(error)
+    if (args.includes('--json')) io.stdout.write(`${JSON.stringify(Failure.toJson(failure))}\n`)
+    Io.lines(io.stderr, Failure.toLines(failure))
+    if (io.env.PAYWIRE_DEBUG && error instanceof Error) io.stderr.write(`${error.stack}\n`)
+    return failure.exitCode
+  }
+}
+
+function version(): string {
+  const require = createRequire(import.meta.url)
+  return (require('../package.json') as { version: string }).version
+}

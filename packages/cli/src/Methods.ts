@@ -1,0 +1,211 @@
+// The payment methods the CLI can pay with: one registry entry per method, each with its
+// flags, its config-file settings and how to build its client half. Adding a method
+// (stripe, ...) is adding one entry to `registry`. A method's packages are loaded only
+// when it is configured, so a command that does not pay with it starts fast.
+import { Charge, Method } from '@paywire/core'
+import { z } from 'zod'
+import * as Home from './Home.js'
+import * as Progress from './Progress.js'
+import * as Prompt from './Prompt.js'
+import * as Rpc from './Rpc.js'
+import * as Usage from './Usage.js'
+
+/**
+ * What an entry is given to build its client half.
+ *
+ * @example
+ * ```ts
+ * import type { Methods } from '@paywire/cli'
+ * declare const context: Methods.Context
+ * context.flags['test-key'] // the value of --test-key, if given
+ * ```
+ */
+export type Context = {
+  /** Values of the request command's flags (every entry's flags included). */
+  flags: Record<string, string | boolean | (string | boolean)[] | undefined>
+  /** The entry's settings from the config file (`methods.<name>`), unchecked. */
+  settings: unknown
+  home: Home.Home
+  terminal: Prompt.Terminal
+  env: NodeJS.ProcessEnv
+}
+
+/**
+ * A registry entry: a method the CLI pays with.
+ *
+ * @example
+ * ```ts
+ * import type { Methods } from '@paywire/cli'
+ * declare const entry: Methods.Entry
+ * console.log(entry.name, entry.help)
+ * ```
+ */
+export type Entry = {
+  /** Method identifier, as in challenges. */
+  name: string
+  /** Flags this method adds to `paywire <url>`. */
+  flags: Usage.Options
+  /** Help lines for those flags and the config settings. */
+  help: string
+  /** The client half, or `undefined` when the method is not configured for this run. */
+  create(context: Context): Promise<Method.Client | undefined>
+}
+
+const testSettings = z.strictObject({ key: z.string().min(1).optional() })
+
+/** The `test` method of @paywire/testkit: moves no money; for the reference server and demos. */
+const test: Entry = {
+  name: 'test',
+  flags: { 'test-key': { type: 'string' } },
+  help: `  --test-key <key>        pay with the test method (moves no money) under this shared key
+                          (the reference server's: paywire-reference-test-method-key)
+                          config: "methods": { "test": { "key": "..." } }`,
+  async create({ flags, settings }) {
+    const fromConfig = parseSettings('test', testSettings, settings)
+    const key = (flags['test-key'] as string | undefined) ?? fromConfig?.key
+    if (key === undefined) return undefined
+    const { TestMethod } = await import('@paywire/testkit')
+    return TestMethod.client({ key }) as Method.Client
+  },
+}
+
+const tempoSettings = z.strictObject({
+  account: z.string().min(1).optional(),
+  rpcUrl: z.url().optional(),
+  mode: z.enum(['pull', 'push']).optional(),
+})
+
+/** Tempo stablecoin charges (@paywire/method-tempo), signed with a keystore account. */
+const tempo: Entry = {
+  name: 'tempo',
+  flags: {
+    account: { type: 'string' },
+    'tempo-rpc': { type: 'string' },
+    'tempo-mode': { type: 'string' },
+  },
+  help: `  --account <name>        pay with Tempo from this keystore account (asks the passphrase
+                          when a payment is made; PAYWIRE_PASSPHRASE in scripts)
+  --tempo-rpc <url>       Tempo JSON-RPC URL (default: the node \`paywire dev\` runs)
+  --tempo-mode pull|push  pull: the server broadcasts (default); push: the CLI broadcasts
+                          config: "methods": { "tempo": { "account", "rpcUrl", "mode" } }`,
+  async create({ flags, settings, home, terminal, env }) {
+    const fromConfig = parseSettings('tempo', tempoSettings, settings)
+    const account = (flags.account as string | undefined) ?? fromConfig?.account
+    if (account === undefined) return undefined
+    const mode = (flags['tempo-mode'] as string | undefined) ?? fromConfig?.mode ?? 'pull'
+    if (mode !== 'pull' && mode !== 'push')
+      throw new Usage.UsageError(`--tempo-mode must be pull or push, found "${mode}"`, {
+        command: 'paywire',
+      })
+    const Keystore = await import('./Keystore.js')
+    const { Chain, ChargeRequest, Client } = await import('@paywire/method-tempo')
+    // Fails now, before any request, when the account does not exist.
+    Keystore.get(home.keystore, account)
+    const rpcUrl = (flags['tempo-rpc'] as string | undefined) ?? fromConfig?.rpcUrl ?? devRpc(home)
+    let client: Method.Client | undefined
+    // The key is unlocked only when a payment is about to be made.
+    return Method.defineClient({
+      method: 'tempo',
+      intent: Charge.intent,
+      requestSchema: ChargeRequest.schema,
+      async createCredential(parameters) {
+        if (client === undefined) {
+          const passphrase = await Prompt.passphrase(terminal, env)
+          const privateKey = await Progress.during(
+            terminal.output,
+            `unlocking ${account}`,
+            Keystore.unlock(home.keystore, account, passphrase),
+          )
+          const chain = Chain.fromRpc({ rpcUrl, chainId: await Rpc.chainId(rpcUrl) })
+          client = Client.client({ chain, privateKey, mode }) as unknown as Method.Client
+        }
+        return Progress.during(
+          terminal.output,
+          `paying on Tempo from ${account}`,
+          client.createCredential(parameters),
+        )
+      },
+    }) as Method.Client
+  },
+}
+
+/**
+ * Every method the CLI can pay with. When several are configured, they are preferred
+ * equally: the client pays the first challenge, in the server's order, it has a method for.
+ *
+ * @example
+ * ```ts
+ * import { Methods } from '@paywire/cli'
+ * Methods.registry.map((entry) => entry.name) // ['tempo', 'test']
+ * ```
+ */
+export const registry: readonly Entry[] = [tempo, test]
+
+/**
+ * The flags of every entry, for the request command's parser.
+ *
+ * @example
+ * ```ts
+ * import { Methods } from '@paywire/cli'
+ * Object.keys(Methods.flags()) // ['account', 'tempo-rpc', 'tempo-mode', 'test-key']
+ * ```
+ */
+export function flags(): Usage.Options {
+  return Object.assign({}, ...registry.map((entry) => entry.flags))
+}
+
+/**
+ * The client halves of the configured methods.
+ *
+ * @throws {Usage.UsageError} when the config names a method the CLI does not know.
+ * @example
+ * ```ts
+ * import { Methods } from '@paywire/cli'
+ * declare const context: Omit<Methods.Context, 'settings'>
+ * const methods = await Methods.create(context, { test: { key: 'shared-test-key' } })
+ * ```
+ */
+export async function create(
+  context: Omit<Context, 'settings'>,
+  settings: Record<string, unknown> = {},
+): Promise<Method.Client[]> {
+  for (const name of Object.keys(settings))
+    if (!registry.some((entry) => entry.name === name))
+      throw new Usage.UsageError(
+        `config file: unknown method "${name}" (known: ${registry.map((entry) => entry.name).join(', ')})`,
+        { command: 'paywire' },
+      )
+  const methods: Method.Client[] = []
+  for (const entry of registry) {
+    const method = await entry.create({ ...context, settings: settings[entry.name] })
+    if (method !== undefined) methods.push(method)
+  }
+  return methods
+}
+
+function parseSettings<output>(
+  name: string,
+  schema: z.ZodType<output>,
+  settings: unknown,
+): output | undefined {
+  if (settings === undefined) return undefined
+  const result = schema.safeParse(settings)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    throw new Usage.UsageError(
+      `config file: methods.${name}.${issue?.path.join('.') ?? ''}: ${issue?.message}`,
+      { command: 'paywire' },
+    )
+  }
+  return result.data
+}
+
+function devRpc(home: Home.Home): string {
+  const node = Home.devNode(home)
+  if (node === undefined)
+    throw new Usage.UsageError(
+      'no Tempo node to pay on: pass --tempo-rpc <url>, or start a local one with `paywire dev`',
+      { command: 'paywire' },
+    )
+  return node.rpcUrl
+}

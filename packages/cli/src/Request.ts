@@ -1,0 +1,345 @@
+// `paywire <url>`: a curl-like request that pays an HTTP 402 Payment challenge through
+// @paywire/client, under the spending policy of the flags and config file, with the
+// ledger and budgets kept in the home directory's SQLite store. The body goes to stdout
+// (or `-o`), the payment and its decoded receipt to stderr, or everything as one JSON
+// object with `--json`.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { Challenges, Client, type Ledger, type Policy } from '@paywire/client'
+import { Errors, type Receipt } from '@paywire/core'
+import * as Config from './Config.js'
+import * as ExitCode from './ExitCode.js'
+import * as Home from './Home.js'
+import * as Io from './Io.js'
+import * as Methods from './Methods.js'
+import * as Progress from './Progress.js'
+import * as Prompt from './Prompt.js'
+import * as Spending from './Spending.js'
+import * as Transcript from './Transcript.js'
+import * as Usage from './Usage.js'
+
+/**
+ * The flags of `paywire <url>`.
+ *
+ * @example
+ * ```ts
+ * import { Request } from '@paywire/cli'
+ * 'dry-run' in Request.flags // true
+ * ```
+ */
+export const flags = {
+  request: { type: 'string', short: 'X' },
+  header: { type: 'string', short: 'H', multiple: true },
+  data: { type: 'string', short: 'd' },
+  output: { type: 'string', short: 'o' },
+  include: { type: 'boolean', short: 'i' },
+  verbose: { type: 'boolean', short: 'v' },
+  silent: { type: 'boolean', short: 's' },
+  json: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  config: { type: 'string' },
+  home: { type: 'string' },
+  ...Spending.flags,
+  ...Methods.flags(),
+} as const satisfies Usage.Options
+
+/**
+ * The help of `paywire <url>`.
+ *
+ * @example
+ * ```ts
+ * import { Request } from '@paywire/cli'
+ * console.log(Request.help)
+ * ```
+ */
+export const help = `Usage: paywire <url> [options]
+
+Sends a request; when the server answers 402 with a Payment challenge, pays it under the
+spending policy and retries once. The body goes to stdout, the payment and its receipt to
+stderr. Plain http is allowed only to loopback (127.0.0.1, localhost, [::1]).
+
+Request:
+  -X, --request <method>  HTTP method (default GET, or POST with -d)
+  -H, --header <h: v>     request header (repeatable)
+  -d, --data <data>       request body; @file reads a file, @- reads stdin
+  -o, --output <file>     write the body to a file
+  -i, --include           print the response status and headers before the body
+  -v, --verbose           print each request and response's headers on stderr
+                          (Authorization and cookies are always redacted)
+  -s, --silent            no progress or payment summary on stderr
+      --json              print one JSON object on stdout (see the README for its shape)
+
+Paying:
+      --dry-run           print what would be paid, and stop before paying
+  -y, --yes               pay without asking (the policy still applies); without it, a
+                          terminal is asked to confirm and a script is refused
+${Spending.help}
+      --config <file>     config file (default <home>/config.json)
+      --home <dir>        home directory (default PAYWIRE_HOME or ~/.paywire)
+
+Methods:
+${Methods.registry.map((entry) => entry.help).join('\n')}
+
+Example:
+  paywire http://127.0.0.1:8402/paid --test-key paywire-reference-test-method-key \\
+    --max-amount 1000:usd --budget 1500:usd/day --yes`
+
+/**
+ * Runs `paywire <url> ...args`.
+ *
+ * @throws the errors {@link Failure} describes; resolves the exit code otherwise.
+ * @example
+ * ```ts
+ * import { Io, Request } from '@paywire/cli'
+ * const code = await Request.run(['http://127.0.0.1:8402/free'], Io.fromProcess())
+ * ```
+ */
+export async function run(args: readonly string[], io: Io.Io): Promise<ExitCode.ExitCode> {
+  const { values, positionals } = Usage.parse(args, flags, 'paywire')
+  const url = target(Usage.single(positionals, 'url', 'paywire'))
+  const home = Home.from({ home: values.home, env: io.env })
+  const config = Config.read({ path: values.config, fallback: home.config })
+  const policy = Spending.from(values, config)
+  const terminal = { input: io.stdin, output: io.stderr }
+  const methods = await Methods.create(
+    { flags: values, home, terminal, env: io.env },
+    config.methods,
+  )
+  const init = requestInit(values, io)
+  const quiet = values.silent === true
+  const send = transport(io, values.verbose === true, quiet)
+  if (methods.length === 0) {
+    const response = await send(url.href, init)
+    if (response.status === 402) unpayable(response)
+    return write(io, values, { response, receipt: undefined, payment: undefined })
+  }
+  const store = Home.store(home)
+  try {
+    const client = Client.create({
+      methods,
+      policy: {
+        ...policy,
+        approve: (approval) => approve(approval, values.yes === true, terminal),
+      },
+      store,
+      mode: values['dry-run'] === true ? 'dry-run' : 'pay',
+      fetch: send,
+      insecureOrigins: loopback(url) ? [url.origin] : [],
+    })
+    const result = await client.fetch(url, init)
+    if (result.dryRun !== undefined) return dryRun(io, values.json === true, result.dryRun)
+    return await write(io, values, result)
+  } finally {
+    await store.close?.()
+  }
+}
+
+type Values = ReturnType<typeof Usage.parse<typeof flags>>['values']
+type Paid = Pick<Client.Result, 'response' | 'receipt' | 'payment'>
+
+function target(text: string): URL {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch (cause) {
+    throw new Usage.UsageError(`"${text}" is not a URL (give the scheme: https://...)`, {
+      command: 'paywire',
+      cause,
+    })
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new Usage.UsageError(`only http and https URLs can be fetched, found ${url.protocol}`, {
+      command: 'paywire',
+    })
+  return url
+}
+
+function loopback(url: URL): boolean {
+  return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+}
+
+function requestInit(values: Values, io: Io.Io): RequestInit {
+  const headers = new Headers()
+  for (const header of values.header ?? []) {
+    const colon = header.indexOf(':')
+    if (colon <= 0)
+      throw new Usage.UsageError(`-H takes "Name: value", found "${header}"`, {
+        command: 'paywire',
+      })
+    headers.append(header.slice(0, colon).trim(), header.slice(colon + 1).trim())
+  }
+  const data = values.data
+  const body = data === undefined ? undefined : bodyOf(data, io)
+  if (body !== undefined && !headers.has('content-type'))
+    headers.set('content-type', 'application/x-www-form-urlencoded')
+  const method = values.request ?? (body === undefined ? 'GET' : 'POST')
+  return body === undefined ? { method, headers } : { method, headers, body }
+}
+
+function bodyOf(data: string, io: Io.Io): Uint8Array<ArrayBuffer> | string {
+  if (!data.startsWith('@')) return data
+  const path = data.slice(1)
+  try {
+    return new Uint8Array(
+      readFileSync(path === '-' ? (io.stdin as unknown as { fd: number }).fd : path),
+    )
+  } catch (cause) {
+    throw new Usage.UsageError(`-d ${data}: ${(cause as Error).message}`, {
+      command: 'paywire',
+      cause,
+    })
+  }
+}
+
+/** The fetch the client sends with: progress after a second, and the `-v` transcript. */
+function transport(io: Io.Io, verbose: boolean, quiet: boolean) {
+  return async (input: string, init: RequestInit): Promise<Response> => {
+    const url = new URL(input)
+    if (verbose)
+      Io.lines(io.stderr, Transcript.request(init.method ?? 'GET', url, new Headers(init.headers)))
+    const response = await Progress.during(
+      io.stderr,
+      `waiting for ${url.origin}`,
+      fetch(input, init),
+      {
+        quiet,
+      },
+    )
+    if (verbose) Io.lines(io.stderr, Transcript.response(response))
+    return response
+  }
+}
+
+async function approve(
+  { quote, budgets }: Policy.Approval,
+  yes: boolean,
+  terminal: Prompt.Terminal,
+): Promise<boolean> {
+  if (yes) return true
+  const left = budgets.map(
+    (standing) =>
+      `${standing.remaining} of ${standing.budget.amount} ${standing.budget.currency} left this ${standing.budget.window} after it`,
+  )
+  const question = `Pay ${Spending.describe(quote)}?${left.length > 0 ? ` (${left.join('; ')})` : ''}`
+  return Prompt.confirm(
+    terminal,
+    question,
+    'pass --yes to pay without asking (the spending policy still applies)',
+  )
+}
+
+function unpayable(response: Response): never {
+  const offered = Challenges.fromResponse(response)
+  const offers = offered.challenges.map((challenge) => `${challenge.method}/${challenge.intent}`)
+  const hints = Methods.registry.map((entry) => entry.help.trim().split(/\s{2,}/)[0]).join(', ')
+  throw new NoMethodError(
+    `the server asks for payment (${offers.join(', ') || 'no readable challenge'}) and no payment method is configured; configure one: ${hints}`,
+  )
+}
+
+async function write(io: Io.Io, values: Values, result: Paid): Promise<ExitCode.ExitCode> {
+  const { response, receipt, payment } = result
+  const body = Buffer.from(await response.arrayBuffer())
+  const output = values.output === '-' ? undefined : values.output
+  if (output !== undefined) writeFileSync(output, body)
+  if (values.json === true) {
+    io.stdout.write(`${JSON.stringify(toJson(response, body, output, payment, receipt))}\n`)
+  } else {
+    if (values.include === true) Io.lines(io.stdout, [...Transcript.statusAndHeaders(response), ''])
+    if (output === undefined) io.stdout.write(body)
+    if (payment !== undefined && values.silent !== true)
+      Io.lines(io.stderr, summary(payment, receipt))
+  }
+  if (payment?.status === 'unconfirmed') {
+    if (values.json !== true)
+      io.stderr.write(
+        `paywire: paid, but no valid receipt came back (${payment.note ?? `status ${payment.httpStatus}`}); the payment is recorded as unconfirmed: see \`paywire ledger\`\n`,
+      )
+    return ExitCode.unconfirmed
+  }
+  return ExitCode.ok
+}
+
+function summary(payment: Ledger.Entry, receipt: Receipt.Receipt | undefined): string[] {
+  const to = payment.recipient === undefined ? '' : ` to ${payment.recipient}`
+  const lines = [
+    `paid ${payment.amount} ${payment.currency}${to} with ${payment.method}/${payment.intent} (${payment.status})`,
+  ]
+  if (receipt !== undefined) {
+    lines.push('receipt:')
+    for (const [name, value] of Object.entries(receipt))
+      lines.push(`  ${name}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+  }
+  return lines
+}
+
+function toJson(
+  response: Response,
+  body: Buffer,
+  output: string | undefined,
+  payment: Ledger.Entry | undefined,
+  receipt: Receipt.Receipt | undefined,
+) {
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(body)
+  const utf8 = Buffer.from(text, 'utf8').equals(body)
+  return {
+    url: response.url,
+    status: response.status,
+    headers: Object.fromEntries(
+      [...response.headers].map(([name, value]) => [name, Transcript.redact(name, value)]),
+    ),
+    ...(output !== undefined
+      ? { output }
+      : utf8
+        ? { body: text, bodyEncoding: 'utf8' }
+        : { body: body.toString('base64'), bodyEncoding: 'base64' }),
+    payment: payment ?? null,
+    receipt: receipt ?? null,
+  }
+}
+
+function dryRun(io: Io.Io, json: boolean, verdict: Client.DryRun): ExitCode.ExitCode {
+  const { quote, refusal, budgets } = verdict
+  if (json) {
+    io.stdout.write(
+      `${JSON.stringify({
+        dryRun: {
+          wouldPay: refusal === undefined,
+          quote: quote ?? null,
+          refusal: refusal === undefined ? null : { rule: refusal.rule, message: refusal.message },
+          budgets,
+        },
+      })}\n`,
+    )
+  } else {
+    const lines =
+      refusal === undefined && quote !== undefined
+        ? [`dry run: would pay ${Spending.describe(quote)}`]
+        : [`dry run: would not pay: ${refusal?.message}`]
+    if (quote?.expires !== undefined)
+      lines.push(`  challenge ${quote.challengeId}, expires ${quote.expires}`)
+    for (const standing of budgets)
+      lines.push(
+        `  budget ${standing.budget.amount} ${standing.budget.currency}/${standing.budget.window} (${standing.budget.scope}): ${standing.remaining} left after it`,
+      )
+    lines.push('nothing was paid')
+    Io.lines(io.stdout, lines)
+  }
+  return refusal === undefined ? ExitCode.ok : ExitCode.refused
+}
+
+/**
+ * Raised when the server asks for payment and no method is configured to pay it.
+ *
+ * @example
+ * ```ts
+ * import { Request } from '@paywire/cli'
+ * const error = new Request.NoMethodError('configure --test-key')
+ * error.code // 'ERR_CLI_NO_METHOD'
+ * ```
+ */
+export class NoMethodError extends Errors.BaseError {
+  override readonly name = 'Request.NoMethodError'
+  readonly code = 'ERR_CLI_NO_METHOD'
+  readonly problem = undefined
+}
