@@ -1,0 +1,85 @@
+// The catalog of conformance tests: every server check with its stable id, the
+// requirement ids of spec/requirements it checks, its level, the capabilities it needs
+// and its tags. `paywire-conformance list` prints it; reports name tests by these ids.
+import type { Check, Level, Test } from './server/Check.js'
+import { checks as binding } from './server/checks/binding.js'
+import { checks as challenge } from './server/checks/challenge.js'
+import { checks as hostile } from './server/checks/hostile.js'
+import { checks as replay } from './server/checks/replay.js'
+import { checks as status } from './server/checks/status.js'
+import { checks as transport } from './server/checks/transport.js'
+
+/** @internal Every server check, in run order. */
+export const serverChecks: readonly Check[] = [
+  ...challenge,
+  ...status,
+  ...binding,
+  ...replay,
+  ...hostile,
+  ...transport,
+]
+
+/**
+ * The catalog: every test's metadata, in run order.
+ *
+ * @example
+ * ```ts
+ * import { Catalog } from '@paywire/conformance'
+ * Catalog.tests.find((test) => test.id === 'server.replay.concurrent')?.requirements
+ * ```
+ */
+export const tests: readonly Test[] = serverChecks.map(
+  ({ run: _run, background: _background, ...test }) => test,
+)
+
+/** The groups of the catalog, in run order. */
+export const groups: readonly string[] = [...new Set(tests.map((test) => test.group))]
+
+/**
+ * The tests matching every given filter: id prefix (`server.binding`), level, tag.
+ *
+ * @example
+ * ```ts
+ * import { Catalog } from '@paywire/conformance'
+ * Catalog.filter({ level: 'MUST', tag: 'replay' }).map((test) => test.id)
+ * ```
+ */
+export function filter<test extends Test>(
+  options: filter.Options,
+  from: readonly test[] = tests as readonly test[],
+): test[] {
+  return from.filter(
+    (test) =>
+      (options.prefix === undefined ||
+        options.prefix.some((prefix) => test.id.startsWith(prefix))) &&
+      (options.level === undefined || test.level === options.level) &&
+      (options.tag === undefined || test.tags.includes(options.tag)),
+  )
+}
+
+export declare namespace filter {
+  type Options = {
+    /** Id prefixes; a test matches when its id starts with one of them. */
+    prefix?: readonly string[] | undefined
+    level?: Level | undefined
+    tag?: string | undefined
+  }
+}
+
+/**
+ * The catalog as text, one test per line: id, level, needs, tags and requirements.
+ *
+ * @example
+ * ```ts
+ * import { Catalog } from '@paywire/conformance'
+ * console.log(Catalog.format(Catalog.filter({ prefix: ['server.cache'] })))
+ * ```
+ */
+export function format(list: readonly Test[]): string {
+  const width = Math.max(2, ...list.map((test) => test.id.length))
+  const lines = list.map(
+    (test) =>
+      `${test.id.padEnd(width)}  ${test.level.padEnd(6)}  ${test.title}\n${' '.repeat(width + 10)}needs: ${test.needs.join(', ') || '-'}; tags: ${test.tags.join(', ')}; checks: ${test.requirements.join(', ')}`,
+  )
+  return [...lines, `${list.length} test(s)`].join('\n')
+}

@@ -1,0 +1,164 @@
+// `paywire-conformance`: lists the catalog, or runs the server suite against a target
+// and writes its reports. Exit status: 0 when nothing failed, 1 on any fail or error,
+// 2 on a usage or configuration mistake.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import * as Catalog from '../Catalog.js'
+import * as Progress from '../Progress.js'
+import * as Report from '../Report.js'
+import * as Results from '../Results.js'
+import * as Suite from '../Suite.js'
+import type { Level } from '../server/Check.js'
+import * as Config from '../server/Config.js'
+import * as Payer from '../server/Payer.js'
+
+const usage = `Usage:
+  paywire-conformance list [--prefix <id>]... [--level MUST|SHOULD|MAY] [--tag <tag>] [--json]
+  paywire-conformance server <url> [--config <file>] [--only <id prefix>]... [--seed <n>]
+                             [--json <file>] [--junit <file>] [--markdown <file>]
+                             [--html <file>] [--quiet]
+
+server: runs the server checks against <url>, the target's base URL (or, without
+--config, its paid GET route). The JSON config names the paid routes, the methods and
+intents the target claims and how the suite pays them (see the package README).
+Reports go to the given files ("-" for stdout); progress goes to stderr.
+Exit status: 0 all passed (warn, n/a, xfail allowed), 1 any fail or error, 2 usage.`
+
+/** Runs the command line `argv` (without node and the script); resolves with the exit status. */
+export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    if (command === 'list') return list(rest, io)
+    if (command === 'server') return await server(rest, io)
+    if (command === undefined || command === '--help' || command === 'help') {
+      io.out(`${usage}\n`)
+      return command === undefined ? 2 : 0
+    }
+    throw new UsageError(`unknown command "${command}"`)
+  } catch (error) {
+    if (
+      error instanceof UsageError ||
+      error instanceof Config.InvalidConfigError ||
+      error instanceof Payer.InvalidPayerSettingsError
+    ) {
+      io.err(`paywire-conformance: ${error.message}\n\n${usage}\n`)
+      return 2
+    }
+    if (
+      error instanceof Error &&
+      'code' in error &&
+      String(error.code).startsWith('ERR_PARSE_ARGS')
+    ) {
+      io.err(`paywire-conformance: ${error.message}\n\n${usage}\n`)
+      return 2
+    }
+    throw error
+  }
+}
+
+/** Where the command line writes. */
+export type Io = {
+  out(text: string): void
+  err(text: string): void
+  stderr: Progress.Output
+}
+
+const defaultIo: Io = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+  stderr: process.stderr,
+}
+
+function list(argv: readonly string[], io: Io): number {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      prefix: { type: 'string', multiple: true },
+      level: { type: 'string' },
+      tag: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  })
+  if (values.level !== undefined && !['MUST', 'SHOULD', 'MAY'].includes(values.level))
+    throw new UsageError(`--level must be MUST, SHOULD or MAY, found "${values.level}"`)
+  const tests = Catalog.filter({
+    prefix: values.prefix,
+    level: values.level as Level | undefined,
+    tag: values.tag,
+  })
+  io.out(values.json ? `${JSON.stringify(tests, null, 2)}\n` : `${Catalog.format(tests)}\n`)
+  return 0
+}
+
+async function server(argv: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      only: { type: 'string', multiple: true },
+      seed: { type: 'string' },
+      json: { type: 'string' },
+      junit: { type: 'string' },
+      markdown: { type: 'string' },
+      html: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+    },
+    strict: true,
+  })
+  const [url, ...extra] = positionals
+  if (url === undefined || extra.length > 0) throw new UsageError('server takes exactly one <url>')
+  if (!/^https?:\/\//.test(url))
+    throw new UsageError(`<url> must be an http(s) URL, found "${url}"`)
+  const seed = values.seed === undefined ? undefined : Number(values.seed)
+  if (seed !== undefined && !Number.isInteger(seed))
+    throw new UsageError('--seed must be an integer')
+  const target = new URL(url)
+  const config = Config.from(
+    values.config === undefined
+      ? { routes: { paid: `${target.pathname}${target.search}` } }
+      : readJson(values.config),
+  )
+  const results = await Suite.run({
+    url,
+    config,
+    seed,
+    filter: { prefix: values.only },
+    onProgress: values.quiet ? undefined : Progress.reporter(io.stderr),
+  })
+  const outputs: Array<[string | undefined, (r: Results.Results) => string]> = [
+    [values.json, Report.json],
+    [values.junit, Report.junit],
+    [values.markdown, Report.markdown],
+    [values.html, Report.html],
+  ]
+  for (const [file, render] of outputs)
+    if (file !== undefined)
+      file === '-' ? io.out(render(results)) : writeFileSync(file, render(results))
+  const { summary } = results
+  io.err(
+    `${summary.total} tests: ${summary.pass} pass, ${summary.fail} fail, ${summary.warn} warn, ${summary.xfail} xfail, ${summary['n/a']} n/a, ${summary.error} error (seed ${results.seed}, ${(results.durationMs / 1000).toFixed(1)} s)\n`,
+  )
+  return Results.failed(results) ? 1 : 0
+}
+
+function readJson(file: string): unknown {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`)
+  }
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new UsageError(`${file} is not JSON`)
+  }
+}
+
+/** A command-line mistake: exit status 2 with the usage. */
+class UsageError extends Error {
+  override readonly name = 'UsageError'
+  readonly code = 'ERR_CONFORMANCE_USAGE'
+}

@@ -1,0 +1,152 @@
+// What the server suite knows about a target: its paid routes, the methods and intents it
+// claims, how the suite may pay, and the run's budgets. Read from the `--config` JSON
+// file of `paywire-conformance server`; every field but the routes has a default.
+import { z } from 'zod'
+
+const path = z
+  .string()
+  .regex(/^\/[^\s#]*$/, 'expected an absolute path such as "/paid" (a query is allowed)')
+
+/** A paid route the suite probes: a request method, a path (with its query) and a body. */
+export const routeSchema = z.object({
+  method: z.string().regex(/^[A-Z]+$/, 'expected an upper-case request method such as GET'),
+  path,
+  /** The request body the suite sends (its digest is then bound into the challenge). */
+  body: z.string().optional(),
+  /** `Content-Type` of `body` (default `application/json`). */
+  contentType: z.string().optional(),
+})
+
+/** A paid route. */
+export type Route = z.infer<typeof routeSchema>
+
+/** The configuration file of `paywire-conformance server`. */
+export const schema = z
+  .strictObject({
+    routes: z
+      .strictObject({
+        /** A paid route answering GET (the main target of the suite). */
+        paid: path.meta({ description: 'Path of a paid GET route, e.g. "/paid".' }),
+        /** A second paid GET route, for cross-route reuse. */
+        other: path.optional().meta({ description: 'Path of a second paid GET route.' }),
+        /** A paid GET route whose access policy denies every (valid) payment: 403 expected. */
+        denied: path
+          .optional()
+          .meta({ description: 'Path of a paid GET route that a policy denies.' }),
+        /** A paid route with a request body (digest-bound). */
+        body: z
+          .strictObject({
+            path,
+            method: z
+              .string()
+              .regex(/^[A-Z]+$/)
+              .default('POST'),
+            body: z.string().default('{"order":"conformance"}'),
+            contentType: z.string().default('application/json'),
+          })
+          .optional(),
+        /** A paid GET route whose challenges are bound to the query: two different queries. */
+        query: z
+          .strictObject({
+            path,
+            queries: z.tuple([z.string().min(1), z.string().min(1)]).meta({
+              description: 'Two queries priced or bound differently, e.g. tier=basic, tier=pro.',
+            }),
+          })
+          .optional(),
+      })
+      .meta({ description: 'The paid endpoints of the target.' }),
+    /** Methods the target claims, with what the suite needs to pay each (e.g. `{ test: { key } }`). */
+    methods: z.record(z.string().regex(/^[a-z]+$/), z.unknown()).default({}),
+    /** Intents the target claims. */
+    intents: z.array(z.string()).default(['charge']),
+    /** Extensions the target claims, e.g. `idempotency-key`. */
+    extensions: z.array(z.string()).default([]),
+    /** Expired-challenge check: how long the suite may wait for a challenge to expire. */
+    expiry: z
+      .strictObject({
+        /** Clock skew the target tolerates past `expires`, in seconds. */
+        skewSeconds: z.number().min(0).default(30),
+        /** Longest the suite waits for a challenge to expire, in seconds. */
+        maxWaitSeconds: z.number().min(0).default(0),
+      })
+      .default({ skewSeconds: 30, maxWaitSeconds: 0 }),
+    /** Copies of one credential sent at once by the concurrency check. */
+    concurrency: z.number().int().min(2).max(256).default(16),
+    /** Generated cases per property check. */
+    fuzzRuns: z.number().int().min(1).default(40),
+    /** fast-check seed of the property checks (default: fixed, printed with any failure). */
+    seed: z.number().int().optional(),
+    /** Time allowed for one HTTP exchange, in milliseconds. */
+    timeoutMs: z.number().int().min(100).default(10_000),
+    /** Tests expected to fail on this target, with the reason (e.g. a draft section). */
+    expectedFailures: z.record(z.string(), z.string()).default({}),
+  })
+  .meta({ title: 'paywire-conformance server configuration' })
+
+/** A configuration as written (defaults not applied). */
+export type Input = z.input<typeof schema>
+
+/** A configuration with defaults applied. */
+export type Config = z.output<typeof schema>
+
+/** The default fast-check seed of the server suite. */
+export const defaultSeed = 20261125
+
+/**
+ * Reads a configuration value (parsed JSON), applying defaults.
+ *
+ * @throws {InvalidConfigError} naming the first field that is wrong.
+ * @example
+ * ```ts
+ * import { Config } from '@paywire/conformance'
+ * const config = Config.from({ routes: { paid: '/paid' }, methods: { test: { key: 'k' } } })
+ * ```
+ */
+export function from(value: unknown): Config {
+  const result = schema.safeParse(value)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    const where = issue?.path.length ? issue.path.join('.') : 'config'
+    throw new InvalidConfigError(`${where}: ${issue?.message ?? 'invalid'}`)
+  }
+  return result.data
+}
+
+/**
+ * The capabilities a configuration claims, as the catalog names them: `method:<name>`,
+ * `intent:<name>`, `extension:<name>`, `transport:http` (and `transport:https` for an https
+ * `url`), `route:<body|query|other|denied>`,
+ * `expiry:wait`, and `payment` when the suite can pay one of the claimed methods.
+ *
+ * @example
+ * ```ts
+ * import { Config } from '@paywire/conformance'
+ * Config.capabilities(Config.from({ routes: { paid: '/paid' } }), ['test']) // Set { 'transport:http', 'intent:charge', ... }
+ * ```
+ */
+export function capabilities(
+  config: Config,
+  payable: readonly string[],
+  url?: string | undefined,
+): Set<string> {
+  const claimed = new Set<string>(['transport:http'])
+  if (url?.startsWith('https:')) claimed.add('transport:https')
+  for (const method of Object.keys(config.methods)) claimed.add(`method:${method}`)
+  for (const intent of config.intents) claimed.add(`intent:${intent}`)
+  for (const extension of config.extensions) claimed.add(`extension:${extension}`)
+  if (config.routes.body !== undefined) claimed.add('route:body')
+  if (config.routes.query !== undefined) claimed.add('route:query')
+  if (config.routes.other !== undefined) claimed.add('route:other')
+  if (config.routes.denied !== undefined) claimed.add('route:denied')
+  if (config.expiry.maxWaitSeconds > 0) claimed.add('expiry:wait')
+  if (Object.keys(config.methods).length > 1) claimed.add('offers:several')
+  if (payable.some((method) => Object.hasOwn(config.methods, method))) claimed.add('payment')
+  return claimed
+}
+
+/** Raised when a configuration file does not fit {@link schema}. */
+export class InvalidConfigError extends Error {
+  override readonly name = 'Config.InvalidConfigError'
+  readonly code = 'ERR_CONFORMANCE_CONFIG'
+}

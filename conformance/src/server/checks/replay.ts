@@ -1,0 +1,176 @@
+// Checks of single use and of what a credential is good for (draft-httpauth-payment
+// §11.3 "Replay Protection", §11.5 "Concurrent Request Handling", §5.1.3 "Request Body
+// Digest Binding", §11.4 "Idempotency and Side Effects"; draft-payment-intent-charge §6.2
+// "Single-Use", §8.3 "Replay Protection"): a credential pays once, for one request body,
+// one route and one query.
+import {
+  buy,
+  type Check,
+  define,
+  expectPaid,
+  expectRefusal,
+  expectResponse,
+  Failure,
+  NotApplicable,
+} from '../Check.js'
+import type { Route } from '../Config.js'
+
+/** The checks of replay, concurrency, digest, route binding and idempotency. */
+export const checks: Check[] = [
+  define({
+    id: 'server.replay.sequential',
+    title: 'a credential that was accepted once is refused the second time with invalid-challenge',
+    level: 'MUST',
+    requirements: [
+      'core.replay.single-use',
+      'core.replay.reject-reuse',
+      'charge.single-use',
+      'charge.replay.reject',
+      'charge.replay.protection',
+      'charge.replay.id-single-use',
+    ],
+    needs: ['payment'],
+    tags: ['replay', 'status-table'],
+    async run(context) {
+      const { authorization } = await buy(context, context.routes.paid)
+      expectPaid(await context.request(context.routes.paid, { authorization }), 'the first use')
+      const replay = await context.request(context.routes.paid, { authorization })
+      expectRefusal(replay, 'a replayed credential', { problems: ['invalid-challenge'] })
+      return undefined
+    },
+  }),
+  define({
+    id: 'server.replay.concurrent',
+    title: 'N concurrent copies of one credential give exactly one success, the others 402',
+    level: 'MUST',
+    requirements: ['core.concurrency.single-settlement', 'core.replay.reject-reuse'],
+    needs: ['payment'],
+    tags: ['replay', 'concurrency'],
+    async run(context) {
+      const { authorization } = await buy(context, context.routes.paid)
+      const copies = context.config.concurrency
+      const exchanges = await Promise.all(
+        Array.from({ length: copies }, () =>
+          context.request(context.routes.paid, { authorization }),
+        ),
+      )
+      const successes = exchanges.filter(
+        (e) => (e.response?.status ?? 0) >= 200 && (e.response?.status ?? 0) < 300,
+      )
+      for (const exchange of exchanges) expectResponse(exchange)
+      const broken = exchanges.find((e) => (e.response?.status ?? 0) >= 500)
+      if (broken !== undefined)
+        throw new Failure(`a concurrent copy got ${broken.response?.status}`, broken)
+      if (successes.length !== 1)
+        throw new Failure(
+          `${successes.length} of ${copies} concurrent copies of one credential succeeded`,
+          successes.length > 1 ? successes.slice(0, 2) : exchanges.slice(0, 2),
+        )
+      const refused = exchanges.find((e) => e !== successes[0] && e.response?.status !== 402)
+      if (refused !== undefined)
+        throw new Failure(`a refused copy got ${refused.response?.status}, not 402`, refused)
+      return {
+        message: `1 of ${copies} succeeded`,
+        evidence: [successes[0] as (typeof exchanges)[number]],
+      }
+    },
+  }),
+  define({
+    id: 'server.digest.accepted',
+    title: 'a credential presented with the body its challenge was issued for is accepted',
+    level: 'MUST',
+    requirements: ['core.digest.verify', 'core.status.success'],
+    needs: ['payment', 'route:body'],
+    tags: ['digest'],
+    async run(context) {
+      const route = context.routes.body as Route
+      const { authorization } = await buy(context, route)
+      expectPaid(await context.request(route, { authorization }), 'the paid request with its body')
+      return undefined
+    },
+  }),
+  define({
+    id: 'server.digest.mismatch',
+    title: 'a credential presented with another body than its challenge digest is refused',
+    level: 'MUST',
+    requirements: ['core.digest.verify', 'core.digest.reject-mismatch'],
+    needs: ['payment', 'route:body'],
+    tags: ['digest', 'binding'],
+    async run(context) {
+      const route = context.routes.body as Route
+      const { authorization, challenge } = await buy(context, route)
+      if (challenge.digest === undefined)
+        throw new NotApplicable('the target binds no digest to its body route')
+      const exchange = await context.request(route, {
+        authorization,
+        body: `${route.body ?? ''} `,
+      })
+      expectRefusal(exchange, 'a credential with another body', {
+        problems: ['invalid-challenge', 'verification-failed', 'malformed-credential'],
+      })
+      return undefined
+    },
+  }),
+  define({
+    id: 'server.route.cross-route',
+    title: 'a credential bought for one paid route is refused on another',
+    level: 'MUST',
+    requirements: ['charge.verify.amount', 'core.binding.all-params'],
+    needs: ['payment'],
+    tags: ['binding', 'route'],
+    async run(context) {
+      const other = context.routes.other ?? context.routes.body
+      if (other === undefined)
+        throw new NotApplicable('the configuration names one paid route only')
+      const { authorization } = await buy(context, context.routes.paid)
+      const exchange = await context.request(other, { authorization })
+      expectRefusal(exchange, `a credential for ${context.routes.paid.path} on ${other.path}`, {
+        problems: ['invalid-challenge', 'verification-failed', 'method-unsupported'],
+        status: [402, 400],
+      })
+      return undefined
+    },
+  }),
+  define({
+    id: 'server.route.cross-query',
+    title: 'a credential bought for one query of a route is refused on another query',
+    level: 'MUST',
+    requirements: ['charge.verify.amount', 'core.binding.all-params'],
+    needs: ['payment', 'route:query'],
+    tags: ['binding', 'route'],
+    async run(context) {
+      const [first, second] = context.routes.query as readonly [Route, Route]
+      const { authorization } = await buy(context, first)
+      const exchange = await context.request(second, { authorization })
+      expectRefusal(exchange, `a credential for ${first.path} on ${second.path}`, {
+        problems: ['invalid-challenge', 'verification-failed'],
+      })
+      return undefined
+    },
+  }),
+  define({
+    id: 'server.idempotency.replay',
+    title:
+      'a retry with the same Idempotency-Key and credential gets the original response, not a refusal',
+    level: 'SHOULD',
+    requirements: ['core.idempotency.key', 'core.idempotency.replay-response'],
+    needs: ['payment', 'route:body'],
+    tags: ['idempotency'],
+    async run(context) {
+      const route = context.routes.body as Route
+      const { authorization } = await buy(context, route)
+      const key = `paywire-conformance-${crypto.randomUUID()}`
+      const headers = { 'idempotency-key': key }
+      const first = await context.request(route, { authorization, headers })
+      expectPaid(first, 'the first request with an Idempotency-Key')
+      const retry = await context.request(route, { authorization, headers })
+      expectResponse(retry)
+      if (retry.response.status !== first.response?.status || retry.body !== first.body)
+        throw new Failure(
+          `the retry got ${retry.response.status} and ${retry.body === first.body ? 'the same' : 'another'} body; the original was ${first.response?.status}`,
+          [first, retry],
+        )
+      return undefined
+    },
+  }),
+]

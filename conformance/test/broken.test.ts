@@ -1,0 +1,99 @@
+// The suite must never pass a broken target: each deliberately broken fixture (one defect
+// each) fails on the test that names its defect, while the correct fixture, with HMAC or
+// stateful binding, passes every MUST.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type * as Results from '../src/Results.js'
+import * as Suite from '../src/Suite.js'
+import * as Config from '../src/server/Config.js'
+import { type Defect, defects, fixture, start } from './fixtures/paywall.js'
+
+/** Each defect and the test id that must fail on it. */
+const caughtBy: Record<Defect, string> = {
+  'no-cache-control': 'server.cache.no-store',
+  'receipt-not-private': 'server.cache.private-receipt',
+  'receipt-on-error': 'server.receipt.not-on-error',
+  'wrong-problem-type': 'server.status.malformed-credential',
+  'no-challenge-on-error': 'server.status.invalid-challenge',
+  'crash-on-malformed': 'server.malformed.corpus',
+  'replay-accepted': 'server.replay.sequential',
+  'race-on-claim': 'server.replay.concurrent',
+  'digest-ignored': 'server.digest.mismatch',
+  'unbound-id': 'server.binding.tamper.id',
+  'amount-unchecked': 'server.binding.tamper.request-amount',
+  'route-unbound': 'server.route.cross-route',
+  'query-unbound': 'server.route.cross-query',
+  'expiry-unchecked': 'server.expiry.expired-refused',
+  'proof-unchecked': 'server.status.verification-failed',
+  'challenge-reused': 'server.challenge.unique',
+}
+
+/** Fixtures that bind statefully: the defect lives in that design. */
+const stateful = new Set<Defect>(['amount-unchecked'])
+
+const config = Config.from({
+  routes: {
+    paid: '/paid',
+    other: '/other',
+    denied: '/denied',
+    body: { path: '/paid-body' },
+    query: { path: '/paid', queries: ['tier=basic', 'tier=pro'] },
+  },
+  methods: { test: { key: fixture.key } },
+  expiry: { skewSeconds: 1, maxWaitSeconds: 6 },
+  fuzzRuns: 12,
+  concurrency: 10,
+})
+
+type Run = { results: Results.Results; failed: string[] }
+const runs = new Map<string, Run>()
+const servers: Array<{ close(): Promise<void> }> = []
+
+async function runAgainst(name: string, options: Parameters<typeof start>[0]): Promise<void> {
+  const server = await start({ expiresIn: 3, ...options })
+  servers.push(server)
+  const results = await Suite.run({ url: server.url, config })
+  const failed = results.results.filter((r) => r.verdict === 'fail').map((r) => r.id)
+  runs.set(name, { results, failed })
+}
+
+beforeAll(async () => {
+  await Promise.all([
+    runAgainst('correct', {}),
+    runAgainst('correct-stateful', { binding: 'stateful' }),
+    ...defects.map((defect) =>
+      runAgainst(defect, { defect, binding: stateful.has(defect) ? 'stateful' : 'hmac' }),
+    ),
+  ])
+}, 60_000)
+
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.close()))
+})
+
+describe('the correct fixture', () => {
+  it.each(['correct', 'correct-stateful'])('%s passes every MUST, with no error', (name) => {
+    const { results } = runs.get(name) as Run
+    const bad = results.results.filter((r) => r.verdict === 'fail' || r.verdict === 'error')
+    expect(bad.map((r) => `${r.id}: ${r.message}`)).toEqual([])
+    expect(results.summary.pass).toBeGreaterThan(40)
+    expect(results.results.find((r) => r.id === 'server.expiry.expired-refused')?.verdict).toBe(
+      'pass',
+    )
+  })
+})
+
+describe('each broken fixture', () => {
+  it.each(defects.map((defect) => [defect, caughtBy[defect]] as const))(
+    'with %s fails on %s',
+    (defect, id) => {
+      const run = runs.get(defect) as Run
+      expect(run.failed).toContain(id)
+      expect(run.results.results.filter((r) => r.verdict === 'error')).toEqual([])
+      expect(run.results.summary.fail).toBeGreaterThan(0)
+    },
+  )
+
+  it('names every defect in the table', () => {
+    expect(Object.keys(caughtBy).sort()).toEqual([...defects].sort())
+  })
+})

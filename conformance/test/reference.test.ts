@@ -1,0 +1,213 @@
+// Runs the whole server suite against paywire's reference server, started as users start
+// it (`pnpm serve:reference`, challenges living 2 s so that the expired-challenge check
+// can wait them out). Every MUST passes. One test per catalog entry, its title tagged
+// with the requirements the entry checks, so spec coverage counts what the suite
+// verified on paywire's server; a last test keeps these titles in step with the catalog.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import * as Catalog from '../src/Catalog.js'
+import type * as Results from '../src/Results.js'
+import * as Suite from '../src/Suite.js'
+import * as Config from '../src/server/Config.js'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const configFile = fileURLToPath(new URL('./fixtures/reference.config.json', import.meta.url))
+
+let server: ChildProcess | undefined
+let results: Results.Results
+
+/** Starts `pnpm serve:reference --port 0` in its own process group; resolves with its URL. */
+function startReference(): Promise<string> {
+  const child = spawn('pnpm', ['serve:reference', '--port', '0', '--expires', '2'], {
+    cwd: root,
+    detached: true,
+    env: { ...process.env, PAYWIRE_SECRET_KEY: 'conformance-run-secret-of-at-least-32-bytes' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  server = child
+  return new Promise((resolve, reject) => {
+    let output = ''
+    const timer = setTimeout(
+      () => reject(new Error(`reference server did not start:\n${output}`)),
+      30_000,
+    )
+    const read = (chunk: Buffer) => {
+      output += chunk.toString()
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1]
+      if (url !== undefined) {
+        clearTimeout(timer)
+        resolve(url)
+      }
+    }
+    child.stdout?.on('data', read)
+    child.stderr?.on('data', read)
+    child.once('exit', (code) => reject(new Error(`reference server exited (${code}):\n${output}`)))
+  })
+}
+
+beforeAll(async () => {
+  const url = await startReference()
+  const config = Config.from({
+    ...JSON.parse(readFileSync(configFile, 'utf8')),
+    expiry: { skewSeconds: 30, maxWaitSeconds: 40 },
+  })
+  results = await Suite.run({ url, config })
+}, 90_000)
+
+afterAll(() => {
+  // The server runs under pnpm and tsx: end its whole process group, which this test started.
+  if (server?.pid !== undefined) process.kill(-server.pid, 'SIGTERM')
+})
+
+function expectVerdict(id: string, verdict: Results.Verdict): void {
+  const result = results.results.find((r) => r.id === id)
+  expect(result, `${id} ran`).toBeDefined()
+  expect({ id, verdict: result?.verdict, message: result?.message }).toEqual({
+    id,
+    verdict,
+    message: result?.message,
+  })
+}
+
+describe('paywire reference server', () => {
+  it('server.challenge.issued passes {core.status.payment-required, core.status.402-with-challenge, core.402.challenge-required}', () =>
+    expectVerdict('server.challenge.issued', 'pass'))
+  it('server.challenge.required-params passes {core.challenge.required, core.challenge.id.non-empty, core.challenge.id.server-emit, core.challenge.realm.required}', () =>
+    expectVerdict('server.challenge.required-params', 'pass'))
+  it('server.challenge.syntax passes {core.challenge.method.lowercase, core.challenge.request.no-padding, core.challenge.request.jcs, core.challenge.opaque.flat, core.challenge.opaque.jcs, core.custom-params.lowercase}', () =>
+    expectVerdict('server.challenge.syntax', 'pass'))
+  it('server.challenge.intent-registered passes {core.challenge.intent.registered}', () =>
+    expectVerdict('server.challenge.intent-registered', 'pass'))
+  it('server.challenge.charge-request passes {charge.request.fields, charge.request.amount-string, charge.request.no-expires, charge.request.jcs}', () =>
+    expectVerdict('server.challenge.charge-request', 'pass'))
+  it('server.challenge.expires passes {core.challenge.expires.include}', () =>
+    expectVerdict('server.challenge.expires', 'pass'))
+  it('server.challenge.unique passes {core.cache.challenge-not-reused}', () =>
+    expectVerdict('server.challenge.unique', 'pass'))
+  it('server.challenge.size passes {core.size.challenge-8kb}', () =>
+    expectVerdict('server.challenge.size', 'pass'))
+  it('server.challenge.realm-ascii passes {core.i18n.realm-ascii}', () =>
+    expectVerdict('server.challenge.realm-ascii', 'pass'))
+  it('server.challenge.digest passes {core.challenge.digest.include}', () =>
+    expectVerdict('server.challenge.digest', 'pass'))
+  it('server.problem.payment-required passes {core.problem.body, core.problem.types}', () =>
+    expectVerdict('server.problem.payment-required', 'pass'))
+  it('server.problem.retry-after warns (a SHOULD not met)', () =>
+    expectVerdict('server.problem.retry-after', 'warn'))
+  it('server.status.malformed-credential passes {core.status.malformed-credential, core.status.402-with-challenge}', () =>
+    expectVerdict('server.status.malformed-credential', 'pass'))
+  it('server.status.invalid-challenge passes {core.status.invalid-challenge, core.status.402-with-challenge, charge.verify.challenge-id}', () =>
+    expectVerdict('server.status.invalid-challenge', 'pass'))
+  it('server.status.verification-failed passes {core.status.verification-failed, core.status.402-with-challenge, charge.verify.proof}', () =>
+    expectVerdict('server.status.verification-failed', 'pass'))
+  it('server.status.success passes {core.status.success}', () =>
+    expectVerdict('server.status.success', 'pass'))
+  it('server.receipt.send passes {core.receipt.send}', () =>
+    expectVerdict('server.receipt.send', 'pass'))
+  it('server.receipt.valid passes {core.receipt.status-success}', () =>
+    expectVerdict('server.receipt.valid', 'pass'))
+  it('server.status.multiple-credentials passes {core.server.multiple-credentials}', () =>
+    expectVerdict('server.status.multiple-credentials', 'pass'))
+  it('server.status.not-found passes {core.402.not-for-other-failures}', () =>
+    expectVerdict('server.status.not-found', 'pass'))
+  it('server.status.policy-denied is n/a (no route with a denying policy)', () =>
+    expectVerdict('server.status.policy-denied', 'n/a'))
+  it('server.status.no-credential-echo passes {core.credential.no-log}', () =>
+    expectVerdict('server.status.no-credential-echo', 'pass'))
+  it('server.cache.no-store passes {core.cache.no-store}', () =>
+    expectVerdict('server.cache.no-store', 'pass'))
+  it('server.cache.private-receipt passes {core.cache.receipt-private}', () =>
+    expectVerdict('server.cache.private-receipt', 'pass'))
+  it('server.receipt.not-on-error passes {core.receipt.not-on-error}', () =>
+    expectVerdict('server.receipt.not-on-error', 'pass'))
+  it('server.binding.tamper.realm passes {core.binding.verify, core.challenge.id.bound}', () =>
+    expectVerdict('server.binding.tamper.realm', 'pass'))
+  it('server.binding.tamper.method passes {core.binding.verify, core.challenge.id.bound}', () =>
+    expectVerdict('server.binding.tamper.method', 'pass'))
+  it('server.binding.tamper.intent passes {core.binding.verify, core.challenge.id.bound}', () =>
+    expectVerdict('server.binding.tamper.intent', 'pass'))
+  it('server.binding.tamper.request-amount passes {core.binding.verify, core.challenge.id.bound, charge.verify.amount}', () =>
+    expectVerdict('server.binding.tamper.request-amount', 'pass'))
+  it('server.binding.tamper.request-currency passes {core.binding.verify, core.challenge.id.bound}', () =>
+    expectVerdict('server.binding.tamper.request-currency', 'pass'))
+  it('server.binding.tamper.request-recipient passes {core.binding.verify, core.challenge.id.bound, charge.verify.recipient}', () =>
+    expectVerdict('server.binding.tamper.request-recipient', 'pass'))
+  it('server.binding.tamper.expires passes {core.binding.verify, core.challenge.id.bound}', () =>
+    expectVerdict('server.binding.tamper.expires', 'pass'))
+  it('server.binding.tamper.digest passes {core.binding.verify, core.challenge.id.bound, core.binding.all-params}', () =>
+    expectVerdict('server.binding.tamper.digest', 'pass'))
+  it('server.binding.tamper.opaque passes {core.binding.verify, core.challenge.id.bound, core.binding.opaque}', () =>
+    expectVerdict('server.binding.tamper.opaque', 'pass'))
+  it('server.binding.tamper.id passes {core.binding.verify, core.challenge.id.bound, charge.verify.challenge-id}', () =>
+    expectVerdict('server.binding.tamper.id', 'pass'))
+  it('server.binding.tamper.property passes {core.binding.verify, core.binding.all-params}', () =>
+    expectVerdict('server.binding.tamper.property', 'pass'))
+  it('server.binding.description-free passes {core.challenge.description.not-verified}', () =>
+    expectVerdict('server.binding.description-free', 'pass'))
+  it('server.expiry.expired-refused passes {charge.verify.not-expired, core.status.invalid-challenge}', () =>
+    expectVerdict('server.expiry.expired-refused', 'pass'))
+  it('server.replay.sequential passes {core.replay.single-use, core.replay.reject-reuse, charge.single-use, charge.replay.reject, charge.replay.protection, charge.replay.id-single-use}', () =>
+    expectVerdict('server.replay.sequential', 'pass'))
+  it('server.replay.concurrent passes {core.concurrency.single-settlement, core.replay.reject-reuse}', () =>
+    expectVerdict('server.replay.concurrent', 'pass'))
+  it('server.digest.accepted passes {core.digest.verify, core.status.success}', () =>
+    expectVerdict('server.digest.accepted', 'pass'))
+  it('server.digest.mismatch passes {core.digest.verify, core.digest.reject-mismatch}', () =>
+    expectVerdict('server.digest.mismatch', 'pass'))
+  it('server.route.cross-route passes {charge.verify.amount, core.binding.all-params}', () =>
+    expectVerdict('server.route.cross-route', 'pass'))
+  it('server.route.cross-query passes {charge.verify.amount, core.binding.all-params}', () =>
+    expectVerdict('server.route.cross-query', 'pass'))
+  it('server.idempotency.replay passes {core.idempotency.key, core.idempotency.replay-response}', () =>
+    expectVerdict('server.idempotency.replay', 'pass'))
+  it('server.malformed.corpus passes {core.status.malformed-credential, core.status.402-with-challenge}', () =>
+    expectVerdict('server.malformed.corpus', 'pass'))
+  it('server.malformed.property passes {core.status.malformed-credential, core.status.402-with-challenge}', () =>
+    expectVerdict('server.malformed.property', 'pass'))
+  it('server.size.credential-4kb passes {core.size.credential-4kb, core.versioning.ignore-unknown}', () =>
+    expectVerdict('server.size.credential-4kb', 'pass'))
+  it('server.size.oversized-header passes {core.size.credential-4kb}', () =>
+    expectVerdict('server.size.oversized-header', 'pass'))
+  it('server.negotiation.absent passes {core.accept-payment.absent}', () =>
+    expectVerdict('server.negotiation.absent', 'pass'))
+  it('server.negotiation.malformed passes {core.402.challenge-required, core.accept-payment.malformed}', () =>
+    expectVerdict('server.negotiation.malformed', 'pass'))
+  it('server.negotiation.no-match passes {core.402.challenge-required, core.accept-payment.no-match}', () =>
+    expectVerdict('server.negotiation.no-match', 'pass'))
+  it('server.negotiation.filter is n/a (needs several methods)', () =>
+    expectVerdict('server.negotiation.filter', 'n/a'))
+  it('server.negotiation.order is n/a (needs several methods)', () =>
+    expectVerdict('server.negotiation.order', 'n/a'))
+  it('server.tls.version is n/a (plain HTTP on loopback)', () =>
+    expectVerdict('server.tls.version', 'n/a'))
+  it('server.tls.prefer-1-3 is n/a (plain HTTP on loopback)', () =>
+    expectVerdict('server.tls.prefer-1-3', 'n/a'))
+})
+
+describe('the run against paywire reference server', () => {
+  it('passes every MUST it has the capabilities for, with no fail and no error', () => {
+    const bad = results.results.filter((r) => r.verdict === 'fail' || r.verdict === 'error')
+    expect(bad.map((r) => `${r.id}: ${r.message}`)).toEqual([])
+    const musts = results.results.filter((r) => r.level === 'MUST')
+    expect(musts.filter((r) => r.verdict !== 'pass' && r.verdict !== 'n/a')).toEqual([])
+    expect(musts.filter((r) => r.verdict === 'pass').length).toBeGreaterThan(35)
+  })
+
+  it('has one test above per catalog entry, tagged with exactly its requirements when it passes', () => {
+    const source = readFileSync(fileURLToPath(import.meta.url), 'utf8')
+    const titles = [
+      ...source.matchAll(/^ {2}it\('(server\.[a-z0-9.-]+) ([^'{]*?)(?: \{([^}]*)\})?',/gm),
+    ]
+    expect(titles.map((m) => m[1])).toEqual(Catalog.tests.map((test) => test.id))
+    for (const [, id, , tag] of titles) {
+      const test = Catalog.tests.find((t) => t.id === id)
+      const passed = results.results.find((r) => r.id === id)?.verdict === 'pass'
+      expect({ id, tag: tag?.split(', ') ?? [] }).toEqual({
+        id,
+        tag: passed ? test?.requirements : [],
+      })
+    }
+  })
+})
