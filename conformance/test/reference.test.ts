@@ -20,7 +20,7 @@ let results: Results.Results
 
 /** Starts `pnpm serve:reference --port 0` in its own process group; resolves with its URL. */
 function startReference(): Promise<string> {
-  const child = spawn('pnpm', ['serve:reference', '--port', '0', '--expires', '2'], {
+  const child = spawn('pnpm', ['serve:reference', '--port', '0', '--expires', '2', '--skew', '1'], {
     cwd: root,
     detached: true,
     env: { ...process.env, PAYWIRE_SECRET_KEY: 'conformance-run-secret-of-at-least-32-bytes' },
@@ -51,7 +51,7 @@ beforeAll(async () => {
   const url = await startReference()
   const config = Config.from({
     ...JSON.parse(readFileSync(configFile, 'utf8')),
-    expiry: { skewSeconds: 30, maxWaitSeconds: 40 },
+    expiry: { skewSeconds: 1, maxWaitSeconds: 10 },
   })
   results = await Suite.run({ url, config })
 }, 90_000)

@@ -7,7 +7,7 @@ const passphrase = 'correct horse battery staple'
 let server: Awaited<ReturnType<typeof referenceServer>> | undefined
 
 beforeAll(async () => {
-  if (hasScript) server = await referenceServer()
+  if (hasScript) server = await referenceServer('--realm', 'paywire.reference')
 })
 afterAll(() => server?.stop())
 

@@ -10,7 +10,8 @@ const testKey = 'paywire-reference-test-method-key'
 let server: Awaited<ReturnType<typeof referenceServer>>
 
 beforeAll(async () => {
-  server = await referenceServer()
+  // A realm other than the host, so the realm rule and --allow-realm are exercised.
+  server = await referenceServer('--realm', 'paywire.reference')
 })
 afterAll(() => server?.stop())
 

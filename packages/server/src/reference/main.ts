@@ -23,8 +23,9 @@ pathUSD base units, pull and push, settled on that node; the payer pays its own 
 Options:
   --port <port>            port to listen on (default 8402; 0 picks a free one)
   --secret <secret>        binding secret, 32 bytes or more (default: PAYWIRE_SECRET_KEY, else a random one)
-  --realm <realm>          realm (default paywire.reference)
+  --realm <realm>          realm (default 127.0.0.1, the host it listens on)
   --expires <seconds>      challenge lifetime (default 300)
+  --skew <seconds>         clock skew tolerated past expires (default 30)
   --store <store>          where claims are kept: memory (the only store so far)
   --methods <list>         comma-separated methods to enable: test, tempo
                            (default test, and tempo when --tempo-rpc is given)
@@ -54,6 +55,7 @@ const { values } = parseArgs({
     secret: { type: 'string' },
     realm: { type: 'string' },
     expires: { type: 'string' },
+    skew: { type: 'string' },
     store: { type: 'string', default: 'memory' },
     methods: { type: 'string' },
     'test-key': { type: 'string' },
@@ -85,6 +87,7 @@ if (values.help) {
     secret,
     realm: values.realm,
     expiresIn: values.expires === undefined ? undefined : Number(values.expires),
+    skewSeconds: values.skew === undefined ? undefined : Number(values.skew),
     methods: values.methods?.split(',').map((name) => name.trim()),
     testKey: values['test-key'],
     tempo:

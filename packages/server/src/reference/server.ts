@@ -45,12 +45,14 @@ export async function start(options: start.Options): Promise<start.ReturnType> {
   }
   const store: Store.Store = MemoryStore.create()
   const paywire = Paywire.create({
-    realm: options.realm ?? 'paywire.reference',
+    // The host it listens on, which clients accept as a realm by default.
+    realm: options.realm ?? '127.0.0.1',
     secret: options.secret,
     methods,
     store,
     allowTestMethods: true,
     expiresIn: options.expiresIn,
+    skewSeconds: options.skewSeconds,
     logger: options.logger,
   })
   const paid = listener(
@@ -133,6 +135,8 @@ export declare namespace start {
     secret?: string | undefined
     realm?: string | undefined
     expiresIn?: number | undefined
+    /** Clock skew tolerated past `expires`, in seconds (default 30). */
+    skewSeconds?: number | undefined
     methods?: readonly string[] | undefined
     testKey?: string | undefined
     /** The Tempo node to settle on; enables the `tempo` method (on by default when given). */
