@@ -1,0 +1,3 @@
+// @paywire/escrow: the escrow contract of Tempo session payment channels (v1 interface).
+export * as Escrow from './Escrow.js'
+export * as Voucher from './Voucher.js'

@@ -1,0 +1,364 @@
+// The server side of Tempo sessions, v1 escrow (draft-tempo-session §"Verification
+// Procedure", §"Server-Side Accounting", §"Settlement Procedure"), independent of HTTP:
+// checks an opened channel and its first voucher against the chain, accepts vouchers
+// (signer from the chain, never from the payload), meters charges, settles and closes.
+// Channel state lives in a Store through core's SessionLedger, so server instances that
+// share the store stay consistent; each method resolves only once its state is persisted.
+import { Errors, Receipt, SessionChannel, SessionLedger, type Store } from '@paywire/core'
+import { Voucher } from '@paywire/escrow'
+import type { Address, Hex } from 'viem'
+import * as ChannelTransaction from './ChannelTransaction.js'
+import type * as EscrowChain from './EscrowChain.js'
+import type * as Payload from './Payload.js'
+
+/** A voucher as a credential carries it. */
+export type SignedVoucher = { channelId: Hex; cumulativeAmount: bigint; signature: Hex }
+
+/** The session server: a plain object of functions over one store and one escrow. */
+export type Sessions = {
+  /**
+   * Opens a session: with `transaction` (the client's signed open transaction) checks it
+   * and broadcasts it first; then verifies the channel on chain and its initial voucher,
+   * and records the channel.
+   */
+  open(
+    parameters: SignedVoucher & { price: bigint; transaction?: Hex | undefined },
+  ): Promise<SessionChannel.State>
+  /**
+   * The `topUp` action: checks the client's signed top-up transaction, broadcasts it, and
+   * takes the new deposit (which also cancels a pending close request) into the state.
+   */
+  topUp(parameters: {
+    channelId: Hex
+    transaction: Hex
+    additionalDeposit: bigint
+  }): Promise<SessionChannel.State>
+  /** Verifies and accepts a voucher; an equal one is an idempotent success. */
+  voucher(parameters: SignedVoucher): Promise<SessionChannel.State>
+  /** Charges up to `units` units at `price` from the accepted balance; serve only `allowed`. */
+  charge(parameters: {
+    channelId: Hex
+    units: bigint
+    price: bigint
+  }): Promise<{ allowed: bigint; state: SessionChannel.State }>
+  /** Settles on chain what was served and not yet settled; `undefined` when nothing is due. */
+  settle(channelId: Hex): Promise<Hex | undefined>
+  /** The payer's close: captures what was served, refunds the rest, on chain. */
+  close(parameters: SignedVoucher): Promise<{ txHash: Hex; capture: bigint }>
+  /**
+   * Carries out a parsed credential payload (`Payload.parse`): open, topUp, voucher or
+   * close. `price` is the price of one unit (the challenge's `amount`), checked on open.
+   */
+  act(
+    payload: Payload.Payload,
+    options: { price: bigint },
+  ): Promise<{ state: SessionChannel.State; txHash?: Hex | undefined }>
+  /** The current state of a channel. */
+  read(channelId: Hex): Promise<SessionChannel.State>
+  /**
+   * Waits until the channel's accepted amount reaches `atLeast`, the channel stops taking
+   * vouchers (close requested, closed), or `timeoutMs` passes; resolves the state then.
+   * Vouchers accepted by this instance wake it at once; others are seen by polling the store.
+   */
+  waitForVoucher(
+    channelId: Hex,
+    options: { atLeast: bigint; timeoutMs: number; pollMs?: number | undefined },
+  ): Promise<SessionChannel.State>
+}
+
+/**
+ * Creates the session server for one payee, token and escrow.
+ *
+ * @example
+ * ```ts
+ * import { EscrowChain, Sessions } from '@paywire/method-tempo-session'
+ * import { MemoryStore } from '@paywire/store-memory'
+ * declare const chain: EscrowChain.EscrowChain
+ * const sessions = Sessions.create({
+ *   store: MemoryStore.create(),
+ *   chain,
+ *   payee: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
+ *   currency: '0x20c0000000000000000000000000000000000000',
+ * })
+ * ```
+ */
+export function create(parameters: create.Parameters): Sessions {
+  const { store, chain } = parameters
+  const apply = (channelId: Hex, event: SessionChannel.Event) =>
+    SessionLedger.apply(store, channelId, event)
+  const waiters = new Map<string, Set<() => void>>()
+  const notify = (channelId: Hex) => {
+    for (const wake of waiters.get(channelId.toLowerCase()) ?? []) wake()
+  }
+
+  /** Brings the ledger up to date with the chain: deposit, close request, finalization. */
+  const sync = async (channelId: Hex) => {
+    const onChain = await readExisting(chain, channelId)
+    let state = await SessionLedger.read(store, channelId)
+    if (onChain.finalized) {
+      if (state.status !== 'none')
+        await apply(channelId, { type: 'finalized', settled: onChain.settled })
+      throw new SessionChannel.ChannelFinalizedError(`channel ${channelId} is finalized on chain`)
+    }
+    const live = state.status !== 'none' && state.status !== 'closed'
+    // A settlement this server sent but did not record (it stopped in between).
+    if (live && onChain.settled > state.settled)
+      state = (await apply(channelId, { type: 'settle', cumulativeAmount: onChain.settled })).state
+    if (live && onChain.deposit > state.deposit)
+      state = (await apply(channelId, { type: 'topUp', deposit: onChain.deposit })).state
+    if (live && onChain.closeRequestedAt !== 0n && state.closeRequestedAt === 0n)
+      state = (
+        await apply(channelId, { type: 'closeRequested', requestedAt: onChain.closeRequestedAt })
+      ).state
+    return { onChain, state }
+  }
+
+  const verifySignature = (onChain: EscrowChain.Channel, voucher: SignedVoucher) =>
+    Voucher.verify({
+      chainId: chain.chainId,
+      escrow: chain.escrow,
+      channelId: voucher.channelId,
+      cumulativeAmount: voucher.cumulativeAmount,
+      signature: voucher.signature,
+      signer: Voucher.expectedSigner(onChain),
+    })
+
+  const sessions: Sessions = {
+    async open({ price, transaction, ...voucher }) {
+      if (transaction !== undefined) {
+        const opened = ChannelTransaction.verifyOpen(transaction, {
+          chainId: chain.chainId,
+          escrow: chain.escrow,
+          recipient: parameters.payee,
+          currency: parameters.currency,
+        })
+        if (opened.channelId !== voucher.channelId.toLowerCase())
+          throw new ChannelMismatchError(
+            `the transaction opens channel ${opened.channelId}, not ${voucher.channelId}`,
+          )
+        // A retried open whose transaction is already mined is not broadcast again.
+        const existing = await chain.getChannel(voucher.channelId)
+        if (/^0x0{40}$/.test(existing.payer)) await chain.broadcast(transaction)
+      }
+      const { onChain } = await sync(voucher.channelId)
+      if (!sameAddress(onChain.payee, parameters.payee))
+        throw new ChannelMismatchError(`channel ${voucher.channelId} pays another payee`)
+      if (!sameAddress(onChain.token, parameters.currency))
+        throw new ChannelMismatchError(`channel ${voucher.channelId} holds another token`)
+      if (onChain.closeRequestedAt !== 0n)
+        throw new SessionChannel.ClosePendingError(
+          `channel ${voucher.channelId} has a pending close request`,
+        )
+      const available = onChain.deposit - onChain.settled
+      if (available < price)
+        throw new SessionChannel.InsufficientBalanceError(
+          `the channel holds ${available}, less than the price ${price}`,
+          { requiredTopUp: price - available },
+        )
+      await verifySignature(onChain, voucher)
+      const { state } = await apply(voucher.channelId, {
+        type: 'open',
+        deposit: onChain.deposit,
+        settled: onChain.settled,
+        minVoucherDelta: parameters.minVoucherDelta,
+        voucher: { cumulativeAmount: voucher.cumulativeAmount, signature: voucher.signature },
+      })
+      return state
+    },
+
+    async topUp({ channelId, transaction, additionalDeposit }) {
+      const known = await SessionLedger.read(store, channelId)
+      if (known.status === 'none')
+        throw new SessionChannel.ChannelNotOpenError(`channel ${channelId} is not open`)
+      const before = await readExisting(chain, channelId)
+      if (before.finalized)
+        throw new SessionChannel.ChannelFinalizedError(`channel ${channelId} is finalized on chain`)
+      ChannelTransaction.verifyTopUp(transaction, {
+        chainId: chain.chainId,
+        escrow: chain.escrow,
+        currency: parameters.currency,
+        channelId,
+        payer: before.payer,
+        additionalDeposit,
+      })
+      await chain.broadcast(transaction)
+      const { onChain, state } = await sync(channelId)
+      if (onChain.deposit !== before.deposit + additionalDeposit)
+        throw new ChannelMismatchError(
+          `the deposit went from ${before.deposit} to ${onChain.deposit}, not up by ${additionalDeposit}`,
+        )
+      notify(channelId)
+      return state
+    },
+
+    async voucher(voucher) {
+      const known = await SessionLedger.read(store, voucher.channelId)
+      if (known.status === 'none')
+        throw new SessionChannel.ChannelNotOpenError(`channel ${voucher.channelId} is not open`)
+      // A voucher below the accepted amount is refused before any chain read or ECDSA work.
+      if (voucher.cumulativeAmount < known.acceptedCumulative)
+        throw new SessionChannel.VoucherNotIncreasingError(
+          `voucher amount ${voucher.cumulativeAmount} is below the accepted cumulative amount ${known.acceptedCumulative}`,
+        )
+      const { onChain } = await sync(voucher.channelId)
+      await verifySignature(onChain, voucher)
+      const { state } = await apply(voucher.channelId, {
+        type: 'voucher',
+        voucher: { cumulativeAmount: voucher.cumulativeAmount, signature: voucher.signature },
+      })
+      notify(voucher.channelId)
+      return state
+    },
+
+    async charge({ channelId, units, price }) {
+      const { state, decision } = await apply(channelId, { type: 'charge', units, price })
+      return { allowed: decision.type === 'charge' ? decision.allowed : 0n, state }
+    },
+
+    async settle(channelId) {
+      const { state } = await sync(channelId)
+      const plan = SessionChannel.settlement(state)
+      if (plan === undefined) return undefined
+      const txHash = await chain.settle(channelId, plan.cumulativeAmount, plan.signature)
+      await apply(channelId, { type: 'settle', cumulativeAmount: plan.cumulativeAmount })
+      return txHash
+    },
+
+    async close(voucher) {
+      const { onChain, state } = await sync(voucher.channelId)
+      await verifySignature(onChain, voucher)
+      // A close recorded but not yet sent (the server stopped in between) is sent as recorded.
+      const closing =
+        state.status === 'closed' && state.closing !== undefined
+          ? state.closing
+          : await apply(voucher.channelId, {
+              type: 'close',
+              voucher: { cumulativeAmount: voucher.cumulativeAmount, signature: voucher.signature },
+            }).then(({ decision }) => {
+              if (decision.type !== 'close') throw new Error('unreachable: not a close decision')
+              return decision.close
+            })
+      const { cumulativeAmount, signature } = closing
+      const txHash = await chain.close(voucher.channelId, cumulativeAmount, signature)
+      await apply(voucher.channelId, { type: 'finalized', settled: cumulativeAmount })
+      return { txHash, capture: cumulativeAmount }
+    },
+
+    async act(payload, { price }) {
+      switch (payload.action) {
+        case 'open':
+          return { state: await sessions.open({ ...payload, price }) }
+        case 'topUp':
+          return { state: await sessions.topUp(payload) }
+        case 'voucher':
+          return { state: await sessions.voucher(payload) }
+        case 'close': {
+          const { txHash } = await sessions.close(payload)
+          return { state: await SessionLedger.read(store, payload.channelId), txHash }
+        }
+      }
+    },
+
+    read: (channelId) => SessionLedger.read(store, channelId),
+
+    async waitForVoucher(channelId, { atLeast, timeoutMs, pollMs = 250 }) {
+      const deadline = Date.now() + timeoutMs
+      const key = channelId.toLowerCase()
+      for (;;) {
+        const state = await SessionLedger.read(store, channelId)
+        const remaining = deadline - Date.now()
+        if (state.acceptedCumulative >= atLeast || remaining <= 0) return state
+        if (state.status === 'closed' || state.status === 'close-requested') return state
+        await new Promise<void>((resolve) => {
+          const set = waiters.get(key) ?? new Set()
+          waiters.set(key, set)
+          const done = () => {
+            clearTimeout(timer)
+            set.delete(done)
+            if (set.size === 0) waiters.delete(key)
+            resolve()
+          }
+          const timer = setTimeout(done, Math.min(pollMs, remaining))
+          set.add(done)
+        })
+      }
+    },
+  }
+  return sessions
+}
+
+export declare namespace create {
+  type Parameters = {
+    /** Where channel states live; share it between instances. */
+    store: Store.Store
+    chain: EscrowChain.EscrowChain
+    /** The server's address: the channels' payee (the challenge's `recipient`). */
+    payee: Address
+    /** The TIP-20 token channels must hold (the challenge's `currency`). */
+    currency: Address
+    /** Smallest voucher increase accepted (the challenge's `minVoucherDelta`). */
+    minVoucherDelta?: bigint | undefined
+  }
+}
+
+/**
+ * The session receipt of a served request (draft-tempo-session §"Receipt Generation"):
+ * `reference` is the channel id.
+ *
+ * @example
+ * ```ts
+ * import { Sessions } from '@paywire/method-tempo-session'
+ * declare const state: import('@paywire/core').SessionChannel.State
+ * const receipt = Sessions.receipt({ state, challengeId: 'kM9xPqWvT2nJrHsY4aDfEb', units: 3 })
+ * ```
+ */
+export function receipt(parameters: receipt.Parameters): Receipt.Receipt {
+  const { state, challengeId, units, txHash } = parameters
+  return Receipt.from({
+    method: 'tempo',
+    intent: 'session',
+    reference: state.channelId,
+    challengeId,
+    channelId: state.channelId,
+    acceptedCumulative: state.acceptedCumulative.toString(),
+    spent: state.spent.toString(),
+    ...(units === undefined ? {} : { units }),
+    ...(txHash === undefined ? {} : { txHash }),
+  })
+}
+
+export declare namespace receipt {
+  type Parameters = {
+    state: SessionChannel.State
+    challengeId: string
+    /** Units consumed by this request. */
+    units?: number | undefined
+    /** The settlement or close transaction, when this response made one. */
+    txHash?: Hex | undefined
+  }
+}
+
+async function readExisting(chain: EscrowChain.EscrowChain, channelId: Hex) {
+  const onChain = await chain.getChannel(channelId)
+  if (/^0x0{40}$/.test(onChain.payer))
+    throw new ChannelNotFoundError(`no channel ${channelId} on escrow ${chain.escrow}`)
+  return onChain
+}
+
+function sameAddress(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase()
+}
+
+/** The escrow has no channel with this id. */
+export class ChannelNotFoundError extends Errors.BaseError {
+  override readonly name = 'Sessions.ChannelNotFoundError'
+  readonly code = 'ERR_SESSION_CHANNEL_NOT_FOUND'
+  readonly problem = 'session/channel-not-found' as const
+}
+
+/** The channel on chain pays another payee or holds another token than the challenge asks. */
+export class ChannelMismatchError extends Errors.BaseError {
+  override readonly name = 'Sessions.ChannelMismatchError'
+  readonly code = 'ERR_SESSION_CHANNEL_MISMATCH'
+  readonly problem = 'verification-failed' as const
+}
