@@ -383,5 +383,6 @@ describe('SessionChannel (model-based)', () => {
       }),
       { numRuns: sequences },
     )
-  })
+    // 10,000 sequences take a few seconds alone; allow for a CI machine running other suites.
+  }, 300_000)
 })
