@@ -132,7 +132,7 @@ export function defaultAccept(methods: readonly Method.Client[]): AcceptPayment.
  * const { quote } = Challenges.read(candidate, new URL('https://api.example.com/paid'))
  * ```
  */
-export function read(candidate: Candidate, url: URL): read.ReturnType {
+export function read(candidate: Candidate, url: URL, commitment?: string): read.ReturnType {
   const { challenge, method } = candidate
   const refusal = { challenge: summary(challenge) }
   let decoded: unknown
@@ -154,7 +154,10 @@ export function read(candidate: Candidate, url: URL): read.ReturnType {
     )
   }
   try {
-    return { request: result.data, quote: Quote.from({ challenge, request: result.data, url }) }
+    return {
+      request: result.data,
+      quote: Quote.from({ challenge, request: result.data, url, commitment }),
+    }
   } catch (cause) {
     throw new Policy.RefusedError('unpriced', (cause as Error).message, { ...refusal, cause })
   }

@@ -4,6 +4,7 @@
 // credential, retries once with `Authorization: Payment`, and records the payment.
 import {
   AcceptPayment,
+  Challenge,
   Credential,
   Errors,
   type Method,
@@ -69,8 +70,18 @@ export type Result = {
   dryRun: DryRun | undefined
 }
 
-/** A credential made and about to be sent, with its ledger entry. */
-type Paying = { entry: Ledger.Entry; authorization: string }
+/**
+ * A credential made and about to be sent, with its ledger entry, and, for a method that
+ * allows it (a session voucher committing nothing), which refusals may be answered again.
+ */
+type Paying = {
+  entry: Ledger.Entry
+  authorization: string
+  retryable: ((problem: { type?: unknown }) => boolean) | undefined
+}
+
+/** How many times a refused credential that committed nothing is answered again per call. */
+const maxFreeRetries = 8
 
 /**
  * The verdict of a dry run: the quote the client would pay, or why it would not.
@@ -164,7 +175,11 @@ export function create(options: create.Options): Client {
     let first: Policy.RefusedError | undefined
     for (const candidate of candidates) {
       try {
-        const { request, quote } = Challenges.read(candidate, hop.url)
+        const { request, quote } = Challenges.read(
+          candidate,
+          hop.url,
+          await commitmentOf(candidate),
+        )
         Policy.check(policy, quote, now())
         Outgoing.checkDigest(candidate.challenge, hop.body, quote)
         const id = crypto.randomUUID()
@@ -183,6 +198,25 @@ export function create(options: create.Options): Client {
       }
     }
     throw first
+  }
+
+  /**
+   * What a credential of a method with `commitment` (a session) commits: its deposit when
+   * it opens a channel, '0' for a voucher. `undefined` for other methods, or when the
+   * request does not fit the method (`Challenges.read` then refuses it).
+   */
+  async function commitmentOf(candidate: Challenges.Candidate): Promise<string | undefined> {
+    const { method, challenge } = candidate
+    if (method.commitment === undefined) return undefined
+    let decoded: unknown
+    try {
+      decoded = Challenge.decodeRequest(challenge)
+    } catch {
+      return undefined
+    }
+    const parsed = method.requestSchema.safeParse(decoded)
+    if (!parsed.success) return undefined
+    return method.commitment({ challenge, request: parsed.data })
   }
 
   function budgetOptions(quote: Quote.Quote) {
@@ -231,7 +265,11 @@ export function create(options: create.Options): Client {
       status: 'sent',
     }
     await ledger.record(entry)
-    return { entry, authorization }
+    const retryable =
+      quote.amount === '0' && candidate.method.retryable !== undefined
+        ? candidate.method.retryable.bind(candidate.method)
+        : undefined
+    return { entry, authorization, retryable }
   }
 
   /** Sends one hop, with the credential when one is pending, and records the outcome. */
@@ -288,6 +326,7 @@ export function create(options: create.Options): Client {
     const origin = hop.url.origin
     const payments: Ledger.Entry[] = []
     let pending: Paying | undefined
+    let retries = 0
     for (let redirects = 0; ; ) {
       const paying = pending
       pending = undefined
@@ -302,14 +341,19 @@ export function create(options: create.Options): Client {
         hop = next
         continue
       }
-      // A 402 in answer to a credential is not paid again: one payment per challenge hop.
-      if (response.status !== 402 || paying !== undefined) return result
+      // A 402 in answer to a credential is not paid again: one payment per challenge hop,
+      // except a credential that committed nothing whose method allows another try.
+      if (response.status !== 402) return result
+      const retry = paying !== undefined && (await retryAllowed(paying, response, retries))
+      if (paying !== undefined && !retry) return result
+      if (retry) retries += 1
       const offered = Challenges.fromResponse(response)
       if (offered.challenges.length === 0 && offered.invalid === 0) return result
       if (dryRun)
         return { ...result, dryRun: await rehearse(hop, response, origin, payments.length) }
       try {
-        pending = await pay(hop, await choose(hop, response, origin, payments.length, true))
+        const paid = payments.length - retries
+        pending = await pay(hop, await choose(hop, response, origin, paid, true))
       } finally {
         await discard(response)
       }
@@ -412,6 +456,19 @@ function checkInsecureOrigins(origins: readonly string[]): readonly string[] {
       throw new InvalidOptionsError(`insecure origin "${origin}" must be an http: origin`)
   }
   return origins
+}
+
+/** Whether a 402 answering `paying` may be answered again (its problem type allows it). */
+async function retryAllowed(paying: Paying, response: Response, retries: number): Promise<boolean> {
+  if (paying.retryable === undefined || retries >= maxFreeRetries) return false
+  let problem: unknown
+  try {
+    problem = await response.clone().json()
+  } catch {
+    return false
+  }
+  if (problem === null || typeof problem !== 'object') return false
+  return paying.retryable(problem as { type?: unknown })
 }
 
 function describeOffer(offered: Challenges.Offered): string {

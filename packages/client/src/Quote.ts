@@ -66,7 +66,10 @@ export const pricedIntents = [Charge.intent] as const
  */
 export function from(parameters: from.Parameters): Quote {
   const { challenge, request, url } = parameters
-  if (!(pricedIntents as readonly string[]).includes(challenge.intent))
+  if (
+    parameters.commitment === undefined &&
+    !(pricedIntents as readonly string[]).includes(challenge.intent)
+  )
     throw new UnpricedChallengeError(
       `intent "${challenge.intent}" states no price the client can check`,
     )
@@ -82,7 +85,7 @@ export function from(parameters: from.Parameters): Quote {
     realm: challenge.realm,
     method: challenge.method,
     intent: challenge.intent,
-    amount: result.data.amount,
+    amount: parameters.commitment ?? result.data.amount,
     currency: result.data.currency,
     recipient: result.data.recipient,
     expires: challenge.expires,
@@ -97,6 +100,11 @@ export declare namespace from {
     request: unknown
     /** The URL that answered with the challenge. */
     url: URL
+    /**
+     * What the credential commits, when its method says so (`Method.Client.commitment`,
+     * e.g. a session's deposit): the quote's amount, for any intent.
+     */
+    commitment?: string | undefined
   }
 }
 

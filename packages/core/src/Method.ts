@@ -45,7 +45,39 @@ export type Server<
    * the protected handler succeeds call `check` before the handler and `verify` after it.
    */
   check?(parameters: VerifyParameters<request, payload>): Promise<void>
+  /**
+   * Optional, for intents whose challenge pays for many requests (the session intent,
+   * draft-tempo-session §"Voucher Submission Transport"). When present, the server does
+   * not claim the challenge once and never calls `verify`: it checks the binding, expiry,
+   * body digest and price as for any credential, then calls `redeem` for every request
+   * that carries one, on any HTTP method of the challenge's resource. `redeem` decides
+   * whether the request is served (`serve`: the handler runs, the receipt goes on its
+   * 2xx) or answered at once (`answer`: a management request, e.g. a voucher-only `HEAD`,
+   * a top-up or a close), and throws a paywire error (with `problemExtensions`, e.g.
+   * `requiredTopUp`, for the problem body) to refuse.
+   */
+  redeem?(parameters: RedeemParameters<request, payload>): Promise<Redemption>
 }
+
+/** What a multi-use method's `redeem` receives: `verify`'s parameters and the request's HTTP method. */
+export type RedeemParameters<request, payload> = VerifyParameters<request, payload> & {
+  /** The transport's request method (`GET`, `HEAD`, `POST`...), upper-case. */
+  requestMethod: string
+}
+
+/** What `redeem` decided for one request. */
+export type Redemption =
+  | {
+      /** Serve the request: the handler runs; `receipt` goes on its 2xx response. */
+      kind: 'serve'
+      receipt: Receipt.Receipt
+    }
+  | {
+      /** A management request: answered with `status` (default 200) and `receipt`, no handler. */
+      kind: 'answer'
+      receipt: Receipt.Receipt
+      status?: number | undefined
+    }
 
 /** What a server method's `verify` receives. */
 export type VerifyParameters<request, payload> = {
@@ -84,6 +116,20 @@ export type Client<request = Record<string, unknown>, payload = Record<string, u
   createCredential(
     parameters: CreateCredentialParameters<request>,
   ): Promise<{ payload: payload; source?: string }>
+  /**
+   * Optional, for intents whose `amount` is not what a credential commits (the session
+   * intent prices a unit): the base-unit amount the next credential for this challenge
+   * commits, which the paying client checks against its policy and budgets instead of
+   * the request's `amount`. A session client answers its deposit when it would open a
+   * channel and `'0'` when a voucher within an open channel's deposit pays.
+   */
+  commitment?(parameters: { challenge: Challenge.Challenge; request: request }): Promise<string>
+  /**
+   * Optional: whether a 402 answering this method's credential may be answered again with
+   * a fresh credential that commits nothing (e.g. a session voucher overtaken by a higher
+   * one sent in parallel). The client retries such refusals a few times.
+   */
+  retryable?(problem: { type?: unknown }): boolean
 }
 
 /** What a client method's `createCredential` receives. */

@@ -18,6 +18,7 @@ import { BodyTooLargeError, readRequestBody } from './body.js'
 import type { CheckedRoute, Config } from './config.js'
 import * as Idempotency from './idempotency.js'
 import { type Context, challenge, deny, errorName, fire, priceRequest, refuse } from './issue.js'
+import { covers, redeemMultiUse } from './multiuse.js'
 import { paid } from './paid.js'
 import * as Respond from './respond.js'
 import { record, startSpan } from './trace.js'
@@ -151,7 +152,8 @@ async function redeem(context: Context, credential: Credential.Credential): Prom
   // Bound by the HMAC above, so this opaque was written by this server.
   const opaque = Challenge.decodeOpaque(echo)
   if (typeof opaque.nonce !== 'string') return unbound('challenge carries no nonce')
-  if (opaque.route !== context.routeKey) return unbound('challenge was issued for another route')
+  if (!covers(opaque.route, context.routeKey, method.redeem !== undefined))
+    return unbound('challenge was issued for another route')
 
   let record: Idempotency.Record | undefined
   const idempotencyKey = request.headers.get('idempotency-key')
@@ -241,6 +243,15 @@ async function redeemBound(
       echo.id,
     )
 
+  // Multi-use methods (sessions) redeem their challenge on every request: no claim.
+  if (method.redeem !== undefined)
+    return redeemMultiUse({
+      context,
+      method,
+      record,
+      ...bound(context, credential, method, payload.data, { decoded, parsed: parsedRequest.data }),
+    })
+
   // Single use: the claim comes before any money moves and outlives the challenge.
   const claimKey = `paywire:challenge:${echo.id}`
   const ttlSeconds =
@@ -249,26 +260,10 @@ async function redeemBound(
     return unbound('challenge was already used')
 
   const store = config.store
-  const verify: Method.VerifyParameters<unknown, Record<string, unknown>> = {
-    credential: { ...credential, payload: payload.data as Record<string, unknown> },
-    challenge: echo,
-    request: parsedRequest.data,
-    context: {
-      claim: (key, options) => store.claim(`paywire:proof:${method.method}:${key}`, options),
-      now: config.now,
-      signal: request.signal,
-    },
-  }
-  const payment: Payment = {
-    challengeId: echo.id,
-    realm: echo.realm,
-    method: echo.method,
-    intent: echo.intent,
-    source: credential.source,
-    request: decoded,
-    expires: echo.expires,
-    receipt: undefined,
-  }
+  const { verify, payment } = bound(context, credential, method, payload.data, {
+    decoded,
+    parsed: parsedRequest.data,
+  })
   const event = { request, route: context.routeKey, payment }
   try {
     if (route.settle === 'before-handler') {
@@ -287,6 +282,41 @@ async function redeemBound(
     return deny(context, echo.id)
   }
   return paid({ context, method, verify, payment, claimKey, record })
+}
+
+/** The method's verify parameters and the payment the handler and hooks will see. */
+function bound(
+  context: Context,
+  credential: Credential.Credential,
+  // biome-ignore lint/suspicious/noExplicitAny: any configured method
+  method: Method.Server<any, any, any>,
+  payload: unknown,
+  request: { decoded: Record<string, unknown>; parsed: unknown },
+): { verify: Method.VerifyParameters<unknown, Record<string, unknown>>; payment: Payment } {
+  const { config } = context
+  const echo = credential.challenge
+  const store = config.store
+  const verify: Method.VerifyParameters<unknown, Record<string, unknown>> = {
+    credential: { ...credential, payload: payload as Record<string, unknown> },
+    challenge: echo,
+    request: request.parsed,
+    context: {
+      claim: (key, options) => store.claim(`paywire:proof:${method.method}:${key}`, options),
+      now: config.now,
+      signal: context.request.signal,
+    },
+  }
+  const payment: Payment = {
+    challengeId: echo.id,
+    realm: echo.realm,
+    method: echo.method,
+    intent: echo.intent,
+    source: credential.source,
+    request: request.decoded,
+    expires: echo.expires as string,
+    receipt: undefined,
+  }
+  return { verify, payment }
 }
 
 /**
@@ -323,7 +353,8 @@ function verified(context: Context, payment: Payment): void {
   })
 }
 
-async function authorized(context: Context, payment: Payment): Promise<boolean> {
+/** @internal The access policy's verdict on a payment; a hook that throws denies. */
+export async function authorized(context: Context, payment: Payment): Promise<boolean> {
   const hook = context.config.hooks.authorize
   if (hook === undefined) return true
   try {

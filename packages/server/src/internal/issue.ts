@@ -100,8 +100,9 @@ export async function refuse(
   error: Errors.BaseError,
   challengeId: string | undefined,
   status: number | undefined = error.status,
+  extensions?: Record<string, unknown> | undefined,
 ): Promise<Result.Response> {
-  const problem = error.toProblem() ?? Problem.from('verification-failed')
+  const problem = error.toProblem(extensions) ?? Problem.from('verification-failed')
   let response: Response
   if (status === 402) {
     const challenges = await issue(context)

@@ -1,0 +1,159 @@
+// The server half of the tempo session method for the HTTP binding (draft-tempo-session
+// §"Per-Request Processing", §"Voucher Submission Transport", §"Receipt Generation"):
+// a multi-use `Method.Server` whose `redeem` carries out each credential's action on a
+// `Sessions` server and decides the request: `open` and `voucher` are served (charging
+// `unitsPerRequest` units first, or refusing with 402 and `requiredTopUp`), a voucher on
+// `HEAD`, a `topUp` and a `close` are answered at once without the route's handler.
+import { Errors, Method, type Receipt, type SessionChannel } from '@paywire/core'
+import type { Address, Hex } from 'viem'
+import * as Payload from './Payload.js'
+import * as SessionRequest from './SessionRequest.js'
+import * as Sessions from './Sessions.js'
+
+/** A route's price: the price of one unit, with the optional hints of the request. */
+export type Price = { amount: string; unitType?: string | undefined; suggestedDeposit?: string }
+
+/**
+ * The session method for `Paywire.create({ methods })`. Challenges it issues pay for many
+ * requests: the server redeems them on every request instead of claiming them once.
+ * A served request's handler finds the channel in `payment.receipt.reference` and meters
+ * further units with `Stream.meter` or `sessions.charge`.
+ *
+ * @example
+ * ```ts
+ * import { Server, type Sessions } from '@paywire/method-tempo-session'
+ * declare const sessions: Sessions.Sessions
+ * const method = Server.server({
+ *   sessions,
+ *   chainId: 4217,
+ *   escrow: '0x9d136eEa063eDE5418A6BC7bEafF009bBb6CFa70',
+ *   currency: '0x20c0000000000000000000000000000000000000',
+ *   recipient: '0x742d35cc6634c0532925a3b844bc9e7595f8fe00',
+ * })
+ * ```
+ */
+export function server(
+  options: server.Options,
+): Method.Server<Price, SessionRequest.SessionRequest, Payload.Payload> {
+  const { sessions } = options
+  const unitsPerRequest = options.unitsPerRequest ?? 1n
+  if (unitsPerRequest < 0n) throw new RangeError('unitsPerRequest must not be negative')
+  return Method.defineServer({
+    method: 'tempo',
+    intent: 'session',
+    requestSchema: SessionRequest.schema,
+    payloadSchema: Payload.schema,
+    request: (price: Price) => ({
+      amount: price.amount,
+      ...(price.unitType === undefined ? {} : { unitType: price.unitType }),
+      ...(price.suggestedDeposit === undefined ? {} : { suggestedDeposit: price.suggestedDeposit }),
+      currency: options.currency,
+      recipient: options.recipient,
+      methodDetails: {
+        escrowContract: options.escrow,
+        chainId: options.chainId,
+        ...(options.minVoucherDelta === undefined
+          ? {}
+          : { minVoucherDelta: options.minVoucherDelta.toString() }),
+      },
+    }),
+    async verify() {
+      throw new Error('session credentials are redeemed on each request, never verified once')
+    },
+    async redeem({ credential, challenge, request, requestMethod }) {
+      const payload = credential.payload as Payload.Payload
+      if (
+        request.methodDetails.escrowContract.toLowerCase() !== options.escrow.toLowerCase() ||
+        (request.methodDetails.chainId ?? 4217) !== options.chainId
+      )
+        throw new Method.VerificationFailedError('the challenge names another escrow or chain')
+      const price = BigInt(request.amount)
+      const receipt = (state: SessionChannel.State, extra: { units?: number; txHash?: Hex } = {}) =>
+        Sessions.receipt({ state, challengeId: challenge.id, ...extra })
+      switch (payload.action) {
+        case 'topUp':
+          return { kind: 'answer', receipt: receipt(await sessions.topUp(payload)) }
+        case 'close': {
+          const { txHash } = await sessions.close(payload)
+          return {
+            kind: 'answer',
+            receipt: receipt(await sessions.read(payload.channelId), { txHash }),
+          }
+        }
+        case 'open':
+          await sessions.open({ ...payload, price })
+          break
+        case 'voucher':
+          await sessions.voucher(payload)
+          break
+      }
+      if (requestMethod === 'HEAD')
+        return { kind: 'answer', receipt: receipt(await sessions.read(payload.channelId)) }
+      return serve(sessions, payload.channelId, unitsPerRequest, price, receipt)
+    },
+  })
+}
+
+export declare namespace server {
+  type Options = {
+    /** The session server (`Sessions.create`) holding the channels. */
+    sessions: Sessions.Sessions
+    chainId: number
+    /** The v1 escrow contract (the challenge's `methodDetails.escrowContract`). */
+    escrow: Address
+    /** The TIP-20 token channels hold. */
+    currency: Address
+    /** The payee: this server's address. */
+    recipient: Address
+    /** Units charged before a served request's handler runs (default 1; 0 to meter only in the handler). */
+    unitsPerRequest?: bigint | undefined
+    /** Advertised in the challenge; give the same value to `Sessions.create`. */
+    minVoucherDelta?: bigint | undefined
+  }
+}
+
+/** Charges a served request's units before its handler runs, or refuses with `requiredTopUp`. */
+async function serve(
+  sessions: Sessions.Sessions,
+  channelId: Hex,
+  units: bigint,
+  price: bigint,
+  receipt: (state: SessionChannel.State, extra?: { units?: number }) => Receipt.Receipt,
+): Promise<Method.Redemption> {
+  const cost = units * price
+  const before = await sessions.read(channelId)
+  const available = before.acceptedCumulative - before.spent
+  if (available < cost)
+    throw new InsufficientBalanceError(
+      `the channel's authorized balance ${available} is below the cost ${cost}`,
+      { requiredTopUp: cost - available },
+    )
+  if (units === 0n) return { kind: 'serve', receipt: receipt(before, { units: 0 }) }
+  // Charged (and persisted) before the handler runs; a concurrent request may have taken
+  // the balance in between, and then this one is refused like the check above.
+  const { allowed, state } = await sessions.charge({ channelId, units, price })
+  if (allowed < units)
+    throw new InsufficientBalanceError(
+      `the channel's authorized balance covers ${allowed} of ${units} units`,
+      { requiredTopUp: (units - allowed) * price },
+    )
+  return { kind: 'serve', receipt: receipt(state, { units: Number(units) }) }
+}
+
+/**
+ * The authorized balance does not cover a request (402): `requiredTopUp` (base units) goes
+ * in the problem body, as draft-tempo-session §"Per-Request Processing" asks.
+ */
+export class InsufficientBalanceError extends Errors.BaseError {
+  override readonly name = 'Server.InsufficientBalanceError'
+  readonly code = 'ERR_SESSION_INSUFFICIENT_BALANCE'
+  readonly problem = 'session/insufficient-balance' as const
+  readonly requiredTopUp: bigint
+  /** Extra members of the problem body. */
+  readonly problemExtensions: { requiredTopUp: string }
+  constructor(message: string, options: { requiredTopUp: bigint; cause?: unknown }) {
+    super(message, options)
+    this.requiredTopUp = options.requiredTopUp
+    this.problemExtensions = { requiredTopUp: options.requiredTopUp.toString() }
+  }
+}

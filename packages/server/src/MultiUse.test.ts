@@ -1,0 +1,165 @@
+// The multi-use extension point (`Method.Server.redeem`, used by the tempo session
+// intent): a challenge redeemed on many requests and on any HTTP method of its resource,
+// management requests answered without the handler, refusals with problem extensions;
+// single-use methods on the same server keep their one-claim semantics.
+import { Challenge, Credential, Errors, Method, Receipt, Secret } from '@paywire/core'
+import { MemoryStore } from '@paywire/store-memory'
+import { TestMethod } from '@paywire/testkit'
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import * as Paywire from './Paywire.js'
+import { authorization, challengesOf, methodKey, realm, secret } from './test/payer.js'
+
+const origin = 'https://api.example.com'
+
+class ShortError extends Errors.BaseError {
+  override readonly name = 'ShortError'
+  readonly code = 'ERR_SHORT'
+  readonly problem = 'session/insufficient-balance' as const
+  readonly problemExtensions = { requiredTopUp: '5', type: 'overridden?' }
+}
+
+/** A toy metered method: `payload.action` is `use` (served) or `top` (answered), `short` refuses. */
+function meter() {
+  const redeemed: string[] = []
+  const method = Method.defineServer({
+    method: 'meter',
+    intent: 'session',
+    testOnly: true,
+    requestSchema: z.looseObject({ amount: z.string(), currency: z.string() }),
+    payloadSchema: z.object({ action: z.enum(['use', 'top', 'short']) }),
+    request: (price: { amount: string }) => ({ amount: price.amount, currency: 'usd' }),
+    async verify(): Promise<Receipt.Receipt> {
+      throw new Error('a multi-use method is never verified')
+    },
+    async redeem({ credential, challenge, requestMethod }) {
+      const { action } = credential.payload
+      redeemed.push(`${requestMethod} ${action}`)
+      if (action === 'short') throw new ShortError('balance too low')
+      const receipt = Receipt.from({
+        method: 'meter',
+        reference: `ref-${redeemed.length}`,
+        challengeId: challenge.id,
+      })
+      if (action === 'top' || requestMethod === 'HEAD') return { kind: 'answer', receipt }
+      return { kind: 'serve', receipt }
+    },
+  })
+  return { method, redeemed }
+}
+
+function setUp() {
+  const { method, redeemed } = meter()
+  const paywire = Paywire.create({
+    realm,
+    secret,
+    methods: [method, TestMethod.server({ key: methodKey })],
+    store: MemoryStore.create(),
+    allowTestMethods: true,
+  })
+  let handled = 0
+  const handler = paywire.protect({ price: { amount: '1000' } }, () => {
+    handled += 1
+    return new Response('metered content')
+  })
+  const challengeFor = async (name: string, path = '/metered') => {
+    const first = await handler(new Request(origin + path))
+    expect(first.status).toBe(402)
+    return challengesOf(first).find((challenge) => challenge.method === name) as Challenge.Challenge
+  }
+  const send = (header: string, init: RequestInit = {}, path = '/metered') =>
+    handler(new Request(origin + path, { ...init, headers: { authorization: header } }))
+  const meterHeader = (challenge: Challenge.Challenge, action: string) =>
+    Credential.toAuthorization(Credential.from({ challenge, payload: { action } }))
+  return { redeemed, handled: () => handled, handler, challengeFor, send, meterHeader }
+}
+
+describe('multi-use methods (Method.Server.redeem)', () => {
+  it('redeems one challenge on many requests, each served with its own receipt {tempo.session.request.receipt-balance}', async () => {
+    const server = setUp()
+    const challenge = await server.challengeFor('meter')
+    for (let request = 1; request <= 3; request++) {
+      const response = await server.send(server.meterHeader(challenge, 'use'))
+      expect(response.status).toBe(200)
+      expect(await response.text()).toBe('metered content')
+      expect(Receipt.deserialize(response.headers.get('payment-receipt') as string)).toMatchObject({
+        reference: `ref-${request}`,
+        challengeId: challenge.id,
+      })
+      expect(response.headers.get('cache-control')).toContain('private')
+    }
+    expect(server.handled()).toBe(3)
+  })
+
+  it('answers management requests and HEAD without running the handler {tempo.session.transport.any-method, tempo.session.transport.head-voucher}', async () => {
+    const server = setUp()
+    const challenge = await server.challengeFor('meter')
+    const head = await server.send(server.meterHeader(challenge, 'use'), { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(head.headers.get('payment-receipt')).not.toBeNull()
+    const top = await server.send(server.meterHeader(challenge, 'top'))
+    expect(top.status).toBe(200)
+    expect(await top.text()).toBe('')
+    expect(server.handled()).toBe(0)
+    expect(server.redeemed).toEqual(['HEAD use', 'GET top'])
+  })
+
+  it("refuses with 402, a fresh challenge and the error's problem extensions {tempo.session.request.balance-check, tempo.session.errors.fresh-challenge}", async () => {
+    const server = setUp()
+    const challenge = await server.challengeFor('meter')
+    const response = await server.send(server.meterHeader(challenge, 'short'))
+    expect(response.status).toBe(402)
+    expect(challengesOf(response).length).toBeGreaterThan(0)
+    expect(await response.json()).toMatchObject({
+      type: 'https://paymentauth.org/problems/session/insufficient-balance',
+      requiredTopUp: '5',
+    })
+    expect(server.handled()).toBe(0)
+  })
+
+  it('binds the challenge to its resource: another path is refused, and the binding is still checked', async () => {
+    const server = setUp()
+    const challenge = await server.challengeFor('meter')
+    const elsewhere = await server.send(server.meterHeader(challenge, 'use'), {}, '/other')
+    expect(elsewhere.status).toBe(402)
+    const forged = Challenge.from(
+      {
+        realm,
+        method: 'meter',
+        intent: 'session',
+        request: { amount: '1000', currency: 'usd' },
+        expires: challenge.expires,
+        opaque: Challenge.decodeOpaque(challenge),
+      },
+      { secret: Secret.from(Secret.generate()) },
+    )
+    expect((await server.send(server.meterHeader(forged, 'use'))).status).toBe(402)
+    expect(server.redeemed).toEqual([])
+  })
+
+  it('replays a served request retried with the same Idempotency-Key without redeeming again {tempo.session.idempotency-key.server-cache, tempo.session.idempotency-key.no-double-spend}', async () => {
+    const server = setUp()
+    const challenge = await server.challengeFor('meter', '/metered')
+    const header = server.meterHeader(challenge, 'use')
+    const init = { method: 'DELETE', headers: { authorization: header, 'idempotency-key': 'k-1' } }
+    const first = await server.handler(new Request(`${origin}/metered`, init))
+    expect(first.status).toBe(200)
+    const again = await server.handler(new Request(`${origin}/metered`, init))
+    expect(again.status).toBe(200)
+    expect(again.headers.get('idempotent-replayed')).toBe('true')
+    expect(again.headers.get('payment-receipt')).toBe(first.headers.get('payment-receipt'))
+    expect(server.redeemed).toEqual(['DELETE use'])
+    expect(server.handled()).toBe(1)
+  })
+
+  it('keeps single-use semantics for charge methods on the same server', async () => {
+    const server = setUp()
+    const challenge = await server.challengeFor('test')
+    const header = await authorization(challenge)
+    expect((await server.send(header)).status).toBe(200)
+    const again = await server.send(header)
+    expect(again.status).toBe(402)
+    expect(await again.json()).toMatchObject({ detail: 'challenge was already used' })
+    expect((await server.send(header, { method: 'HEAD' })).status).toBe(402)
+  })
+})
