@@ -7,17 +7,17 @@ import * as Node from './node.js'
 /**
  * Express middleware that lets only paid requests through. Mount it on the route, before
  * any body parser (or use a parser that keeps the raw bytes in `req.rawBody`): the body it
- * read is left in `req.body` as a Buffer. The payment is in `res.locals.payment`; the
- * receipt is added to 2xx responses only.
+ * read is left in `req.body` as a Buffer. The payment is in `res.locals.payment` and,
+ * typed, from {@link payment}; the receipt is added to 2xx responses only.
  *
  * @example
  * ```ts
  * import express from 'express'
- * import { paywall } from '@paywire/server/express'
+ * import { payment, paywall } from '@paywire/server/express'
  * declare const paywire: import('@paywire/server').Paywire.Paywire
  * const app = express()
  * app.get('/paid', paywall(paywire, { price: { amount: '1000' } }), (req, res) => {
- *   res.json({ paidBy: res.locals.payment.source })
+ *   res.json({ paidBy: payment(req)?.source })
  * })
  * ```
  */
