@@ -190,6 +190,16 @@ describe('Challenge.verify', () => {
     ).toBe(false)
   })
 
+  it('binds with the bytes a secret holds now, even after they were changed in place', () => {
+    const key = Secret.from('a-secret-whose-bytes-are-changed-in-place-later')
+    const before = issue({}, key)
+    key[0] = (key[0] as number) ^ 1
+    const after = issue({}, key)
+    expect(after.id).not.toBe(before.id)
+    expect(Challenge.verify(after, { secret: key })).toBe(true)
+    expect(Challenge.verify(before, { secret: key })).toBe(false)
+  })
+
   it('refuses a forged id, an id from another secret, and a non-base64url id {core.binding.verify}', () => {
     const challenge = issue()
     expect(Challenge.verify({ ...challenge, id: 'x7Tg2pLqR9mKvNwY3hBcZa' }, { secret })).toBe(false)

@@ -103,7 +103,10 @@ export function deserialize(token: string): Credential {
     })
   }
   try {
-    Challenge.validated(result.data.challenge)
+    // The schema above already checked the echo's parameters (it embeds Challenge.schema):
+    // what is left of Challenge.validated is what `request` and `opaque` encode.
+    Challenge.decodeRequest(result.data.challenge)
+    if (result.data.challenge.opaque !== undefined) Challenge.decodeOpaque(result.data.challenge)
   } catch (cause) {
     throw new MalformedCredentialError(`challenge echo: ${(cause as Error).message}`, { cause })
   }

@@ -1,0 +1,43 @@
+// What the load generator and the server process of scenario 5 share: the route, the
+// binding secret and the test method's key, and the credentials the payer presents.
+import { Challenge, Credential, Expires } from '@paywire/core'
+import { TestMethod } from '@paywire/testkit'
+
+/** The realm of the paid server. */
+export const realm = 'bench.localhost'
+/** The binding secret of the paid server. */
+export const secretText = 'bench-http-binding-secret-7c1e9a3f5d2b4806e8a0c2f4'
+/** The key the test method shares with the payer. */
+export const testKey = 'bench-test-method-key'
+/** The paid route: 0.001 USD with the test method. */
+export const route = { price: { amount: '1000' } }
+
+/**
+ * `count` credentials, each answering its own challenge as the server would issue it for
+ * `GET /paid` (same realm, request, route and a fresh nonce, bound with the server's
+ * secret): what `count` payers would send after their 402s.
+ */
+export async function credentials(count: number): Promise<string[]> {
+  const method = TestMethod.client({ key: testKey })
+  const expires = Expires.inSeconds(600)
+  const out: string[] = []
+  for (let i = 0; i < count; i++) {
+    const challenge = Challenge.from(
+      {
+        realm,
+        method: 'test',
+        intent: 'charge',
+        request: { amount: '1000', currency: 'usd' },
+        expires,
+        opaque: { route: 'GET /paid', nonce: `bench${i.toString(36).padStart(17, '0')}` },
+      },
+      { secret: new TextEncoder().encode(secretText) },
+    )
+    const { payload } = await method.createCredential({
+      challenge,
+      request: Challenge.decodeRequest(challenge) as { amount: string; currency: string },
+    } as Parameters<typeof method.createCredential>[0])
+    out.push(Credential.toAuthorization(Credential.from({ challenge, payload })))
+  }
+  return out
+}
