@@ -129,6 +129,82 @@ const tempo: Entry = {
   },
 }
 
+const stripeSettings = z.strictObject({
+  paymentMethod: z.string().min(1).optional(),
+  api: z.url().optional(),
+  keyEnv: z.string().min(1).optional(),
+})
+
+/**
+ * Card and wallet payments through Stripe Shared Payment Tokens (@paywire/method-stripe):
+ * the agent's Stripe account issues a token scoped to each challenge. The secret key is
+ * read from the environment only (never a flag, which other users can see).
+ */
+const stripe: Entry = {
+  name: 'stripe',
+  flags: {
+    'stripe-payment-method': { type: 'string' },
+    'stripe-api': { type: 'string' },
+  },
+  help: `  --stripe-payment-method <pm_...>
+                          pay with Stripe: issue a shared payment token from this payment
+                          method of your Stripe account (key in STRIPE_SECRET_KEY)
+  --stripe-api <url>      a Stripe-compatible API instead of Stripe (e.g. the local one
+                          \`paywire dev\` starts)
+                          config: "methods": { "stripe": { "paymentMethod", "api", "keyEnv" } }`,
+  async create({ flags, settings, env, terminal }) {
+    const fromConfig = parseSettings('stripe', stripeSettings, settings)
+    const paymentMethod =
+      (flags['stripe-payment-method'] as string | undefined) ?? fromConfig?.paymentMethod
+    if (paymentMethod === undefined) return undefined
+    const keyEnv = fromConfig?.keyEnv ?? 'STRIPE_SECRET_KEY'
+    const secretKey = env[keyEnv]
+    if (secretKey === undefined || secretKey === '')
+      throw new Usage.UsageError(`paying with Stripe needs your secret key in ${keyEnv}`, {
+        command: 'paywire',
+      })
+    const api = (flags['stripe-api'] as string | undefined) ?? fromConfig?.api
+    let target: { host: string; port: number; protocol: 'http' | 'https' } | undefined
+    if (api !== undefined) {
+      let url: URL
+      try {
+        url = new URL(api)
+      } catch {
+        throw new Usage.UsageError(`--stripe-api must be a URL, found "${api}"`, {
+          command: 'paywire',
+        })
+      }
+      if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw new Usage.UsageError('--stripe-api must be an http(s) URL', { command: 'paywire' })
+      const protocol = url.protocol === 'https:' ? 'https' : 'http'
+      target = {
+        host: url.hostname,
+        port: url.port === '' ? (protocol === 'https' ? 443 : 80) : Number(url.port),
+        protocol,
+      }
+    }
+    const { default: Stripe } = await import('stripe')
+    const { Client, IssuedTokens } = await import('@paywire/method-stripe')
+    const client = Client.client({
+      provider: IssuedTokens.provider({
+        stripe: new Stripe(secretKey, { ...target, maxNetworkRetries: 2, telemetry: false }),
+        paymentMethod,
+      }),
+    }) as unknown as Method.Client
+    return Method.defineClient({
+      method: client.method,
+      intent: client.intent,
+      requestSchema: client.requestSchema,
+      createCredential: (parameters) =>
+        Progress.during(
+          terminal.output,
+          'issuing a Stripe shared payment token',
+          client.createCredential(parameters),
+        ),
+    }) as Method.Client
+  },
+}
+
 /**
  * Every method the CLI can pay with. When several are configured, they are preferred
  * equally: the client pays the first challenge, in the server's order, it has a method for.
@@ -136,10 +212,10 @@ const tempo: Entry = {
  * @example
  * ```ts
  * import { Methods } from '@paywire/cli'
- * Methods.registry.map((entry) => entry.name) // ['tempo', 'test']
+ * Methods.registry.map((entry) => entry.name) // ['stripe', 'tempo', 'test']
  * ```
  */
-export const registry: readonly Entry[] = [tempo, test]
+export const registry: readonly Entry[] = [stripe, tempo, test]
 
 /**
  * The flags of every entry, for the request command's parser.
@@ -147,7 +223,7 @@ export const registry: readonly Entry[] = [tempo, test]
  * @example
  * ```ts
  * import { Methods } from '@paywire/cli'
- * Object.keys(Methods.flags()) // ['account', 'tempo-rpc', 'tempo-mode', 'test-key']
+ * Object.keys(Methods.flags()) // ['stripe-payment-method', 'stripe-api', 'account', 'tempo-rpc', 'tempo-mode', 'test-key']
  * ```
  */
 export function flags(): Usage.Options {

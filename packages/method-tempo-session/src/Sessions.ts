@@ -193,8 +193,13 @@ export function create(parameters: create.Parameters): Sessions {
 
     async voucher(voucher) {
       const known = await SessionLedger.read(store, voucher.channelId)
-      if (known.status === 'none')
-        throw new SessionChannel.ChannelNotOpenError(`channel ${voucher.channelId} is not open`)
+      // A channel opened on chain but never recorded (the server stopped between sending
+      // the open and persisting it) is taken up by its next voucher, checked like an open.
+      if (known.status === 'none') {
+        const state = await sessions.open({ ...voucher, price: 0n })
+        notify(voucher.channelId)
+        return state
+      }
       // A voucher below the accepted amount is refused before any chain read or ECDSA work.
       if (voucher.cumulativeAmount < known.acceptedCumulative)
         throw new SessionChannel.VoucherNotIncreasingError(
