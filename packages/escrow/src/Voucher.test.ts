@@ -5,6 +5,7 @@ import {
   type Hex,
   hashTypedData,
   parseSignature,
+  recoverAddress,
   serializeCompactSignature,
   serializeSignature,
   signatureToCompactSignature,
@@ -168,6 +169,203 @@ describe('Voucher.verify', () => {
           ).rejects.toBeInstanceOf(Voucher.InvalidSignatureError)
         },
       ),
+    )
+  })
+})
+
+// The reference: the check as it was written with viem alone (format checks, then viem's
+// hashTypedData and recoverAddress, then the address comparison). Voucher.verify computes the
+// digest and recovers with @noble directly, and checks later vouchers of a known signer
+// against its cached public key: its verdict must be this one, on every input.
+async function referenceVerdict(parameters: Voucher.verify.Parameters): Promise<string> {
+  const { chainId, escrow, channelId, cumulativeAmount, signature, signer } = parameters
+  if (!/^0x(?:[0-9a-fA-F]{128}|[0-9a-fA-F]{130})$/.test(signature)) return 'InvalidSignature'
+  const r = BigInt(`0x${signature.slice(2, 66)}`)
+  let s = BigInt(`0x${signature.slice(66, 130)}`)
+  let yParity: number
+  if (signature.length === 132) {
+    const v = Number.parseInt(signature.slice(130, 132), 16)
+    if (v !== 27 && v !== 28) return 'InvalidSignature'
+    yParity = v - 27
+  } else {
+    yParity = Number(s >> 255n)
+    s &= (1n << 255n) - 1n
+  }
+  if (s > Escrow.halfOrder || r === 0n || s === 0n || r >= order) return 'InvalidSignature'
+  if (
+    !/^0x[0-9a-fA-F]{64}$/.test(channelId) ||
+    cumulativeAmount < 0n ||
+    cumulativeAmount > Voucher.maxAmount
+  )
+    return 'InvalidVoucher'
+  const hash = hashTypedData({
+    domain: Escrow.domain({ chainId, verifyingContract: escrow }),
+    types: Escrow.voucherTypes,
+    primaryType: 'Voucher',
+    message: { channelId: channelId.toLowerCase() as Hex, cumulativeAmount },
+  })
+  let recovered: string
+  try {
+    recovered = await recoverAddress({
+      hash,
+      signature: serializeSignature({
+        r: toHex(r, { size: 32 }),
+        s: toHex(s, { size: 32 }),
+        yParity,
+      }),
+    })
+  } catch {
+    return 'InvalidSignature'
+  }
+  return recovered.toLowerCase() === signer.toLowerCase() ? 'ok' : 'SignerMismatch'
+}
+
+const verdict = (parameters: Voucher.verify.Parameters): Promise<string> =>
+  Voucher.verify(parameters).then(
+    () => 'ok',
+    (error: unknown) => {
+      if (error instanceof Voucher.InvalidSignatureError) return 'InvalidSignature'
+      if (error instanceof Voucher.SignerMismatchError) return 'SignerMismatch'
+      if (error instanceof Voucher.InvalidVoucherError) return 'InvalidVoucher'
+      throw error
+    },
+  )
+
+const third = privateKeyToAccount(
+  '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6',
+)
+const accounts = [payer, other, third]
+
+const mutations = [
+  'none',
+  'compact',
+  'uppercase',
+  'flip v',
+  'flip compact parity',
+  'high s',
+  'high s compact',
+  'v 0/1',
+  'random v',
+  'random byte',
+  'random r',
+  'random s',
+  'truncate',
+  'other amount',
+  'other channel',
+  'other signer',
+] as const
+
+const mutate = (
+  signature: Hex,
+  mutation: (typeof mutations)[number],
+  random: Uint8Array,
+): { signature: Hex; amountDelta: bigint; otherChannel: boolean; otherSigner: boolean } => {
+  const same = { amountDelta: 0n, otherChannel: false, otherSigner: false }
+  const bytes = signature.slice(2)
+  const compact = (): Hex =>
+    serializeCompactSignature(signatureToCompactSignature(parseSignature(signature)))
+  const randomHex = bytesToHexString(random)
+  switch (mutation) {
+    case 'none':
+      return { signature, ...same }
+    case 'compact':
+      return { signature: compact(), ...same }
+    case 'uppercase':
+      return { signature: `0x${bytes.toUpperCase()}`, ...same }
+    case 'flip v':
+      return { signature: `0x${bytes.slice(0, 128)}${bytes.endsWith('1b') ? '1c' : '1b'}`, ...same }
+    case 'flip compact parity': {
+      const c = compact().slice(2)
+      const top = (Number.parseInt(c.slice(64, 66), 16) ^ 0x80).toString(16).padStart(2, '0')
+      return { signature: `0x${c.slice(0, 64)}${top}${c.slice(66)}`, ...same }
+    }
+    case 'high s':
+      return { signature: highS(signature), ...same }
+    case 'high s compact': {
+      const { r, s } = parseSignature(signature)
+      const highSValue = order - BigInt(s)
+      const parity = signature.endsWith('1b') ? 1n : 0n // the parity of the high-s twin
+      return {
+        signature: `0x${r.slice(2)}${toHex(highSValue | (parity << 255n), { size: 32 }).slice(2)}`,
+        ...same,
+      }
+    }
+    case 'v 0/1':
+      return { signature: `0x${bytes.slice(0, 128)}${bytes.endsWith('1b') ? '00' : '01'}`, ...same }
+    case 'random v':
+      return { signature: `0x${bytes.slice(0, 128)}${randomHex.slice(0, 2)}`, ...same }
+    case 'random byte': {
+      const at = (random[0] ?? 0) % 65
+      const flipped = (
+        (Number.parseInt(bytes.slice(2 * at, 2 * at + 2), 16) ^ ((random[1] ?? 0) | 1)) &
+        0xff
+      )
+        .toString(16)
+        .padStart(2, '0')
+      return {
+        signature: `0x${bytes.slice(0, 2 * at)}${flipped}${bytes.slice(2 * at + 2)}`,
+        ...same,
+      }
+    }
+    case 'random r':
+      return { signature: `0x${randomHex}${bytes.slice(64)}`, ...same }
+    case 'random s':
+      return { signature: `0x${bytes.slice(0, 64)}${randomHex}${bytes.slice(128)}`, ...same }
+    case 'truncate':
+      return { signature: `0x${bytes.slice(0, 2 * ((random[0] ?? 0) % 65))}`, ...same }
+    case 'other amount':
+      return { signature, ...same, amountDelta: 1n }
+    case 'other channel':
+      return { signature, ...same, otherChannel: true }
+    case 'other signer':
+      return { signature, ...same, otherSigner: true }
+  }
+}
+
+const bytesToHexString = (bytes: Uint8Array): string =>
+  Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
+
+describe('Voucher.verify against the viem reference', () => {
+  it('gives the verdict of viem hashTypedData + recoverAddress on random vouchers and mutated signatures (known-key path included)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.bigInt({ min: 0n, max: Voucher.maxAmount }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.nat({ max: accounts.length - 1 }),
+        fc.constantFrom(...mutations),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.constantFrom(chainId, 4217),
+        async (cumulativeAmount, idBytes, signerIndex, mutation, random, voucherChainId) => {
+          const account = accounts[signerIndex] as (typeof accounts)[number]
+          const id = toHex(idBytes)
+          const signed = await account.signTypedData({
+            domain: Escrow.domain({ chainId: voucherChainId, verifyingContract: escrow }),
+            types: Escrow.voucherTypes,
+            primaryType: 'Voucher',
+            message: { channelId: id, cumulativeAmount },
+          })
+          const mutated = mutate(signed, mutation, random)
+          const signer = mutated.otherSigner
+            ? (accounts[(signerIndex + 1) % accounts.length] as (typeof accounts)[number]).address
+            : account.address
+          const parameters: Voucher.verify.Parameters = {
+            chainId: voucherChainId,
+            escrow,
+            channelId: mutated.otherChannel
+              ? (`0x${id.slice(2, 65)}${id.endsWith('0') ? '1' : '0'}` as Hex)
+              : id,
+            cumulativeAmount: cumulativeAmount + mutated.amountDelta,
+            signature: mutated.signature,
+            signer,
+          }
+          const expected = await referenceVerdict(parameters)
+          expect(await verdict(parameters)).toBe(expected)
+          // Twice: the first valid voucher of a signer caches its key, the second uses it.
+          expect(await verdict(parameters)).toBe(expected)
+          if (mutation === 'none' && !mutated.otherSigner) expect(expected).toBe('ok')
+        },
+      ),
+      { numRuns: 300 },
     )
   })
 })
