@@ -38,8 +38,8 @@ export function junit(results: Results.Results): string {
     const members = results.results.filter((result) => result.group === group)
     const count = (verdict: Results.Verdict) => members.filter((m) => m.verdict === verdict).length
     const time = members.reduce((sum, m) => sum + m.durationMs, 0) / 1000
-    const cases = members.map((result) => testcase(group, result)).join('\n')
-    return `  <testsuite name="server.${xml(group)}" tests="${members.length}" failures="${count('fail')}" errors="${count('error')}" skipped="${count('n/a')}" time="${time.toFixed(3)}">\n${cases}\n  </testsuite>`
+    const cases = members.map((result) => testcase(`${results.mode}.${group}`, result)).join('\n')
+    return `  <testsuite name="${results.mode}.${xml(group)}" tests="${members.length}" failures="${count('fail')}" errors="${count('error')}" skipped="${count('n/a')}" time="${time.toFixed(3)}">\n${cases}\n  </testsuite>`
   })
   const { summary } = results
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${xml(`${results.suite.name} ${results.suite.version}: ${results.target.url}`)}" tests="${summary.total}" failures="${summary.fail}" errors="${summary.error}" skipped="${summary['n/a']}" time="${(results.durationMs / 1000).toFixed(3)}">\n${suites.join('\n')}\n</testsuites>\n`
@@ -61,7 +61,7 @@ export function markdown(results: Results.Results): string {
   const lines = [
     `# Conformance: ${results.target.url}`,
     '',
-    `${results.suite.name} ${results.suite.version}, server mode, seed ${results.seed}, ${results.startedAt}, ${(results.durationMs / 1000).toFixed(1)} s.`,
+    `${results.suite.name} ${results.suite.version}, ${results.mode} mode, seed ${results.seed}, ${results.startedAt}, ${(results.durationMs / 1000).toFixed(1)} s.`,
     '',
     `**${summary.pass} pass, ${summary.fail} fail, ${summary.warn} warn, ${summary.xfail} xfail, ${summary['n/a']} n/a, ${summary.error} error** of ${summary.total}.`,
     '',
@@ -116,7 +116,7 @@ export function html(results: Results.Results): string {
 <style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:top}.t{color:#666;font-size:12px}.v{padding:0 .4em;border-radius:3px}.pass{background:#d4f4dd}.fail,.error{background:#f8d0d0}.warn{background:#fbecc4}.na,.xfail{background:#e6e6e6}pre{white-space:pre-wrap;font-size:12px;background:#f6f6f6;padding:.5em}code{font-size:12px}</style>
 </head><body>
 <h1>Conformance: ${xml(results.target.url)}</h1>
-<p>${xml(results.suite.name)} ${xml(results.suite.version)}, server mode, seed ${results.seed}, ${xml(results.startedAt)}, ${(results.durationMs / 1000).toFixed(1)} s.</p>
+<p>${xml(results.suite.name)} ${xml(results.suite.version)}, ${results.mode} mode, seed ${results.seed}, ${xml(results.startedAt)}, ${(results.durationMs / 1000).toFixed(1)} s.</p>
 <p>${totals} of ${summary.total}</p>
 <table><thead><tr><th>test</th><th>level</th><th>verdict</th><th>why</th><th>requirements</th></tr></thead><tbody>
 ${rows.join('\n')}
@@ -130,7 +130,7 @@ function cls(verdict: Results.Verdict): string {
 }
 
 function testcase(group: string, result: Results.Result): string {
-  const open = `    <testcase classname="server.${xml(group)}" name="${xml(`${result.id} [${result.level}]`)}" time="${(result.durationMs / 1000).toFixed(3)}"`
+  const open = `    <testcase classname="${xml(group)}" name="${xml(`${result.id} [${result.level}]`)}" time="${(result.durationMs / 1000).toFixed(3)}"`
   const message = xml(result.message ?? '')
   const evidence = xml(JSON.stringify(result.evidence, null, 2))
   switch (result.verdict) {

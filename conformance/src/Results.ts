@@ -37,7 +37,9 @@ export const schema = z
   .object({
     $schema: z.string().optional().meta({ description: 'URI of this schema.' }),
     suite: z.object({ name: z.string(), version: z.string() }),
-    mode: z.literal('server'),
+    mode: z.enum(['server', 'vectors']).meta({
+      description: 'server: checks against a server; vectors: vectors against an adapter.',
+    }),
     target: z.object({
       url: z.string(),
       methods: z.array(z.string()),
@@ -62,7 +64,7 @@ export const schema = z
   })
   .meta({
     title: 'paywire-conformance results',
-    description: 'Results of a @paywire/conformance run against a server.',
+    description: 'Results of a @paywire/conformance run against a server or an adapter.',
   })
 
 /** The JSON report of a run. */

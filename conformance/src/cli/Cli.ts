@@ -11,16 +11,22 @@ import * as Suite from '../Suite.js'
 import type { Level } from '../server/Check.js'
 import * as Config from '../server/Config.js'
 import * as Payer from '../server/Payer.js'
+import * as Vectors from '../Vectors.js'
 
 const usage = `Usage:
   paywire-conformance list [--prefix <id>]... [--level MUST|SHOULD|MAY] [--tag <tag>] [--json]
   paywire-conformance server <url> [--config <file>] [--only <id prefix>]... [--seed <n>]
                              [--json <file>] [--junit <file>] [--markdown <file>]
                              [--html <file>] [--quiet]
+  paywire-conformance vectors --adapter <adapter.json> [--vectors <dir>] [--only <id prefix>]...
+                             [--json <file>] [--junit <file>] [--markdown <file>]
+                             [--html <file>] [--quiet]
 
 server: runs the server checks against <url>, the target's base URL (or, without
 --config, its paid GET route). The JSON config names the paid routes, the methods and
 intents the target claims and how the suite pays them (see the package README).
+vectors: runs the suite's vectors (paywire's spec/vectors) against an adapter of the
+mpp-tools ABI, named by its manifest; its command runs once per request.
 Reports go to the given files ("-" for stdout); progress goes to stderr.
 Exit status: 0 all passed (warn, n/a, xfail allowed), 1 any fail or error, 2 usage.`
 
@@ -30,6 +36,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
   try {
     if (command === 'list') return list(rest, io)
     if (command === 'server') return await server(rest, io)
+    if (command === 'vectors') return await vectors(rest, io)
     if (command === undefined || command === '--help' || command === 'help') {
       io.out(`${usage}\n`)
       return command === undefined ? 2 : 0
@@ -39,7 +46,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     if (
       error instanceof UsageError ||
       error instanceof Config.InvalidConfigError ||
-      error instanceof Payer.InvalidPayerSettingsError
+      error instanceof Payer.InvalidPayerSettingsError ||
+      error instanceof Vectors.InvalidManifestError
     ) {
       io.err(`paywire-conformance: ${error.message}\n\n${usage}\n`)
       return 2
@@ -127,18 +135,54 @@ async function server(argv: readonly string[], io: Io): Promise<number> {
     filter: { prefix: values.only },
     onProgress: values.quiet ? undefined : Progress.reporter(io.stderr),
   })
+  return report(results, values, io)
+}
+
+async function vectors(argv: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      adapter: { type: 'string' },
+      vectors: { type: 'string' },
+      only: { type: 'string', multiple: true },
+      json: { type: 'string' },
+      junit: { type: 'string' },
+      markdown: { type: 'string' },
+      html: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+    },
+    strict: true,
+  })
+  if (positionals.length > 0) throw new UsageError('vectors takes no positional arguments')
+  if (values.adapter === undefined) throw new UsageError('vectors needs --adapter <adapter.json>')
+  const manifest = Vectors.readManifest(values.adapter)
+  const results = await Vectors.run({
+    manifest,
+    directory: values.vectors,
+    only: values.only,
+    onProgress: values.quiet ? undefined : Progress.reporter(io.stderr),
+  })
+  return report(results, values, io)
+}
+
+function report(
+  results: Results.Results,
+  files: { json?: string; junit?: string; markdown?: string; html?: string },
+  io: Io,
+): number {
   const outputs: Array<[string | undefined, (r: Results.Results) => string]> = [
-    [values.json, Report.json],
-    [values.junit, Report.junit],
-    [values.markdown, Report.markdown],
-    [values.html, Report.html],
+    [files.json, Report.json],
+    [files.junit, Report.junit],
+    [files.markdown, Report.markdown],
+    [files.html, Report.html],
   ]
   for (const [file, render] of outputs)
     if (file !== undefined)
       file === '-' ? io.out(render(results)) : writeFileSync(file, render(results))
   const { summary } = results
   io.err(
-    `${summary.total} tests: ${summary.pass} pass, ${summary.fail} fail, ${summary.warn} warn, ${summary.xfail} xfail, ${summary['n/a']} n/a, ${summary.error} error (seed ${results.seed}, ${(results.durationMs / 1000).toFixed(1)} s)\n`,
+    `${summary.total} tests: ${summary.pass} pass, ${summary.fail} fail, ${summary.warn} warn, ${summary.xfail} xfail, ${summary['n/a']} n/a, ${summary.error} error (${results.mode === 'server' ? `seed ${results.seed}, ` : ''}${(results.durationMs / 1000).toFixed(1)} s)\n`,
   )
   return Results.failed(results) ? 1 : 0
 }
