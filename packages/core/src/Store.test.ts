@@ -71,3 +71,41 @@ describe('Store.update', () => {
     )
   })
 })
+
+describe('Store.invalidValue', () => {
+  it('accepts JSON values, amounts as strings included', () => {
+    for (const value of [
+      null,
+      true,
+      0,
+      -1.5,
+      '',
+      '10',
+      [],
+      {},
+      { amount: '10', nested: [1, { a: null }] },
+    ])
+      expect(Store.invalidValue(value)).toBeUndefined()
+  })
+
+  it('names what JSON cannot carry', () => {
+    expect(Store.invalidValue({ amount: 10n })).toBe(
+      'value holds a bigint, which JSON cannot carry',
+    )
+    expect(Store.invalidValue([undefined])).toBe('value holds a undefined, which JSON cannot carry')
+    expect(Store.invalidValue({ f: () => 1 })).toBe(
+      'value holds a function, which JSON cannot carry',
+    )
+    expect(Store.invalidValue(new Date(0))).toBe('value holds a object, which JSON cannot carry')
+    expect(Store.invalidValue([Number.NaN])).toBe('value holds a non-finite number')
+    expect(Store.invalidValue({ a: Number.POSITIVE_INFINITY })).toBe(
+      'value holds a non-finite number',
+    )
+  })
+
+  it('refuses nesting deeper than maxDepth and accepts it at maxDepth', () => {
+    const nest = (levels: number): unknown => (levels === 0 ? 'leaf' : [nest(levels - 1)])
+    expect(Store.invalidValue(nest(Store.maxDepth))).toBeUndefined()
+    expect(Store.invalidValue(nest(Store.maxDepth + 1))).toBe('value nests deeper than 64 levels')
+  })
+})

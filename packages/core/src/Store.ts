@@ -7,6 +7,43 @@ import { BaseError } from './Errors.js'
 /** A JSON value as stored. Amounts are decimal strings, never numbers or bigints. */
 export type Value = null | boolean | number | string | Value[] | { [key: string]: Value }
 
+/** How deep a stored value may nest. */
+export const maxDepth = 64
+
+/**
+ * Why a value cannot be stored as JSON (a function, `undefined`, a non-finite number, a
+ * class instance, nesting deeper than {@link maxDepth}), or `undefined` when it can. Every
+ * store checks values with it before writing, and throws its own error with this text.
+ *
+ * @example
+ * ```ts
+ * import { Store } from '@paywire/core'
+ * Store.invalidValue({ amount: '10' }) // undefined
+ * Store.invalidValue({ amount: 10n }) // 'value holds a bigint, which JSON cannot carry'
+ * ```
+ */
+export function invalidValue(value: unknown): string | undefined {
+  return describe(value, 0)
+}
+
+function describe(value: unknown, depth: number): string | undefined {
+  if (depth > maxDepth) return `value nests deeper than ${maxDepth} levels`
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined
+  if (typeof value === 'number')
+    return Number.isFinite(value) ? undefined : 'value holds a non-finite number'
+  const items = Array.isArray(value)
+    ? value
+    : typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype
+      ? Object.values(value)
+      : undefined
+  if (items === undefined) return `value holds a ${typeof value}, which JSON cannot carry`
+  for (const item of items) {
+    const problem = describe(item, depth + 1)
+    if (problem !== undefined) return problem
+  }
+  return undefined
+}
+
 /** A stored value with the version that {@link Store.compareAndSwap} compares against. */
 export type Entry<value extends Value = Value> = {
   value: value

@@ -3,7 +3,7 @@
 // JSON values copied in and out so no caller can change stored state by reference.
 // When full it never drops a live entry (a claim dropped early would allow a replay):
 // it removes expired entries, and if none are left to remove it refuses the write.
-import { Errors, type Store } from '@paywire/core'
+import { Errors, Store } from '@paywire/core'
 
 /** Entries held at most, by default. */
 export const defaultMaxEntries = 100_000
@@ -123,26 +123,9 @@ export type MemoryStore = Store.Store & {
 type Slot = { json: string; version: string; expiresAt: number | undefined }
 
 function encode(value: Store.Value): string {
-  assertJson(value, 0)
+  const problem = Store.invalidValue(value)
+  if (problem !== undefined) throw new InvalidValueError(problem)
   return JSON.stringify(value)
-}
-
-function assertJson(value: unknown, depth: number): void {
-  if (depth > 64) throw new InvalidValueError('value nests deeper than 64 levels')
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new InvalidValueError('value holds a non-finite number')
-    return
-  }
-  if (Array.isArray(value)) {
-    for (const item of value) assertJson(item, depth + 1)
-    return
-  }
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const item of Object.values(value)) assertJson(item, depth + 1)
-    return
-  }
-  throw new InvalidValueError(`value holds a ${typeof value}, which JSON cannot carry`)
 }
 
 function requireTtl(ttlSeconds: number | undefined): number {

@@ -1,10 +1,11 @@
 // What this store accepts before it talks to Redis: JSON values (encoded once, so a caller
 // keeps no reference into stored state and amounts stay strings) and positive TTLs.
-import { Errors, type Store } from '@paywire/core'
+import { Errors, Store } from '@paywire/core'
 
 /** Validates a value as JSON and encodes it. */
 export function encode(value: Store.Value): string {
-  assertJson(value, 0)
+  const problem = Store.invalidValue(value)
+  if (problem !== undefined) throw new InvalidValueError(problem)
   return JSON.stringify(value)
 }
 
@@ -29,24 +30,6 @@ export function positive(name: string, value: number): number {
 /** Seconds to whole milliseconds, rounded up so a TTL never ends early. */
 export function toMillis(seconds: number): number {
   return Math.ceil(seconds * 1000)
-}
-
-function assertJson(value: unknown, depth: number): void {
-  if (depth > 64) throw new InvalidValueError('value nests deeper than 64 levels')
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new InvalidValueError('value holds a non-finite number')
-    return
-  }
-  if (Array.isArray(value)) {
-    for (const item of value) assertJson(item, depth + 1)
-    return
-  }
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const item of Object.values(value)) assertJson(item, depth + 1)
-    return
-  }
-  throw new InvalidValueError(`value holds a ${typeof value}, which JSON cannot carry`)
 }
 
 /** Raised by every operation after the store was closed. */
