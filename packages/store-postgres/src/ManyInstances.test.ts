@@ -1,9 +1,9 @@
 // Three paywire server processes sharing one PostgreSQL store (issue 7, "Many instances"):
 // a credential pays once across all of them, and when PostgreSQL goes away they fail closed.
+import { TcpProxy } from '@paywire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Instances from '../test/instances.js'
 import * as postgres from '../test/postgres.js'
-import * as TcpProxy from '../test/TcpProxy.js'
 
 let database: Awaited<ReturnType<typeof postgres.isolate>>
 let proxy: TcpProxy.TcpProxy

@@ -1,8 +1,8 @@
 import { Store } from '@paywire/core'
+import { TcpProxy } from '@paywire/testkit'
 import { run } from '@paywire/testkit/store-contract'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as postgres from '../test/postgres.js'
-import * as TcpProxy from '../test/TcpProxy.js'
 import * as PostgresStore from './PostgresStore.js'
 
 let database: Awaited<ReturnType<typeof postgres.isolate>>

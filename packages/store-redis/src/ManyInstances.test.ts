@@ -1,10 +1,11 @@
 // Three paywire server processes sharing one Redis store (issue 7, "Many instances"):
 // a credential pays once across all of them, and when Redis goes away they fail closed.
+
+import { TcpProxy } from '@paywire/testkit'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Instances from '../test/instances.js'
 import * as redis from '../test/redis.js'
-import * as TcpProxy from '../test/TcpProxy.js'
 
 const prefix = redis.uniquePrefix()
 let admin: Redis

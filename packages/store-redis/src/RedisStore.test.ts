@@ -1,9 +1,9 @@
 import { Store } from '@paywire/core'
+import { TcpProxy } from '@paywire/testkit'
 import { run } from '@paywire/testkit/store-contract'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as redis from '../test/redis.js'
-import * as TcpProxy from '../test/TcpProxy.js'
 import * as RedisStore from './RedisStore.js'
 
 const filePrefix = redis.uniquePrefix()

@@ -4,7 +4,19 @@
 // brings the service back on the same port.
 import { createConnection, createServer, type Socket } from 'node:net'
 
-/** Starts a proxy to `target`; the returned `port` is what clients connect to. */
+/**
+ * Starts a proxy to `target`; the returned `port` is what clients connect to.
+ *
+ * @example
+ * ```ts
+ * import { TcpProxy } from '@paywire/testkit'
+ * const proxy = await TcpProxy.start({ host: '127.0.0.1', port: 6379 })
+ * // point a client at 127.0.0.1:${proxy.port}, then:
+ * await proxy.cut() // the backend is unreachable
+ * await proxy.restore() // and back
+ * await proxy.close()
+ * ```
+ */
 export async function start(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>()
   let stalled = false
@@ -56,6 +68,7 @@ export async function start(target: { host: string; port: number }): Promise<Tcp
   }
 }
 
+/** A running proxy. */
 export type TcpProxy = {
   /** The port the proxy listens on. */
   port: number
@@ -65,5 +78,6 @@ export type TcpProxy = {
   stall(): void
   /** Forwards again, listening on the same port. */
   restore(): Promise<void>
+  /** Stops the proxy and drops its connections. */
   close(): Promise<void>
 }
