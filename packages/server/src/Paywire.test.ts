@@ -163,6 +163,28 @@ describe('Paywire charging', () => {
     expect(response.headers.get('content-type')).toBe(Problem.contentType)
   })
 
+  it('says when a client may retry on every 402: at once by default, as configured, or not at all {core.retry.retry-after}', async () => {
+    const paid = (options: Parameters<typeof makePaywire>[0] = {}) =>
+      makePaywire(options).protect({ price }, () => new Response())
+    const fresh = await paid()(new Request(`${origin}/paid`))
+    expect(fresh.status).toBe(402)
+    expect(fresh.headers.get('retry-after')).toBe('0')
+    const protect = paid({ retryAfter: 30 })
+    expect((await protect(new Request(`${origin}/paid`))).headers.get('retry-after')).toBe('30')
+    const { challenge } = await payFor(protect)
+    const refused = await send(
+      protect,
+      await authorization(challenge, { key: 'not-the-method-key' }),
+    )
+    expect(refused.status).toBe(402)
+    expect(refused.headers.get('retry-after')).toBe('30')
+    expect(
+      (await paid({ retryAfter: false })(new Request(`${origin}/paid`))).headers.has('retry-after'),
+    ).toBe(false)
+    expect(() => makePaywire({ retryAfter: 1.5 })).toThrow(/whole number/)
+    expect(() => makePaywire({ retryAfter: -1 })).toThrow(/non-negative/)
+  })
+
   it('ignores a malformed Accept-Payment and offers every method {core.accept-payment.malformed, core.accept-payment.absent}', async () => {
     const protect = makePaywire().protect({ price }, () => new Response())
     for (const header of ['%%%', 'nothing/matches'])

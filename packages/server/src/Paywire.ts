@@ -118,6 +118,12 @@ export declare namespace create {
      * only when a proxy you control terminates TLS and overwrites that header.
      */
     trustForwardedProto?: boolean | undefined
+    /**
+     * `Retry-After` on every 402, in seconds (core draft, Retry Behavior: servers SHOULD say
+     * when clients may retry). Default 0: a client may answer the fresh challenges at once.
+     * `false` sends no `Retry-After`.
+     */
+    retryAfter?: number | false | undefined
     /** Largest request body read, in bytes (default {@link defaultMaxBodyBytes}); larger gets 413. */
     maxBodyBytes?: number | undefined
     /** `Idempotency-Key` replays: settings, or `false` to ignore the header. */
@@ -385,6 +391,10 @@ function configure(options: create.Options): Config {
     tracer: options.tracer,
     plaintext: oneOf('plaintext', options.plaintext, ['loopback', 'refuse', 'allow'], 'loopback'),
     trustForwardedProto: options.trustForwardedProto === true,
+    retryAfter:
+      options.retryAfter === false
+        ? undefined
+        : nonNegativeInteger('retryAfter', options.retryAfter, 0),
   }
 }
 
@@ -450,6 +460,13 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   if (!Number.isFinite(value) || value <= 0)
     throw new ConfigurationError(`${name} must be a positive number, found ${value}`)
   return value
+}
+
+function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
+  const checked = nonNegative(name, value, fallback)
+  if (!Number.isInteger(checked))
+    throw new ConfigurationError(`${name} must be a whole number of seconds, found ${checked}`)
+  return checked
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {

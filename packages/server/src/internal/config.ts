@@ -21,6 +21,8 @@ export type Config = {
   tracer: Tracer | undefined
   plaintext: 'loopback' | 'refuse' | 'allow'
   trustForwardedProto: boolean
+  /** `Retry-After` seconds on every 402, or undefined to send none. */
+  retryAfter: number | undefined
 }
 
 /** @internal A route with its offers resolved. */

@@ -86,6 +86,7 @@ export async function challenge(context: Context): Promise<Result.Response> {
   const response = Respond.paymentRequired(
     challenges,
     Problem.from('payment-required', { detail: 'Payment is required for this resource.' }),
+    context.config.retryAfter,
   )
   announce(context, challenges)
   return { kind: 'response', response }
@@ -106,7 +107,7 @@ export async function refuse(
   let response: Response
   if (status === 402) {
     const challenges = await issue(context)
-    response = Respond.paymentRequired(challenges, problem)
+    response = Respond.paymentRequired(challenges, problem, context.config.retryAfter)
     announce(context, challenges)
   } else response = Respond.refusal(status ?? 400, problem)
   report(context, {

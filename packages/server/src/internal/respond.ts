@@ -10,12 +10,14 @@ const challengeLines = new WeakMap<Response, readonly string[]>()
 export function paymentRequired(
   challenges: readonly Challenge.Challenge[],
   problem: Problem.Problem,
+  retryAfter?: number | undefined,
 ): Response {
   const lines = challenges.map((challenge) => Challenge.serialize(challenge))
   const headers = new Headers({
     'cache-control': 'no-store',
     'content-type': Problem.contentType,
   })
+  if (retryAfter !== undefined) headers.set('retry-after', String(retryAfter))
   // Headers joins appended values with ", " (a valid challenge list per RFC 9110 §11.6.1);
   // bindings that write to a socket read the separate lines back with `headerLines`.
   for (const line of lines) headers.append('www-authenticate', line)
