@@ -94,8 +94,8 @@ describe('paywire reference server', () => {
     expectVerdict('server.challenge.digest', 'pass'))
   it('server.problem.payment-required passes {core.problem.body, core.problem.types}', () =>
     expectVerdict('server.problem.payment-required', 'pass'))
-  it('server.problem.retry-after warns (a SHOULD not met)', () =>
-    expectVerdict('server.problem.retry-after', 'warn'))
+  it('server.problem.retry-after passes {core.retry.retry-after}', () =>
+    expectVerdict('server.problem.retry-after', 'pass'))
   it('server.status.malformed-credential passes {core.status.malformed-credential, core.status.402-with-challenge}', () =>
     expectVerdict('server.status.malformed-credential', 'pass'))
   it('server.status.invalid-challenge passes {core.status.invalid-challenge, core.status.402-with-challenge, charge.verify.challenge-id}', () =>
