@@ -1,16 +1,20 @@
-// Every TypeScript block of the guides (docs/*.md) is compiled, and the blocks marked to
-// run are run, so the guides cannot drift from the code. A block's info string says how:
+// Every TypeScript block of the guides (docs/*.md) and of the READMEs (the root's, each
+// package's and example's, conformance/, spec/ and bench/) is compiled, and the blocks marked
+// to run are run, so neither can drift from the code. A block's info string says how:
 //   ```ts          compiled against the workspace packages (through their sources)
 //   ```ts run      compiled, then run as a program that must exit 0 within its timeout
 //   ```ts nocheck  neither: an illustrative fragment (use sparingly; each is listed below)
+// A block that needs context it does not build (a configured server, a wallet) declares it
+// with `declare const` lines, so that it still compiles.
 import { execFile } from 'node:child_process'
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { access, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { basename, dirname, join, relative } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
+const repository = dirname(root)
 const checkDir = join(root, '.snippets', 'check')
 const runDir = join(root, '.snippets', 'run')
 const require = createRequire(import.meta.url)
@@ -18,22 +22,53 @@ const tsc = require.resolve('typescript/bin/tsc')
 const tsx = require.resolve('tsx/cli')
 const runTimeoutMs = 45_000
 
-/** One TypeScript block of a guide. */
+/** One TypeScript block of a page: a guide or a README, named by its path in the repository. */
 type Snippet = { page: string; line: number; mode: 'check' | 'run' | 'nocheck'; code: string }
 
-const snippets = await extractAll()
+/** Pages that must be found: if one moves or the search breaks, the first test says so. */
+const expectedPages = [
+  'README.md',
+  'docs/quickstart-paid-api.md',
+  'packages/client/README.md',
+  'packages/server/README.md',
+  'packages/cli/README.md',
+  'conformance/README.md',
+  'spec/README.md',
+  'examples/paid-api-hono/README.md',
+]
+
+const pages = await findPages()
+const snippets = await extractAll(pages)
 const checked = snippets.filter((snippet) => snippet.mode !== 'nocheck')
-const fileOf = (snippet: Snippet) =>
-  `${basename(snippet.page, '.md')}-${String(snippet.line).padStart(4, '0')}.ts`
+const isGuide = (snippet: Snippet) => snippet.page.startsWith('docs/')
+const fileOf = (snippet: Snippet) => {
+  const name = snippet.page.replace(/\.md$/, '').replace(/\W+/g, '-')
+  return `${name}-${String(snippet.line).padStart(4, '0')}.ts`
+}
+const snippetOfFile = new Map(checked.map((snippet) => [fileOf(snippet), snippet]))
 
 // The compile and the runs are independent: they go side by side (see maxConcurrency).
 describe.concurrent('docs snippets', () => {
-  it('finds the guides and their TypeScript blocks', () => {
-    expect(checked.length).toBeGreaterThan(20)
-    expect(checked.filter((snippet) => snippet.mode === 'run').length).toBeGreaterThan(10)
+  it('finds the guides, the READMEs and their TypeScript blocks', () => {
+    // What was read and what each page contributes, so a page that drops out shows.
+    const counts = pages.map((page) => {
+      const own = snippets.filter((snippet) => snippet.page === page)
+      const count = (mode: Snippet['mode']) => own.filter((item) => item.mode === mode).length
+      return { page, check: count('check'), run: count('run'), nocheck: count('nocheck') }
+    })
+    console.table(counts.filter((row) => row.check + row.run + row.nocheck > 0))
+    expect(pages).toEqual(expect.arrayContaining(expectedPages))
+    const guides = checked.filter(isGuide)
+    const readmes = checked.filter((snippet) => !isGuide(snippet))
+    expect(guides.length).toBeGreaterThan(20)
+    expect(guides.filter((snippet) => snippet.mode === 'run').length).toBeGreaterThan(10)
+    expect(readmes.length).toBeGreaterThanOrEqual(17)
+    expect(readmes.filter((snippet) => snippet.mode === 'run').length).toBeGreaterThanOrEqual(1)
     // Fragments that are neither compiled nor run stay rare and visible.
     const skipped = snippets.filter((snippet) => snippet.mode === 'nocheck')
-    expect(skipped.map((snippet) => `${snippet.page}:${snippet.line}`)).toEqual([])
+    expect(skipped.map((snippet) => `${snippet.page}:${snippet.line}`)).toEqual([
+      'spec/README.md:96',
+    ])
   })
 
   it('compiles every block that is not marked nocheck', async () => {
@@ -49,13 +84,17 @@ describe.concurrent('docs snippets', () => {
     const result = await run(process.execPath, [tsc, '-p', join(checkDir, 'tsconfig.json')], {
       timeoutMs: 120_000,
     })
-    // Point each diagnostic at the guide and line it comes from.
+    // Point each diagnostic at the page and line it comes from.
     const located = result.output.replace(
-      /(?:\.snippets\/check\/)?([\w-]+)-(\d{4})\.ts\((\d+),(\d+)\)/g,
-      (_, page: string, start: string, line: string, column: string) =>
-        `docs/${page}.md:${Number(start) + Number(line)}:${column}`,
+      /(?:\.snippets\/check\/)?([\w-]+\.ts)\((\d+),(\d+)\)/g,
+      (match, file: string, line: string, column: string) => {
+        const snippet = snippetOfFile.get(file)
+        return snippet === undefined
+          ? match
+          : `${snippet.page}:${snippet.line + Number(line)}:${column}`
+      },
     )
-    expect(located, 'TypeScript errors in the guides').toBe('')
+    expect(located, 'TypeScript errors in the guides and READMEs').toBe('')
     expect(result.code).toBe(0)
   }, 150_000)
 
@@ -73,12 +112,38 @@ describe.concurrent('docs snippets', () => {
     }, 90_000)
 })
 
-/** Reads every guide in docs/ (not the generated API reference) and extracts its blocks. */
-async function extractAll(): Promise<Snippet[]> {
-  const pages = (await readdir(root)).filter((name) => name.endsWith('.md')).sort()
+/**
+ * The pages whose blocks are checked, as paths in the repository: every guide in docs/ (not
+ * the generated API reference), the root README, and the README of each package, example,
+ * conformance/, spec/ and bench/ that has one.
+ */
+async function findPages(): Promise<string[]> {
+  const guides = (await readdir(root)).filter((name) => name.endsWith('.md'))
+  const folders = ['.', 'conformance', 'spec', 'bench']
+  for (const parent of ['packages', 'examples'])
+    for (const entry of await readdir(join(repository, parent), { withFileTypes: true }))
+      if (entry.isDirectory()) folders.push(`${parent}/${entry.name}`)
+  const readmes: string[] = []
+  for (const folder of folders) {
+    const readme = folder === '.' ? 'README.md' : `${folder}/README.md`
+    if (await exists(join(repository, readme))) readmes.push(readme)
+  }
+  return [...guides.map((guide) => `docs/${guide}`), ...readmes].sort()
+}
+
+/** Reads each page and extracts its blocks. */
+async function extractAll(pages: string[]): Promise<Snippet[]> {
   const all: Snippet[] = []
-  for (const page of pages) all.push(...extract(page, await readFile(join(root, page), 'utf8')))
+  for (const page of pages)
+    all.push(...extract(page, await readFile(join(repository, page), 'utf8')))
   return all
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  )
 }
 
 /**
