@@ -14,6 +14,7 @@ import {
 import * as Budget from './Budget.js'
 import * as Challenges from './Challenges.js'
 import * as Outgoing from './internal/Outgoing.js'
+import * as Spending from './internal/Spending.js'
 import * as Ledger from './Ledger.js'
 import * as Policy from './Policy.js'
 import type * as Quote from './Quote.js'
@@ -137,6 +138,13 @@ export function create(options: create.Options): Client {
   const maxBodyBytes = options.maxBodyBytes ?? 1_048_576
   const maxRedirects = options.maxRedirects ?? 20
   const dryRun = options.mode === 'dry-run'
+  // Methods that commit money on their own (session top-ups) spend under this client's
+  // policy, budgets and ledger. A dry run pays nothing and lends nothing.
+  if (!dryRun)
+    for (const method of methods)
+      method.attach?.(
+        Spending.from({ method, policy, store, ledger, insecureOrigins, now, prefix }),
+      )
 
   /**
    * Checks an offered 402 up to the budget (`origin`: where the call started) and reserves
@@ -232,16 +240,7 @@ export function create(options: create.Options): Client {
     let authorization: string
     let source: string | undefined
     try {
-      if (policy.approve !== undefined) {
-        let approved: boolean
-        try {
-          approved = await policy.approve({ quote, budgets })
-        } catch (cause) {
-          throw new Policy.RefusedError('approval', 'the approval hook failed', { quote, cause })
-        }
-        if (approved !== true)
-          throw new Policy.RefusedError('approval', 'the approval hook declined', { quote })
-      }
+      await Spending.approve(policy, quote, budgets)
       const created = await candidate.method.createCredential({
         challenge: candidate.challenge,
         request,
@@ -261,7 +260,7 @@ export function create(options: create.Options): Client {
     const entry: Ledger.Entry = {
       id,
       at: new Date(now()).toISOString(),
-      ...ledgerFields(quote),
+      ...Spending.fields(quote),
       status: 'sent',
     }
     await ledger.record(entry)
@@ -415,21 +414,6 @@ export declare namespace create {
     prefix?: string | undefined
     /** Clock in milliseconds (default `Date.now`). */
     now?: (() => number) | undefined
-  }
-}
-
-function ledgerFields(quote: Quote.Quote) {
-  return {
-    url: quote.url,
-    origin: quote.origin,
-    challengeId: quote.challengeId,
-    realm: quote.realm,
-    method: quote.method,
-    intent: quote.intent,
-    amount: quote.amount,
-    currency: quote.currency,
-    ...(quote.recipient === undefined ? {} : { recipient: quote.recipient }),
-    ...(quote.description === undefined ? {} : { description: quote.description }),
   }
 }
 

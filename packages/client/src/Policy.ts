@@ -209,6 +209,23 @@ export declare namespace from {
  */
 export function check(policy: from.ReturnType, quote: Quote.Quote, now: number = Date.now()): void {
   checkValidity(policy, quote, now)
+  checkTerms(policy, quote)
+}
+
+/**
+ * Checks a quote's terms, without its challenge's validity window: origin, realm,
+ * currency, per-payment cap and recipient. What a commitment made outside a 402 answer
+ * (a session top-up, under the channel's last challenge) is judged by.
+ *
+ * @throws {RefusedError} for the first rule that refuses.
+ * @example
+ * ```ts
+ * import { Policy, type Quote } from '@paywire/client'
+ * declare const quote: Quote.Quote
+ * Policy.checkTerms(Policy.from({ currencies: { usd: { maxAmount: '500' } } }), quote)
+ * ```
+ */
+export function checkTerms(policy: from.ReturnType, quote: Quote.Quote): void {
   if (policy.origins !== undefined && !policy.origins.includes(quote.origin))
     throw new RefusedError('origin', `origin ${quote.origin} is not on the allowlist`, { quote })
   if (!realmAccepted(policy.realms, quote))

@@ -130,6 +130,44 @@ export type Client<request = Record<string, unknown>, payload = Record<string, u
    * one sent in parallel). The client retries such refusals a few times.
    */
   retryable?(problem: { type?: unknown }): boolean
+  /**
+   * Optional, for methods that commit more money outside the answer to a 402 (a session
+   * top-up): the paying client that pays with this method hands it its {@link Spending}
+   * once, when it is created, so those commitments go through the same policy, budgets
+   * and ledger as the credentials it builds itself.
+   */
+  attach?(spending: Spending): void
+}
+
+/**
+ * What a paying client lends a method that commits money on its own
+ * ({@link Client.attach}): one way to spend under the client's policy and budgets.
+ */
+export type Spending = {
+  /**
+   * Commits `amount` more for `challenge` outside a 402 answer: checks it against the
+   * policy (currency, per-payment cap, origin, realm, recipient, approval) and reserves it
+   * in the budgets, atomically, before `sign` runs; throws the client's refusal when it
+   * may not be spent (nothing signed, nothing changed). When `sign` throws, the
+   * reservation is released. Once `sign` resolves the amount stays counted and is
+   * recorded in the ledger; `send` delivers what was signed, and its receipt (or failure)
+   * settles the ledger entry.
+   */
+  spend<signed>(
+    parameters: Spending.Parameters,
+    steps: { sign(): Promise<signed>; send(signed: signed): Promise<Receipt.Receipt> },
+  ): Promise<Receipt.Receipt>
+}
+
+export declare namespace Spending {
+  type Parameters = {
+    /** The challenge the commitment belongs to (method, intent, realm, request). */
+    challenge: Challenge.Challenge
+    /** Where the commitment is sent: a resource of the server that issued `challenge`. */
+    url: string
+    /** The base-unit amount committed. */
+    amount: string
+  }
 }
 
 /** What a client method's `createCredential` receives. */
