@@ -57,7 +57,27 @@ export type Server<
    * `requiredTopUp`, for the problem body) to refuse.
    */
   redeem?(parameters: RedeemParameters<request, payload>): Promise<Redemption>
+  /**
+   * Optional, for methods whose draft names its own problem for a credential the server
+   * refuses before the method sees it (draft-tempo-session: a `topUp` naming an unknown or
+   * expired challenge is `session/challenge-not-found`; a malformed session payload is
+   * 400). Receives why the server refuses and the credential's payload as sent
+   * (unchecked); returns the refusal to send instead of the core one, or `undefined` to
+   * keep the core one. A refusal with a status other than 402 carries no challenge.
+   */
+  refusal?(parameters: { reason: RefusalReason; payload: unknown }): Refusal | undefined
 }
+
+/**
+ * Why a server refuses a credential before its method sees it: the echoed challenge is
+ * not one this server issued for this resource (`challenge-unknown`), it has expired
+ * (`challenge-expired`), or the payload does not fit the method's schema
+ * (`payload-malformed`).
+ */
+export type RefusalReason = 'challenge-unknown' | 'challenge-expired' | 'payload-malformed'
+
+/** A method's own refusal ({@link Server.refusal}): the error and, optionally, its HTTP status. */
+export type Refusal = { error: BaseError; status?: number | undefined }
 
 /** What a multi-use method's `redeem` receives: `verify`'s parameters and the request's HTTP method. */
 export type RedeemParameters<request, payload> = VerifyParameters<request, payload> & {

@@ -48,12 +48,32 @@ function meter() {
   return { method, redeemed }
 }
 
-function setUp() {
+class ChallengeNotFoundError extends Errors.BaseError {
+  override readonly name = 'ChallengeNotFoundError'
+  readonly code = 'ERR_CHALLENGE_NOT_FOUND'
+  readonly problem = 'session/challenge-not-found' as const
+}
+
+/** A method whose draft names its own refusals: `top` on a foreign or expired challenge, a bad payload. */
+const ownRefusal: NonNullable<Method.Server['refusal']> = ({ reason, payload }) => {
+  if (reason === 'payload-malformed')
+    return { error: new Credential.MalformedCredentialError('not a meter payload'), status: 400 }
+  if ((payload as { action?: unknown } | null)?.action === 'top')
+    return {
+      error: new ChallengeNotFoundError(
+        `top-up on ${reason === 'challenge-expired' ? 'an expired' : 'an unknown'} challenge`,
+      ),
+    }
+  return undefined
+}
+
+function setUp(options: { refusal?: Method.Server['refusal']; now?: () => number } = {}) {
   const { method, redeemed } = meter()
   const paywire = Paywire.create({
     realm,
     secret,
-    methods: [method, TestMethod.server({ key: methodKey })],
+    now: options.now,
+    methods: [{ ...method, refusal: options.refusal }, TestMethod.server({ key: methodKey })],
     store: MemoryStore.create(),
     allowTestMethods: true,
   })
@@ -161,5 +181,55 @@ describe('multi-use methods (Method.Server.redeem)', () => {
     expect(again.status).toBe(402)
     expect(await again.json()).toMatchObject({ detail: 'challenge was already used' })
     expect((await server.send(header, { method: 'HEAD' })).status).toBe(402)
+  })
+
+  it('lets a method name its own refusal for a foreign or expired challenge and a malformed payload', async () => {
+    let now = Date.now()
+    const server = setUp({ refusal: ownRefusal, now: () => now })
+    const challenge = await server.challengeFor('meter')
+    const foreign = { ...challenge, id: `${challenge.id.slice(0, -2)}xx` }
+    const topUp = await server.send(server.meterHeader(foreign, 'top'), { method: 'POST' })
+    expect(topUp.status).toBe(402)
+    expect(topUp.headers.get('www-authenticate')).toMatch(/^Payment /)
+    expect(await topUp.json()).toMatchObject({
+      type: 'https://paymentauth.org/problems/session/challenge-not-found',
+      status: 402,
+      detail: 'top-up on an unknown challenge',
+    })
+    // Other actions keep the core refusal.
+    const use = await server.send(server.meterHeader(foreign, 'use'))
+    expect(await use.json()).toMatchObject({
+      type: 'https://paymentauth.org/problems/invalid-challenge',
+    })
+    const malformed = await server.send(server.meterHeader(challenge, 'explode'))
+    expect(malformed.status).toBe(400)
+    expect(malformed.headers.get('www-authenticate')).toBeNull()
+    expect(malformed.headers.get('payment-receipt')).toBeNull()
+    expect(await malformed.json()).toMatchObject({
+      type: 'https://paymentauth.org/problems/malformed-credential',
+      status: 400,
+    })
+    now += 10 * 60_000
+    const late = await server.send(server.meterHeader(challenge, 'top'), { method: 'POST' })
+    expect(await late.json()).toMatchObject({
+      type: 'https://paymentauth.org/problems/session/challenge-not-found',
+      detail: 'top-up on an expired challenge',
+    })
+    expect(server.redeemed).toEqual([])
+    expect(server.handled()).toBe(0)
+  })
+
+  it('keeps the core refusal when a method has no refusal of its own, or its hook throws', async () => {
+    const server = setUp({
+      refusal: () => {
+        throw new Error('broken hook')
+      },
+    })
+    const challenge = await server.challengeFor('meter')
+    const malformed = await server.send(server.meterHeader(challenge, 'explode'))
+    expect(malformed.status).toBe(402)
+    expect(await malformed.json()).toMatchObject({
+      type: 'https://paymentauth.org/problems/malformed-credential',
+    })
   })
 })

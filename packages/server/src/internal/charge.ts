@@ -146,14 +146,16 @@ async function redeem(context: Context, credential: Credential.Credential): Prom
       new Method.MethodUnsupportedError(`${echo.method}/${echo.intent} is not accepted here`),
       echo.id,
     )
-  if (echo.realm !== config.realm) return unbound('challenge was issued for another realm')
+  const unknown = (reason: string) =>
+    ownRefusal(context, method, credential, 'challenge-unknown') ?? unbound(reason)
+  if (echo.realm !== config.realm) return unknown('challenge was issued for another realm')
   if (!Challenge.verify(echo, { secret: config.secret, previousSecrets: config.previousSecrets }))
-    return unbound('challenge is not bound to this server')
+    return unknown('challenge is not bound to this server')
   // Bound by the HMAC above, so this opaque was written by this server.
   const opaque = Challenge.decodeOpaque(echo)
-  if (typeof opaque.nonce !== 'string') return unbound('challenge carries no nonce')
+  if (typeof opaque.nonce !== 'string') return unknown('challenge carries no nonce')
   if (!covers(opaque.route, context.routeKey, method.redeem !== undefined))
-    return unbound('challenge was issued for another route')
+    return unknown('challenge was issued for another route')
 
   let record: Idempotency.Record | undefined
   const idempotencyKey = request.headers.get('idempotency-key')
@@ -212,13 +214,16 @@ async function redeemBound(
   const echo = credential.challenge
   const unbound = (reason: string) =>
     refuse(context, new Challenge.UnboundChallengeError(reason), echo.id)
-  if (echo.expires === undefined) return unbound('challenge carries no expiry')
+  if (echo.expires === undefined)
+    return (
+      ownRefusal(context, method, credential, 'challenge-unknown') ??
+      unbound('challenge carries no expiry')
+    )
   const now = config.now()
   if (Expires.isExpired(echo.expires, { now, skewSeconds: config.skewSeconds }))
-    return refuse(
-      context,
-      new Expires.ExpiredError(`challenge expired at ${echo.expires}`),
-      echo.id,
+    return (
+      ownRefusal(context, method, credential, 'challenge-expired') ??
+      refuse(context, new Expires.ExpiredError(`challenge expired at ${echo.expires}`), echo.id)
     )
   if (echo.digest === undefined) {
     if (context.body.byteLength > 0)
@@ -235,12 +240,15 @@ async function redeemBound(
       return unbound(`challenge was issued for another ${field}`)
   const payload = method.payloadSchema.safeParse(credential.payload)
   if (!payload.success)
-    return refuse(
-      context,
-      new Credential.MalformedCredentialError(
-        `payload does not match the ${method.method} method's schema`,
-      ),
-      echo.id,
+    return (
+      ownRefusal(context, method, credential, 'payload-malformed') ??
+      refuse(
+        context,
+        new Credential.MalformedCredentialError(
+          `payload does not match the ${method.method} method's schema`,
+        ),
+        echo.id,
+      )
     )
 
   // Multi-use methods (sessions) redeem their challenge on every request: no claim.
@@ -415,4 +423,26 @@ export class StoreFailure extends Errors.BaseError {
   override readonly name = 'Paywire.StoreFailure'
   readonly code = 'ERR_PAYWIRE_STORE'
   readonly problem = undefined
+}
+
+/**
+ * The method's own refusal for a credential refused before the method sees it (see
+ * `Method.Server.refusal`), or `undefined` to keep the core one. A method whose hook
+ * throws keeps the core refusal: the hook cannot turn a refusal into anything else.
+ */
+function ownRefusal(
+  context: Context,
+  // biome-ignore lint/suspicious/noExplicitAny: any configured method
+  method: Method.Server<any, any, any>,
+  credential: Credential.Credential,
+  reason: Method.RefusalReason,
+): Promise<Result> | undefined {
+  let own: Method.Refusal | undefined
+  try {
+    own = method.refusal?.({ reason, payload: credential.payload })
+  } catch {
+    return undefined
+  }
+  if (own === undefined || !(own.error instanceof Errors.BaseError)) return undefined
+  return refuse(context, own.error, credential.challenge.id, own.status ?? own.error.status ?? 402)
 }
