@@ -2,7 +2,8 @@
 // session. `@paywire/client` opens the channel on the first 402 (the deposit is what its
 // spending policy and budgets count); the session client answers each
 // `payment-need-voucher` of a stream with a voucher a little ahead, topping up within its
-// `maxDeposit`; `finish` closes the channel for what was served and reclaims the rest.
+// `maxDeposit` (each top-up counted in the same budget as the deposit); `finish` closes the
+// channel for what was served and reclaims the rest.
 import { Client } from '@paywire/client'
 import type { Store } from '@paywire/core'
 import { Client as SessionClient } from '@paywire/method-tempo-session'
@@ -15,7 +16,7 @@ export type Options = {
   chainId: number
   escrow: Address
   currency: Address
-  /** Most this agent commits when it opens a channel (the policy's per-payment cap). */
+  /** Most this agent commits at once: an open's deposit or a top-up (the policy's per-payment cap). */
   maxOpen: bigint
   /** Most this agent ever locks in the channel, top-ups included: its hard cap. */
   maxDeposit: bigint
@@ -61,10 +62,11 @@ export function create(options: Options) {
     methods: [session],
     policy: {
       currencies: { [options.currency]: { maxAmount: options.maxOpen.toString() } },
+      // Deposits and top-ups count alike: a day's budget of what may be locked in all.
       budgets: [
         {
           currency: options.currency,
-          amount: options.maxOpen.toString(),
+          amount: options.maxDeposit.toString(),
           window: 'day',
           scope: 'total',
         },

@@ -71,10 +71,22 @@ describe('pay-per-token streaming with a session', () => {
     expect(standing?.spent).toBe('50000')
 
     // Second answer: past the deposit, the session client tops up (by 0.01, paying 50
-    // tokens ahead) within its maxDeposit; no new payment goes through the policy.
+    // tokens ahead) within its maxDeposit; each top-up is spent through the policy and
+    // its budget, and recorded in the ledger.
     const second = await agent.ask(ask('tell me a story', 400))
     expect(second).toMatchObject({ stopped: 'end', spent: 70_000n, channelId: first.channelId })
     expect((await agent.session.payer.channel(first.channelId))?.deposit).toBe('80000')
+    const [afterTopUps] = await agent.client.standings({ currency: alphaUsd, origin: api.url })
+    expect(afterTopUps?.spent).toBe('80000')
+    // The ledger: the open, the voucher that started the second answer (0), three top-ups.
+    const payments = await agent.client.ledger.list()
+    expect(payments.map((payment) => payment.amount)).toEqual([
+      '50000',
+      '0',
+      '10000',
+      '10000',
+      '10000',
+    ])
 
     // Third: the agent's cap (0.08 locked in all) is reached after 100 tokens; it hangs up.
     const third = await agent.ask(ask('and another one', 200))

@@ -1,7 +1,8 @@
 // The client side of Tempo sessions, v1 escrow (draft-tempo-session §"Open Payload",
-// §"TopUp Payload", §"Voucher Signing Format"): builds and signs the open and top-up
-// transactions (approve + escrow call in one Tempo transaction) within a deposit cap, and
-// signs vouchers, keeping each channel in a Store so a restarted agent resumes it.
+// §"TopUp Payload", §"Voucher Signing Format", §"Client Requirements" of fee payment):
+// builds and signs the open and top-up transactions (approve + escrow call in one Tempo
+// transaction, fees paid by the payer or left to a sponsoring server) within a deposit
+// cap, and signs vouchers, keeping each channel in a Store so a restarted agent resumes it.
 import { Errors, Store } from '@paywire/core'
 import { Escrow } from '@paywire/escrow'
 import { Secp256k1 } from 'ox'
@@ -28,21 +29,49 @@ export type Channel = {
   signed: string
 }
 
+/** A channel as the v1 escrow holds it (`getChannel`). */
+export type OnChain = {
+  payer: Address
+  payee: Address
+  token: Address
+  deposit: bigint
+  settled: bigint
+  closeRequestedAt: bigint
+  finalized: boolean
+}
+
 /** The payer: a plain object of functions over one key, one escrow and one store. */
 export type Payer = {
   readonly address: Address
-  /** Signs an open transaction and the initial voucher (0) for a new channel. */
-  open(parameters: { payee: Address; deposit: bigint; salt?: Hex | undefined }): Promise<{
+  /**
+   * Signs an open transaction and the initial voucher (0) for a new channel. With
+   * `feePayer`, the fee payer slot holds the `0x00` placeholder and no fee token is set,
+   * for the server to co-sign (the challenge's `methodDetails.feePayer: true`).
+   */
+  open(parameters: {
+    payee: Address
+    deposit: bigint
+    salt?: Hex | undefined
+    feePayer?: boolean | undefined
+  }): Promise<{
     channelId: Hex
     transaction: Hex
     cumulativeAmount: bigint
     signature: Hex
   }>
-  /** Signs a top-up transaction. */
+  /**
+   * Signs a top-up transaction within the deposit cap. The stored deposit is unchanged
+   * until {@link Payer.deposited} records the top-up as accepted.
+   */
   topUp(
     channelId: Hex,
     additionalDeposit: bigint,
+    options?: { feePayer?: boolean | undefined },
   ): Promise<{ channelId: Hex; transaction: Hex; additionalDeposit: bigint }>
+  /** Records a deposit of `deposit` in all (never lowers the stored one). */
+  deposited(channelId: Hex, deposit: bigint): Promise<void>
+  /** The channel as the escrow holds it on chain (a zero payer when it does not exist). */
+  onChain(channelId: Hex): Promise<OnChain>
   /** Signs a voucher for `cumulativeAmount`, never above the channel's deposit. */
   voucher(
     channelId: Hex,
@@ -81,7 +110,11 @@ export function create(parameters: create.Parameters): Payer {
   const read = async (channelId: Hex) =>
     (await store.get(key(channelId)))?.value as Channel | undefined
 
-  const transaction = async (calls: { to: Address; data: Hex }[], gas: bigint) => {
+  const transaction = async (
+    calls: { to: Address; data: Hex }[],
+    gas: bigint,
+    feePayer: boolean | undefined,
+  ) => {
     const [nonce, block] = await Promise.all([
       client.getTransactionCount({ address: account.address, blockTag: 'pending' }),
       client.getBlock(),
@@ -94,7 +127,11 @@ export function create(parameters: create.Parameters): Payer {
       gas,
       maxFeePerGas: (block.baseFeePerGas ?? 1n) * 2n,
       maxPriorityFeePerGas: 0n,
-      feeToken: parameters.feeToken ?? '0x20c0000000000000000000000000000000000000',
+      // A sponsored transaction leaves the fee token to the server and marks the fee payer
+      // slot with the 0x00 placeholder (draft-tempo-session §"Server-Paid Fees").
+      ...(feePayer === true
+        ? { feePayerSignature: null }
+        : { feeToken: parameters.feeToken ?? '0x20c0000000000000000000000000000000000000' }),
     })
     const signature = Secp256k1.sign({
       payload: TxEnvelopeTempo.getSignPayload(envelope),
@@ -117,7 +154,7 @@ export function create(parameters: create.Parameters): Payer {
   return {
     address: account.address,
 
-    async open({ payee, deposit, salt }) {
+    async open({ payee, deposit, salt, feePayer }) {
       if (maxDeposit !== undefined && deposit > maxDeposit)
         throw new PolicyError(`a deposit of ${deposit} exceeds the cap of ${maxDeposit}`)
       const channelSalt = salt ?? randomSalt()
@@ -140,7 +177,11 @@ export function create(parameters: create.Parameters): Payer {
           args: [payee, currency, deposit, channelSalt, zeroAddress],
         }),
       }
-      const signed = await transaction([approve(deposit), open], parameters.openGas ?? 3_000_000n)
+      const signed = await transaction(
+        [approve(deposit), open],
+        parameters.openGas ?? 3_000_000n,
+        feePayer,
+      )
       const channel: Channel = { channelId, payee, deposit: deposit.toString(), signed: '0' }
       await store.put(key(channelId), channel)
       return {
@@ -151,7 +192,7 @@ export function create(parameters: create.Parameters): Payer {
       }
     },
 
-    async topUp(channelId, additionalDeposit) {
+    async topUp(channelId, additionalDeposit, options = {}) {
       const channel = await read(channelId)
       if (channel === undefined) throw new UnknownChannelError(`no stored channel ${channelId}`)
       const deposit = BigInt(channel.deposit) + additionalDeposit
@@ -168,13 +209,26 @@ export function create(parameters: create.Parameters): Payer {
       const signed = await transaction(
         [approve(additionalDeposit), topUp],
         parameters.topUpGas ?? 1_500_000n,
-      )
-      await Store.update(store, key(channelId), (current) =>
-        current === undefined
-          ? undefined
-          : { ...(current as Channel), deposit: deposit.toString() },
+        options.feePayer,
       )
       return { channelId, transaction: signed, additionalDeposit }
+    },
+
+    async deposited(channelId, deposit) {
+      await Store.update(store, key(channelId), (current) => {
+        const stored = current as Channel | undefined
+        if (stored === undefined || BigInt(stored.deposit) >= deposit) return undefined
+        return { ...stored, deposit: deposit.toString() }
+      })
+    },
+
+    async onChain(channelId) {
+      return client.readContract({
+        address: escrow,
+        abi: Escrow.abi,
+        functionName: 'getChannel',
+        args: [channelId],
+      })
     },
 
     async voucher(channelId, cumulativeAmount) {

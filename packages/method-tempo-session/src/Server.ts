@@ -74,11 +74,8 @@ export function server(
         case 'topUp':
           return { kind: 'answer', receipt: receipt(await sessions.topUp(payload)) }
         case 'close': {
-          const { txHash } = await sessions.close(payload)
-          return {
-            kind: 'answer',
-            receipt: receipt(await sessions.read(payload.channelId), { txHash }),
-          }
+          const { txHash, state } = await sessions.close(payload)
+          return { kind: 'answer', receipt: receipt(state, { txHash }) }
         }
         case 'open':
           await sessions.open({ ...payload, price })

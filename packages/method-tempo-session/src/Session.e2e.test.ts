@@ -78,7 +78,9 @@ describe('a session, end to end', () => {
         const target = BigInt(need.requiredCumulative) + 2_499n
         if (target > BigInt(need.deposit)) {
           topUps += 1
-          await sessions.topUp(await payer.topUp(channelId, 10_000n))
+          const { deposit } = await sessions.topUp(await payer.topUp(channelId, 10_000n))
+          // The payer counts a top-up in its deposit once the server accepted it.
+          await payer.deposited(channelId, deposit)
         }
         await sessions.voucher(await payer.voucher(channelId, target))
       }

@@ -30,6 +30,9 @@ export const schema = z.looseObject({
       .optional(),
     minVoucherDelta: Amount.schema.optional(),
     chainId: z.number().int().positive().optional(),
+    /** The server pays the fees of the client's open and top-up transactions. */
+    feePayer: z.boolean().optional(),
+    /** Only v1 (the escrow contract) is implemented: a `v2` challenge fails the schema. */
     sessionProtocol: z.literal('v1').optional(),
   }),
 })

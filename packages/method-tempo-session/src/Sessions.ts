@@ -8,8 +8,11 @@ import { Errors, Receipt, SessionChannel, SessionLedger, type Store } from '@pay
 import { Voucher } from '@paywire/escrow'
 import type { Address, Hex } from 'viem'
 import * as ChannelTransaction from './ChannelTransaction.js'
-import type * as EscrowChain from './EscrowChain.js'
+import * as EscrowChain from './EscrowChain.js'
+import * as SettlementRecords from './internal/settlementRecords.js'
+import * as Settler from './internal/settler.js'
 import type * as Payload from './Payload.js'
+import type * as Settlement from './Settlement.js'
 
 /** A voucher as a credential carries it. */
 export type SignedVoucher = { channelId: Hex; cumulativeAmount: bigint; signature: Hex }
@@ -41,10 +44,22 @@ export type Sessions = {
     units: bigint
     price: bigint
   }): Promise<{ allowed: bigint; state: SessionChannel.State }>
-  /** Settles on chain what was served and not yet settled; `undefined` when nothing is due. */
+  /**
+   * Settles on chain what was served and not yet settled (the highest accepted voucher not
+   * above `spent`); `undefined` when nothing is worth settling.
+   *
+   * @throws {Settlement.InProgressError} another call (here or on another instance) is
+   * settling the channel right now.
+   */
   settle(channelId: Hex): Promise<Hex | undefined>
-  /** The payer's close: captures what was served, refunds the rest, on chain. */
-  close(parameters: SignedVoucher): Promise<{ txHash: Hex; capture: bigint }>
+  /**
+   * The payer's close: captures what was served, refunds the rest, on chain. A retried
+   * close whose transaction was already mined (the server stopped before recording it, or
+   * the answer was lost) is answered from the chain with that transaction.
+   */
+  close(
+    parameters: SignedVoucher,
+  ): Promise<{ txHash: Hex; capture: bigint; state: SessionChannel.State }>
   /**
    * Carries out a parsed credential payload (`Payload.parse`): open, topUp, voucher or
    * close. `price` is the price of one unit (the challenge's `amount`), checked on open.
@@ -56,13 +71,30 @@ export type Sessions = {
   /** The current state of a channel. */
   read(channelId: Hex): Promise<SessionChannel.State>
   /**
+   * The channels not yet finalized on chain (opened here or on any instance sharing the
+   * store), with their state and when they were last settled (or opened).
+   */
+  channels(): Promise<{ state: SessionChannel.State; settledAt: number }[]>
+  /**
+   * Settles every channel due under the `settle` schedule, finishes closes recorded but
+   * not sent, and drops finalized channels from the index. Call it on a timer; instances
+   * sharing the store may all call it: a channel is settled by one of them at a time.
+   */
+  settleDue(): Promise<settleDue.ReturnType>
+  /**
    * Waits until the channel's accepted amount reaches `atLeast`, the channel stops taking
-   * vouchers (close requested, closed), or `timeoutMs` passes; resolves the state then.
-   * Vouchers accepted by this instance wake it at once; others are seen by polling the store.
+   * vouchers (close requested, closed), `timeoutMs` passes or `signal` aborts; resolves the
+   * state then. Vouchers accepted by this instance wake it at once; others are seen by
+   * polling the store.
    */
   waitForVoucher(
     channelId: Hex,
-    options: { atLeast: bigint; timeoutMs: number; pollMs?: number | undefined },
+    options: {
+      atLeast: bigint
+      timeoutMs: number
+      pollMs?: number | undefined
+      signal?: AbortSignal | undefined
+    },
   ): Promise<SessionChannel.State>
 }
 
@@ -84,6 +116,14 @@ export type Sessions = {
  */
 export function create(parameters: create.Parameters): Sessions {
   const { store, chain } = parameters
+  const schedule = parameters.settle ?? {}
+  const now = parameters.now ?? Date.now
+  const onSettleError =
+    parameters.onSettleError ??
+    ((error: unknown, channelId: Hex) =>
+      console.warn(
+        `paywire: settling ${channelId} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      ))
   const apply = (channelId: Hex, event: SessionChannel.Event) =>
     SessionLedger.apply(store, channelId, event)
   const waiters = new Map<string, Set<() => void>>()
@@ -123,6 +163,29 @@ export function create(parameters: create.Parameters): Sessions {
       signer: Voucher.expectedSigner(onChain),
     })
 
+  /** Channels this instance has put in the index (forgotten past 10,000: re-adding is a no-op). */
+  const tracked = new Set<string>()
+  const track = async (channelId: Hex) => {
+    const id = channelId.toLowerCase()
+    if (tracked.has(id)) return
+    await SettlementRecords.track(store, channelId, now())
+    if (tracked.size >= 10_000) tracked.clear()
+    tracked.add(id)
+  }
+
+  const settler = Settler.create({
+    store,
+    chain,
+    payee: parameters.payee,
+    schedule,
+    now,
+    onSettleError,
+    apply,
+    sync,
+    readExisting: (channelId) => readExisting(chain, channelId),
+    verifySignature,
+  })
+
   const sessions: Sessions = {
     async open({ price, transaction, ...voucher }) {
       if (transaction !== undefined) {
@@ -156,6 +219,8 @@ export function create(parameters: create.Parameters): Sessions {
           { requiredTopUp: price - available },
         )
       await verifySignature(onChain, voucher)
+      // Indexed before it is recorded: a channel is never open without being in the index.
+      await track(voucher.channelId)
       const { state } = await apply(voucher.channelId, {
         type: 'open',
         deposit: onChain.deposit,
@@ -207,6 +272,8 @@ export function create(parameters: create.Parameters): Sessions {
         )
       const { onChain } = await sync(voucher.channelId)
       await verifySignature(onChain, voucher)
+      // A channel opened before the index existed joins it with its first voucher here.
+      await track(voucher.channelId)
       const { state } = await apply(voucher.channelId, {
         type: 'voucher',
         voucher: { cumulativeAmount: voucher.cumulativeAmount, signature: voucher.signature },
@@ -217,20 +284,18 @@ export function create(parameters: create.Parameters): Sessions {
 
     async charge({ channelId, units, price }) {
       const { state, decision } = await apply(channelId, { type: 'charge', units, price })
+      // A settlement due by amount starts in the background: the charge is persisted and
+      // its units may be served now.
+      settler.afterCharge(state)
       return { allowed: decision.type === 'charge' ? decision.allowed : 0n, state }
     },
 
-    async settle(channelId) {
-      const { state } = await sync(channelId)
-      const plan = SessionChannel.settlement(state)
-      if (plan === undefined) return undefined
-      const txHash = await chain.settle(channelId, plan.cumulativeAmount, plan.signature)
-      await apply(channelId, { type: 'settle', cumulativeAmount: plan.cumulativeAmount })
-      return txHash
-    },
+    settle: (channelId) => settler.settle(channelId),
 
     async close(voucher) {
-      const { onChain, state } = await sync(voucher.channelId)
+      const onChain = await readExisting(chain, voucher.channelId)
+      if (onChain.finalized) return settler.closedBefore(voucher, onChain)
+      const { state } = await sync(voucher.channelId)
       await verifySignature(onChain, voucher)
       // A close recorded but not yet sent (the server stopped in between) is sent as recorded.
       const closing =
@@ -243,10 +308,18 @@ export function create(parameters: create.Parameters): Sessions {
               if (decision.type !== 'close') throw new Error('unreachable: not a close decision')
               return decision.close
             })
-      const { cumulativeAmount, signature } = closing
-      const txHash = await chain.close(voucher.channelId, cumulativeAmount, signature)
-      await apply(voucher.channelId, { type: 'finalized', settled: cumulativeAmount })
-      return { txHash, capture: cumulativeAmount }
+      const txHash = await settler.sendClose(voucher.channelId, closing).catch(async (error) => {
+        // Another instance (or `settleDue`) sent the same close first: answer with its receipt.
+        if (!(error instanceof EscrowChain.TransactionRevertedError)) throw error
+        const after = await chain.getChannel(voucher.channelId)
+        if (!after.finalized) throw error
+        return (await settler.closedBefore(voucher, after)).txHash
+      })
+      return {
+        txHash,
+        capture: closing.cumulativeAmount,
+        state: await SessionLedger.read(store, voucher.channelId),
+      }
     },
 
     async act(payload, { price }) {
@@ -258,32 +331,38 @@ export function create(parameters: create.Parameters): Sessions {
         case 'voucher':
           return { state: await sessions.voucher(payload) }
         case 'close': {
-          const { txHash } = await sessions.close(payload)
-          return { state: await SessionLedger.read(store, payload.channelId), txHash }
+          const { txHash, state } = await sessions.close(payload)
+          return { state, txHash }
         }
       }
     },
 
     read: (channelId) => SessionLedger.read(store, channelId),
 
-    async waitForVoucher(channelId, { atLeast, timeoutMs, pollMs = 250 }) {
+    channels: () => settler.channels(),
+
+    settleDue: () => settler.settleDue(),
+
+    async waitForVoucher(channelId, { atLeast, timeoutMs, pollMs = 250, signal }) {
       const deadline = Date.now() + timeoutMs
       const key = channelId.toLowerCase()
       for (;;) {
         const state = await SessionLedger.read(store, channelId)
         const remaining = deadline - Date.now()
-        if (state.acceptedCumulative >= atLeast || remaining <= 0) return state
+        if (state.acceptedCumulative >= atLeast || remaining <= 0 || signal?.aborted) return state
         if (state.status === 'closed' || state.status === 'close-requested') return state
         await new Promise<void>((resolve) => {
           const set = waiters.get(key) ?? new Set()
           waiters.set(key, set)
           const done = () => {
             clearTimeout(timer)
+            signal?.removeEventListener('abort', done)
             set.delete(done)
             if (set.size === 0) waiters.delete(key)
             resolve()
           }
           const timer = setTimeout(done, Math.min(pollMs, remaining))
+          signal?.addEventListener('abort', done, { once: true })
           set.add(done)
         })
       }
@@ -303,6 +382,26 @@ export declare namespace create {
     currency: Address
     /** Smallest voucher increase accepted (the challenge's `minVoucherDelta`). */
     minVoucherDelta?: bigint | undefined
+    /**
+     * When to settle: after a charge once `everyAmount` is served and unsettled, and on
+     * `settleDue()` once the last settlement is `everyMs` old. A close always captures.
+     */
+    settle?: Settlement.Schedule | undefined
+    /** Receives the failures of settlements started in the background by a charge (default: a warning on the console). */
+    onSettleError?: ((error: unknown, channelId: Hex) => void) | undefined
+    /** The clock, in ms since the epoch (default `Date.now`). */
+    now?: (() => number) | undefined
+  }
+}
+
+export declare namespace settleDue {
+  type ReturnType = {
+    /** Settlements sent and recorded, and the trigger that made each channel due. */
+    settled: { channelId: Hex; txHash: Hex; reason: Settlement.Reason }[]
+    /** Closes recorded earlier and sent now. */
+    closed: { channelId: Hex; txHash: Hex }[]
+    /** Channels whose settlement failed; they are tried again on the next call. */
+    failed: { channelId: Hex; error: unknown }[]
   }
 }
 

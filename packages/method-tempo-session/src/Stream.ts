@@ -41,14 +41,20 @@ export const headers = {
  */
 export function meter(parameters: meter.Parameters): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder()
-  const events = generate(parameters)
+  // Cancelling (the client went away) ends a wait for a voucher at once, and no unit is
+  // charged after it: a paused stream neither hangs until its idle timeout nor bills a unit
+  // that can no longer be sent.
+  const cancelled = new AbortController()
+  const events = generate(parameters, cancelled.signal)
   return new ReadableStream({
     async pull(controller) {
       const { value, done } = await events.next()
+      if (cancelled.signal.aborted) return
       if (done) controller.close()
       else controller.enqueue(encoder.encode(value))
     },
     async cancel() {
+      cancelled.abort()
       await events.return(undefined)
     },
   })
@@ -85,7 +91,10 @@ export function format(event: string, data: string): string {
   return `event: ${event}\n${lines.join('\n')}\n\n`
 }
 
-async function* generate(parameters: meter.Parameters): AsyncGenerator<string, void> {
+async function* generate(
+  parameters: meter.Parameters,
+  signal: AbortSignal,
+): AsyncGenerator<string, void> {
   const { sessions, channelId, price, challengeId } = parameters
   const idleTimeoutMs = parameters.idleTimeoutMs ?? 60_000
   let delivered = 0
@@ -98,6 +107,7 @@ async function* generate(parameters: meter.Parameters): AsyncGenerator<string, v
     )
   for await (const unit of parameters.units) {
     for (;;) {
+      if (signal.aborted) return
       let charged: Awaited<ReturnType<Sessions.Sessions['charge']>>
       try {
         charged = await sessions.charge({ channelId, units: 1n, price })
@@ -114,7 +124,9 @@ async function* generate(parameters: meter.Parameters): AsyncGenerator<string, v
       const after = await sessions.waitForVoucher(channelId, {
         atLeast: required,
         timeoutMs: idleTimeoutMs,
+        signal,
       })
+      if (signal.aborted) return
       if (after.acceptedCumulative < required) return yield await receipt()
     }
     delivered += 1

@@ -38,7 +38,10 @@ export type Fixture = {
   stranger: Wallet
   chain: EscrowChain.EscrowChain
   mined(hash: Promise<Hex>): Promise<TransactionReceipt>
-  sessions(store?: Store.Store): Sessions.Sessions
+  sessions(
+    store?: Store.Store,
+    options?: Omit<Partial<Sessions.create.Parameters>, 'store'>,
+  ): Sessions.Sessions
   openOnChain(deposit: bigint, to?: Address): Promise<Hex>
   sign(
     channelId: Hex,
@@ -101,9 +104,9 @@ export async function setUp(): Promise<Fixture> {
     stranger,
     chain,
     mined,
-    /** A session server over a fresh in-memory store. */
-    sessions: (store: Store.Store = MemoryStore.create()) =>
-      Sessions.create({ store, chain, payee: payee.account.address, currency: token }),
+    /** A session server over a fresh in-memory store (and `options` such as a schedule). */
+    sessions: (store: Store.Store = MemoryStore.create(), options = {}) =>
+      Sessions.create({ store, chain, payee: payee.account.address, currency: token, ...options }),
     /** Opens a channel on chain from the payer (to the payee unless told otherwise). */
     async openOnChain(deposit: bigint, to: Address = payee.account.address): Promise<Hex> {
       saltCounter += 1
