@@ -61,8 +61,12 @@ async function fresh(): Promise<Challenge.Challenge> {
   )[0] as Challenge.Challenge
 }
 
-async function send(payload: Record<string, unknown>, method = 'GET'): Promise<Answer> {
-  const challenge = await fresh()
+async function send(
+  payload: Record<string, unknown>,
+  method = 'GET',
+  alter: (challenge: Challenge.Challenge) => Challenge.Challenge = (challenge) => challenge,
+): Promise<Answer> {
+  const challenge = alter(await fresh())
   const response = await fetch(api.url, {
     method,
     headers: { authorization: Credential.toAuthorization(Credential.from({ challenge, payload })) },
@@ -80,7 +84,7 @@ async function send(payload: Record<string, unknown>, method = 'GET'): Promise<A
 }
 
 describe('session answers over HTTP', () => {
-  it('sends Payment-Receipt only with a 2xx, and Problem Details without a receipt on every refusal {tempo.session.receipt.success-only, tempo.session.receipt.errors-problem}', async () => {
+  it('sends Payment-Receipt only with a 2xx, and Problem Details without a receipt on every refusal {tempo.session.receipt.success-only, tempo.session.receipt.errors-problem, tempo.session.errors.problem-details, tempo.session.topup.unknown-challenge}', async () => {
     const account = await fixture.node.newAccount()
     await fixture.node.fund({ to: account.address, amount: 1_000_000n, token })
     const payer = Payer.create({
@@ -132,6 +136,18 @@ describe('session answers over HTTP', () => {
       ['top-up', await send(await topUp(), 'HEAD')],
       ['malformed', await send({ action: 'voucher', channelId, cumulativeAmount: '50' })],
       [
+        'malformed top-up',
+        await send({ action: 'topUp', channelId, additionalDeposit: '5' }, 'POST'),
+      ],
+      ['malformed close', await send({ action: 'close', channelId }, 'POST')],
+      [
+        'top-up on an unknown challenge',
+        await send(await topUp(), 'POST', (challenge) => ({
+          ...challenge,
+          id: `${challenge.id.slice(0, -4)}AAAA`,
+        })),
+      ],
+      [
         'signer mismatch',
         await send({
           ...(await voucher(40n)),
@@ -171,6 +187,9 @@ describe('session answers over HTTP', () => {
       ['voucher on HEAD', 200],
       ['top-up', 200],
       ['malformed', 402],
+      ['malformed top-up', 400],
+      ['malformed close', 400],
+      ['top-up on an unknown challenge', 402],
       ['signer mismatch', 402],
       ['invalid signature', 402],
       ['unknown channel', 410],
@@ -202,6 +221,9 @@ describe('session answers over HTTP', () => {
     )
     expect(types).toEqual({
       malformed: 'malformed-credential',
+      'malformed top-up': 'malformed-credential',
+      'malformed close': 'malformed-credential',
+      'top-up on an unknown challenge': 'session/challenge-not-found',
       'signer mismatch': 'session/signer-mismatch',
       'invalid signature': 'session/invalid-signature',
       'unknown channel': 'session/channel-not-found',

@@ -60,6 +60,24 @@ export function server(
     async verify() {
       throw new Error('session credentials are redeemed on each request, never verified once')
     },
+    refusal: ({ reason, payload }) => {
+      const action = (payload as { action?: unknown } | null)?.action
+      // A request for the resource itself (open, voucher) keeps the core refusal: 402 with
+      // fresh challenges (§"Rejection and Error Responses", last paragraph). Management
+      // actions get the draft's own answers: a malformed payload is 400, and a top-up on
+      // a challenge this server does not know (or that expired) is challenge-not-found.
+      if (action === 'open' || action === 'voucher') return undefined
+      if (reason === 'payload-malformed') return { error: malformed(payload), status: 400 }
+      if (action === 'topUp')
+        return {
+          error: new ChallengeNotFoundError(
+            reason === 'challenge-expired'
+              ? 'the top-up names an expired challenge'
+              : 'the top-up names a challenge this server did not issue for this resource',
+          ),
+        }
+      return undefined
+    },
     async redeem({ credential, challenge, request, requestMethod }) {
       const payload = credential.payload as Payload.Payload
       if (
@@ -153,4 +171,24 @@ export class InsufficientBalanceError extends Errors.BaseError {
     this.requiredTopUp = options.requiredTopUp
     this.problemExtensions = { requiredTopUp: options.requiredTopUp.toString() }
   }
+}
+
+/** The typed refusal of a payload that is not a well-formed session action. */
+function malformed(payload: unknown): Errors.BaseError {
+  try {
+    Payload.parse(payload)
+  } catch (error) {
+    if (error instanceof Errors.BaseError) return error
+  }
+  return new Payload.MalformedPayloadError('payload is not a well-formed session action')
+}
+
+/**
+ * A `topUp` names a challenge this server does not know or that expired (402,
+ * draft-tempo-session §"TopUp Payload": `challenge-not-found`).
+ */
+export class ChallengeNotFoundError extends Errors.BaseError {
+  override readonly name = 'Server.ChallengeNotFoundError'
+  readonly code = 'ERR_SESSION_CHALLENGE_NOT_FOUND'
+  readonly problem = 'session/challenge-not-found' as const
 }
