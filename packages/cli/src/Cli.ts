@@ -21,6 +21,7 @@ Usage:
   paywire <url> [options]        request a URL, paying under a spending policy
   paywire account <command>      create, list, show and fund keystore accounts
   paywire ledger                 the payments made, with totals
+  paywire sessions <command>     list, show and close Tempo session channels
   paywire dev                    run a local Tempo node and Stripe API
   paywire serve                  run a paid demo API
   paywire conformance <command>  run the conformance suite (@paywire/conformance)
@@ -37,6 +38,7 @@ type Command = {
 const commands: Record<string, () => Promise<Command>> = {
   account: () => import('./Account.js'),
   ledger: () => import('./Ledger.js'),
+  sessions: () => import('./Sessions.js'),
   dev: () => import('./Dev.js'),
   serve: () => import('./Serve.js'),
   conformance: () => import('./Conformance.js'),

@@ -79,6 +79,35 @@ const byCode: Record<string, { exitCode: ExitCode.ExitCode; hint?: string }> = {
   ERR_KEYSTORE_CORRUPT: { exitCode: ExitCode.keystore },
   ERR_CLI_NODE_UNREACHABLE: { exitCode: ExitCode.unreachable },
   ERR_CLI_CONFORMANCE_UNAVAILABLE: { exitCode: ExitCode.failed },
+  ERR_CLI_CHANNEL_NOT_FOUND: {
+    exitCode: ExitCode.usage,
+    hint: '`paywire sessions list` shows the channels of this home (--home)',
+  },
+  ERR_CLI_CHANNEL_ENDED: {
+    exitCode: ExitCode.usage,
+    hint: '`paywire sessions show <channel>` shows its state, on chain too',
+  },
+  ERR_CLI_CHANNEL_CORRUPT: {
+    exitCode: ExitCode.failed,
+    hint: 'the channel index in <home>/paywire.db was written by something else; nothing was paid',
+  },
+  ERR_CLI_NOT_CONFIRMED: {
+    exitCode: ExitCode.refused,
+    hint: 'pass --yes to go ahead without asking; nothing was done',
+  },
+  ERR_CLI_CLOSE_REFUSED: {
+    exitCode: ExitCode.refused,
+    hint: 'nothing moved; try again later, and check the server with `paywire sessions show <channel>`',
+  },
+  ERR_CLI_CHANNEL_CHANGED: { exitCode: ExitCode.refused },
+  ERR_CLI_UNTRUSTED_ESCROW: {
+    exitCode: ExitCode.refused,
+    hint: 'nothing was signed; if you trust that escrow, pass --tempo-escrow <address>',
+  },
+  ERR_SESSION_PAYER_POLICY: {
+    exitCode: ExitCode.refused,
+    hint: 'the session channel cannot pay this: close it with `paywire sessions close <channel>` and the next request opens a new one (see `paywire sessions list`)',
+  },
   ERR_TEMPO_CHAIN_UNAVAILABLE: {
     exitCode: ExitCode.unreachable,
     hint: 'is the Tempo node running? start one with `paywire dev`, or pass --tempo-rpc <url>',

@@ -2,7 +2,8 @@
 // flags, its config-file settings and how to build its client half. Adding a method
 // (stripe, ...) is adding one entry to `registry`. A method's packages are loaded only
 // when it is configured, so a command that does not pay with it starts fast.
-import { Charge, Method } from '@paywire/core'
+import { Charge, Method, type Store } from '@paywire/core'
+import type { Hex } from 'viem'
 import { z } from 'zod'
 import * as Home from './Home.js'
 import * as Progress from './Progress.js'
@@ -28,6 +29,12 @@ export type Context = {
   home: Home.Home
   terminal: Prompt.Terminal
   env: NodeJS.ProcessEnv
+  /** The URL requested, when the methods pay one request (sessions record where they opened). */
+  url?: URL | undefined
+  /** The home's store, opened on first use (sessions keep their channels there). */
+  store?: (() => Store.Store) | undefined
+  /** The largest single payment the spending policy allows in a currency. */
+  maxAmount?: ((currency: string) => bigint | undefined) | undefined
 }
 
 /**
@@ -47,8 +54,8 @@ export type Entry = {
   flags: Usage.Options
   /** Help lines for those flags and the config settings. */
   help: string
-  /** The client half, or `undefined` when the method is not configured for this run. */
-  create(context: Context): Promise<Method.Client | undefined>
+  /** The client halves (one per intent), or `undefined` when the method is not configured for this run. */
+  create(context: Context): Promise<Method.Client | readonly Method.Client[] | undefined>
 }
 
 const testSettings = z.strictObject({ key: z.string().min(1).optional() })
@@ -73,22 +80,38 @@ const tempoSettings = z.strictObject({
   account: z.string().min(1).optional(),
   rpcUrl: z.url().optional(),
   mode: z.enum(['pull', 'push']).optional(),
+  deposit: z
+    .string()
+    .regex(/^[1-9][0-9]*$/)
+    .optional(),
+  escrows: z.array(z.string().regex(/^0x[0-9a-fA-F]{40}$/)).optional(),
 })
 
-/** Tempo stablecoin charges (@paywire/method-tempo), signed with a keystore account. */
+/**
+ * Tempo stablecoin charges (@paywire/method-tempo) and sessions
+ * (@paywire/method-tempo-session), signed with a keystore account.
+ */
 const tempo: Entry = {
   name: 'tempo',
   flags: {
     account: { type: 'string' },
     'tempo-rpc': { type: 'string' },
     'tempo-mode': { type: 'string' },
+    deposit: { type: 'string' },
+    'tempo-escrow': { type: 'string', multiple: true },
   },
   help: `  --account <name>        pay with Tempo from this keystore account (asks the passphrase
                           when a payment is made; PAYWIRE_PASSPHRASE in scripts)
   --tempo-rpc <url>       Tempo JSON-RPC URL (default: the node \`paywire dev\` runs)
   --tempo-mode pull|push  pull: the server broadcasts (default); push: the CLI broadcasts
-                          config: "methods": { "tempo": { "account", "rpcUrl", "mode" } }`,
-  async create({ flags, settings, home, terminal, env }) {
+  --deposit <amount>      deposit of a new session channel, in base units (default: the
+                          server's suggestion, lowered to --max-amount)
+  --tempo-escrow <address>
+                          trust this session escrow although it does not run paywire's
+                          escrow contract (repeatable)
+                          config: "methods": { "tempo": { "account", "rpcUrl", "mode",
+                          "deposit", "escrows" } }`,
+  async create({ flags, settings, home, terminal, env, url, store, maxAmount }) {
     const fromConfig = parseSettings('tempo', tempoSettings, settings)
     const account = (flags.account as string | undefined) ?? fromConfig?.account
     if (account === undefined) return undefined
@@ -97,25 +120,46 @@ const tempo: Entry = {
       throw new Usage.UsageError(`--tempo-mode must be pull or push, found "${mode}"`, {
         command: 'paywire',
       })
+    const depositText = (flags.deposit as string | undefined) ?? fromConfig?.deposit
+    if (depositText !== undefined && !/^[1-9][0-9]*$/.test(depositText))
+      throw new Usage.UsageError(
+        `--deposit takes a positive integer of base units, found "${depositText}"`,
+        { command: 'paywire' },
+      )
+    const escrows = [
+      ...((flags['tempo-escrow'] as string[] | undefined) ?? []),
+      ...(fromConfig?.escrows ?? []),
+    ]
+    for (const escrow of escrows)
+      if (!/^0x[0-9a-fA-F]{40}$/.test(escrow))
+        throw new Usage.UsageError(`--tempo-escrow takes an address, found "${escrow}"`, {
+          command: 'paywire',
+        })
     const Keystore = await import('./Keystore.js')
     const { Chain, ChargeRequest, Client } = await import('@paywire/method-tempo')
     // Fails now, before any request, when the account does not exist.
-    Keystore.get(home.keystore, account)
+    const stored = Keystore.get(home.keystore, account)
     const rpcUrl = (flags['tempo-rpc'] as string | undefined) ?? fromConfig?.rpcUrl ?? devRpc(home)
+    // The key is unlocked only when a payment is about to be made, once for both intents.
+    let unlocked: Promise<Hex> | undefined
+    const unlock = () => {
+      unlocked ??= Prompt.passphrase(terminal, env).then((passphrase) =>
+        Progress.during(
+          terminal.output,
+          `unlocking ${account}`,
+          Keystore.unlock(home.keystore, account, passphrase),
+        ),
+      )
+      return unlocked
+    }
     let client: Method.Client | undefined
-    // The key is unlocked only when a payment is about to be made.
-    return Method.defineClient({
+    const charge = Method.defineClient({
       method: 'tempo',
       intent: Charge.intent,
       requestSchema: ChargeRequest.schema,
       async createCredential(parameters) {
         if (client === undefined) {
-          const passphrase = await Prompt.passphrase(terminal, env)
-          const privateKey = await Progress.during(
-            terminal.output,
-            `unlocking ${account}`,
-            Keystore.unlock(home.keystore, account, passphrase),
-          )
+          const privateKey = await unlock()
           const chain = Chain.fromRpc({ rpcUrl, chainId: await Rpc.chainId(rpcUrl) })
           client = Client.client({ chain, privateKey, mode }) as unknown as Method.Client
         }
@@ -126,6 +170,20 @@ const tempo: Entry = {
         )
       },
     }) as Method.Client
+    if (url === undefined || store === undefined) return [charge]
+    const SessionMethod = await import('./SessionMethod.js')
+    const session = await SessionMethod.create({
+      account: stored,
+      unlock,
+      rpcUrl,
+      store,
+      url,
+      output: terminal.output,
+      deposit: depositText === undefined ? undefined : BigInt(depositText),
+      maxAmount: maxAmount ?? (() => undefined),
+      escrows,
+    })
+    return [charge, session as unknown as Method.Client]
   },
 }
 
@@ -223,7 +281,7 @@ export const registry: readonly Entry[] = [stripe, tempo, test]
  * @example
  * ```ts
  * import { Methods } from '@paywire/cli'
- * Object.keys(Methods.flags()) // ['stripe-payment-method', 'stripe-api', 'account', 'tempo-rpc', 'tempo-mode', 'test-key']
+ * Object.keys(Methods.flags()) // ['stripe-payment-method', 'stripe-api', 'account', 'tempo-rpc', 'tempo-mode', 'deposit', 'tempo-escrow', 'test-key']
  * ```
  */
 export function flags(): Usage.Options {
@@ -254,9 +312,15 @@ export async function create(
   const methods: Method.Client[] = []
   for (const entry of registry) {
     const method = await entry.create({ ...context, settings: settings[entry.name] })
-    if (method !== undefined) methods.push(method)
+    if (method !== undefined) methods.push(...(isList(method) ? method : [method]))
   }
   return methods
+}
+
+function isList(
+  method: Method.Client | readonly Method.Client[],
+): method is readonly Method.Client[] {
+  return Array.isArray(method)
 }
 
 function parseSettings<output>(

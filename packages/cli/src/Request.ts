@@ -5,7 +5,8 @@
 // object with `--json`.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { Challenges, Client, type Ledger, type Policy } from '@paywire/client'
-import { Errors, type Receipt } from '@paywire/core'
+import { Errors, type Receipt, type Store } from '@paywire/core'
+import * as Channels from './Channels.js'
 import * as Config from './Config.js'
 import * as ExitCode from './ExitCode.js'
 import * as Home from './Home.js'
@@ -101,36 +102,53 @@ export async function run(args: readonly string[], io: Io.Io): Promise<ExitCode.
   const config = Config.read({ path: values.config, fallback: home.config })
   const policy = Spending.from(values, config)
   const terminal = { input: io.stdin, output: io.stderr }
-  const methods = await Methods.create(
-    { flags: values, home, terminal, env: io.env },
-    config.methods,
-  )
-  const init = requestInit(values, io)
-  const quiet = values.silent === true
-  const send = transport(io, values.verbose === true, quiet)
-  if (methods.length === 0) {
-    const response = await send(url.href, init)
-    if (response.status === 402) unpayable(response)
-    return write(io, values, { response, receipt: undefined, payment: undefined })
+  let store: Store.Store | undefined
+  const opened = () => {
+    store ??= Home.store(home)
+    return store
   }
-  const store = Home.store(home)
   try {
+    const methods = await Methods.create(
+      {
+        flags: values,
+        home,
+        terminal,
+        env: io.env,
+        url,
+        store: opened,
+        maxAmount: (currency) => {
+          const cap = Object.hasOwn(policy.currencies, currency)
+            ? policy.currencies[currency]
+            : undefined
+          return cap === undefined ? undefined : BigInt(cap.maxAmount)
+        },
+      },
+      config.methods,
+    )
+    const init = requestInit(values, io)
+    const quiet = values.silent === true
+    const send = transport(io, values.verbose === true, quiet)
+    if (methods.length === 0) {
+      const response = await send(url.href, init)
+      if (response.status === 402) unpayable(response)
+      return write(io, values, { response, receipt: undefined, payment: undefined })
+    }
     const client = Client.create({
       methods,
       policy: {
         ...policy,
         approve: (approval) => approve(approval, values.yes === true, terminal),
       },
-      store,
+      store: opened(),
       mode: values['dry-run'] === true ? 'dry-run' : 'pay',
       fetch: send,
       insecureOrigins: loopback(url) ? [url.origin] : [],
     })
     const result = await client.fetch(url, init)
     if (result.dryRun !== undefined) return dryRun(io, values.json === true, result.dryRun)
-    return await write(io, values, result)
+    return await write(io, values, result, opened())
   } finally {
-    await store.close?.()
+    await store?.close?.()
   }
 }
 
@@ -237,7 +255,12 @@ function unpayable(response: Response): never {
   )
 }
 
-async function write(io: Io.Io, values: Values, result: Paid): Promise<ExitCode.ExitCode> {
+async function write(
+  io: Io.Io,
+  values: Values,
+  result: Paid,
+  store?: Store.Store,
+): Promise<ExitCode.ExitCode> {
   const { response, receipt, payment } = result
   const body = Buffer.from(await response.arrayBuffer())
   const output = values.output === '-' ? undefined : values.output
@@ -248,12 +271,19 @@ async function write(io: Io.Io, values: Values, result: Paid): Promise<ExitCode.
     if (values.include === true) Io.lines(io.stdout, [...Transcript.statusAndHeaders(response), ''])
     if (output === undefined) io.stdout.write(body)
     if (payment !== undefined && values.silent !== true)
-      Io.lines(io.stderr, summary(payment, receipt))
+      Io.lines(io.stderr, [
+        ...summary(payment, receipt),
+        ...(await channelSummary(payment, receipt, store)),
+      ])
   }
   if (payment?.status === 'unconfirmed') {
     if (values.json !== true)
       io.stderr.write(
-        `paywire: paid, but no valid receipt came back (${payment.note ?? `status ${payment.httpStatus}`}); the payment is recorded as unconfirmed: see \`paywire ledger\`\n`,
+        `paywire: paid, but no valid receipt came back (${payment.note ?? `status ${payment.httpStatus}`}); the payment is recorded as unconfirmed: see \`paywire ledger\`\n${
+          payment.intent === 'session'
+            ? '  next: `paywire sessions show <channel>` tells whether the channel is on chain; if it is not, `paywire sessions close <channel>` drops it (`paywire sessions list` for the id)\n'
+            : ''
+        }`,
       )
     return ExitCode.unconfirmed
   }
@@ -262,8 +292,13 @@ async function write(io: Io.Io, values: Values, result: Paid): Promise<ExitCode.
 
 function summary(payment: Ledger.Entry, receipt: Receipt.Receipt | undefined): string[] {
   const to = payment.recipient === undefined ? '' : ` to ${payment.recipient}`
+  const how = `with ${payment.method}/${payment.intent} (${payment.status})`
   const lines = [
-    `paid ${payment.amount} ${payment.currency}${to} with ${payment.method}/${payment.intent} (${payment.status})`,
+    payment.intent !== 'session'
+      ? `paid ${payment.amount} ${payment.currency}${to} ${how}`
+      : payment.amount === '0'
+        ? `paid by a voucher on the open session channel${to} ${how}`
+        : `${payment.status === 'unconfirmed' ? 'tried to open' : 'opened'} a session channel${to} with a deposit of ${payment.amount} ${payment.currency} ${how}`,
   ]
   if (receipt !== undefined) {
     lines.push('receipt:')
@@ -271,6 +306,22 @@ function summary(payment: Ledger.Entry, receipt: Receipt.Receipt | undefined): s
       lines.push(`  ${name}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
   }
   return lines
+}
+
+/** For a session payment: the channel it opened or paid on, and what is left of its deposit. */
+async function channelSummary(
+  payment: Ledger.Entry,
+  receipt: Receipt.Receipt | undefined,
+  store: Store.Store | undefined,
+): Promise<string[]> {
+  if (payment.intent !== 'session' || receipt === undefined || store === undefined) return []
+  const channel = (await Channels.list(store)).find(
+    (recorded) => recorded.channelId === receipt.reference.toLowerCase(),
+  )
+  if (channel === undefined) return []
+  return [
+    `channel ${channel.channelId}: deposit ${channel.deposit}, signed ${channel.signed}, remaining ${channel.remaining} (\`paywire sessions show ${channel.channelId.slice(0, 10)}\`)`,
+  ]
 }
 
 function toJson(

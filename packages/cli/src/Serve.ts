@@ -1,14 +1,16 @@
 // `paywire serve`: a paid demo API on 127.0.0.1, built on @paywire/server, to try the
 // protocol and the CLI against: GET /free, GET /paid (1000 usd; ?tier=pro 5000), POST
 // /paid-body (2500, bound to its body). It charges with the test method, which moves no
-// money, and with Tempo (pathUSD on a local node) when given a node; one log line per
-// request on stderr, never with credentials.
+// money, and with Tempo (pathUSD on a local node) when given a node, which also serves
+// GET /session paid per request on a Tempo session channel; one log line per request on
+// stderr, never with credentials.
 import { createServer, type Server } from 'node:http'
-import { type Method, Secret } from '@paywire/core'
+import { type Method, Secret, type Store } from '@paywire/core'
 import { Paywire } from '@paywire/server'
 import { listener } from '@paywire/server/node'
 import { MemoryStore } from '@paywire/store-memory'
 import { TestMethod } from '@paywire/testkit'
+import * as DemoSession from './DemoSession.js'
 import * as ExitCode from './ExitCode.js'
 import * as Home from './Home.js'
 import type * as Io from './Io.js'
@@ -55,6 +57,8 @@ Starts a paid demo API on 127.0.0.1 until interrupted:
   GET  /free            free
   GET  /paid            ${prices.basic} (?tier=pro: ${prices.pro})
   POST /paid-body       ${prices.body}, bound to the request body
+  GET  /session         with Tempo only: ${DemoSession.prices.request} per request on a session channel
+                        (deposit ${DemoSession.prices.suggestedDeposit} suggested)
 Prices are in base units: usd with the test method; pathUSD with Tempo (6 decimals).
 
 Options:
@@ -66,13 +70,17 @@ Options:
   --tempo-rpc <url>     also charge with Tempo on this node (pull and push)
   --tempo               also charge with Tempo on the node \`paywire dev\` runs
   --tempo-recipient <address>
-                        who Tempo payments go to (default: dev account 1 of the node)
+                        who Tempo charges go to (default: dev account 1 of the node,
+                        which is also the session payee; with another, no /session)
+  --tempo-escrow <address>
+                        paywire's session escrow already on the node (default: deploy one)
   --home <dir>          home directory, to find the \`paywire dev\` node
 
 The test method moves no money. Pay it with:
   paywire http://127.0.0.1:8402/paid --test-key ${defaultTestKey} --max-amount 1000:usd --yes
 and with Tempo, from a funded keystore account:
-  paywire http://127.0.0.1:8402/paid --account alice --max-amount 1000:${pathUsd} --yes`
+  paywire http://127.0.0.1:8402/paid --account alice --max-amount 1000:${pathUsd} --yes
+  paywire http://127.0.0.1:8402/session --account alice --max-amount ${DemoSession.prices.suggestedDeposit}:${pathUsd} --yes`
 
 const flags = {
   port: { type: 'string', default: '8402' },
@@ -82,6 +90,7 @@ const flags = {
   'tempo-rpc': { type: 'string' },
   tempo: { type: 'boolean' },
   'tempo-recipient': { type: 'string' },
+  'tempo-escrow': { type: 'string' },
   home: { type: 'string' },
 } as const satisfies Usage.Options
 
@@ -104,13 +113,24 @@ export async function run(args: readonly string[], io: Io.Io): Promise<ExitCode.
       command: 'serve',
     })
   const secret = values.secret ?? io.env.PAYWIRE_SECRET_KEY ?? Secret.generate()
-  const tempo = await tempoMethod(values, io)
+  const escrow = values['tempo-escrow']
+  if (escrow !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(escrow))
+    throw new Usage.UsageError(`--tempo-escrow takes an address, found "${escrow}"`, {
+      command: 'serve',
+    })
+  const store = MemoryStore.create()
+  const tempo = await tempoMethod(values, io, store)
   const methods = [TestMethod.server({ key: values['test-key'] }) as Method.Server<unknown>]
   if (tempo !== undefined) methods.push(tempo.method)
-  const demo = await start({ port, secret, methods, realm: values.realm, io })
+  if (tempo?.session !== undefined) methods.push(tempo.session.method)
+  const demo = await start({ port, secret, methods, realm: values.realm, io, store })
   io.stdout.write(`paywire demo API listening on ${demo.url}\n`)
   if (tempo !== undefined)
     io.stdout.write(`tempo: ${tempo.rpcUrl}, paying ${tempo.recipient} in pathUSD (${pathUsd})\n`)
+  if (tempo?.session !== undefined)
+    io.stdout.write(
+      `tempo sessions: GET /session, ${DemoSession.prices.request} per request, payee ${tempo.session.payee}, escrow ${tempo.session.escrow}\n`,
+    )
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop)
@@ -126,8 +146,8 @@ export async function run(args: readonly string[], io: Io.Io): Promise<ExitCode.
 
 type Values = ReturnType<typeof Usage.parse<typeof flags>>['values']
 
-/** The Tempo server half, when a node is given. */
-async function tempoMethod(values: Values, io: Io.Io) {
+/** The Tempo server halves (charge, and session when the payee is a dev account), when a node is given. */
+async function tempoMethod(values: Values, io: Io.Io, store: Store.Store) {
   const rpcUrl =
     values['tempo-rpc'] ??
     (values.tempo === true
@@ -144,13 +164,25 @@ async function tempoMethod(values: Values, io: Io.Io) {
   const { Chain, Server } = await import('@paywire/method-tempo')
   const { mnemonicToAccount } = await import('viem/accounts')
   const { TempoNode } = await import('@paywire/testkit')
-  const recipient =
-    values['tempo-recipient'] ?? mnemonicToAccount(TempoNode.mnemonic, { addressIndex: 1 }).address
+  const devPayee = mnemonicToAccount(TempoNode.mnemonic, { addressIndex: 1 })
+  const recipient = values['tempo-recipient'] ?? devPayee.address
   const chain = Chain.fromRpc({ rpcUrl, chainId: await Rpc.chainId(rpcUrl) })
+  const payeeKey = devPayee.getHdKey().privateKey
+  const session =
+    values['tempo-recipient'] === undefined && payeeKey !== null
+      ? await DemoSession.start({
+          rpcUrl,
+          payeeKey: `0x${Buffer.from(payeeKey).toString('hex')}`,
+          currency: pathUsd,
+          store,
+          escrow: values['tempo-escrow'] as `0x${string}` | undefined,
+        })
+      : undefined
   return {
     rpcUrl,
     recipient,
     method: Server.server({ chain, recipient }) as Method.Server<unknown>,
+    session,
   }
 }
 
@@ -160,8 +192,13 @@ async function start(options: {
   methods: Method.Server<unknown>[]
   realm: string | undefined
   io: Io.Io
+  store: Store.Store
 }) {
-  const store = MemoryStore.create()
+  const { store } = options
+  // The charge routes offer every method but the session one.
+  const charges = options.methods
+    .filter((method) => method.intent !== 'session')
+    .map((method) => `${method.method}/${method.intent}`)
   const server: Server = createServer()
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -179,6 +216,7 @@ async function start(options: {
   const paid = listener(
     paywire,
     {
+      methods: charges,
       price: (request: Request, offer: Paywire.Offer) =>
         priced(
           offer,
@@ -195,9 +233,31 @@ async function start(options: {
   )
   const paidBody = listener(
     paywire,
-    { price: (_request: Request, offer: Paywire.Offer) => priced(offer, prices.body) },
+    {
+      methods: charges,
+      price: (_request: Request, offer: Paywire.Offer) => priced(offer, prices.body),
+    },
     async (request) => Response.json({ paid: true, received: await request.text() }),
   )
+  const session = options.methods.some((method) => method.intent === 'session')
+    ? listener(
+        paywire,
+        {
+          methods: ['tempo/session'],
+          price: {
+            amount: DemoSession.prices.request,
+            suggestedDeposit: DemoSession.prices.suggestedDeposit,
+          },
+          description: 'paywire demo session resource',
+        },
+        (_request, payment) =>
+          Response.json({
+            paid: true,
+            channelId: payment.receipt?.reference,
+            spent: payment.receipt?.spent,
+          }),
+      )
+    : undefined
   server.on('request', (req, res) => {
     const started = Date.now()
     res.once('finish', () =>
@@ -211,6 +271,8 @@ async function start(options: {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"free":true}')
     else if (route === 'GET /paid') paid(req, res)
     else if (route === 'POST /paid-body') paidBody(req, res)
+    else if (session !== undefined && (route === 'GET /session' || route === 'HEAD /session'))
+      session(req, res)
     else res.writeHead(404).end()
   })
   return {
