@@ -1,5 +1,6 @@
 // The catalog is well-formed: stable, unique ids; every requirement id it names exists in
-// spec/requirements and binds servers; each test's level is the strongest of its
+// spec/requirements and binds servers (server checks) or clients (client checks); each
+// test's level is the strongest of its
 // requirements; capabilities come from a known vocabulary; filters select as documented.
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -19,13 +20,14 @@ const requirements = new Map<string, Requirement>(
 const strength = (level: string) =>
   level.startsWith('MUST') ? 3 : level.startsWith('SHOULD') ? 2 : 1
 const capability =
-  /^(payment|transport:https?|expiry:wait|offers:several|route:(body|query|other|denied)|(method|intent|extension):[a-z0-9-]+)$/
+  /^(payment|transport:https?|expiry:wait|offers:several|route:(body|query|other|denied|sponsored|effects)|secret|log|(method|intent|extension|payment):[a-z0-9-]+|adapter:http\.payment_request)$/
 
 describe('Catalog.tests', () => {
-  it('has unique ids of the form server.<group>.<name>', () => {
+  it('has unique ids of the form server.<group>.<name> or client.<group>.<name>', () => {
     const ids = Catalog.tests.map((test) => test.id)
     expect(new Set(ids).size).toBe(ids.length)
-    for (const id of ids) expect(id).toMatch(/^server\.[a-z0-9-]+(\.[a-z0-9-]+)+$/)
+    for (const id of ids) expect(id).toMatch(/^(server|client)\.[a-z0-9-]+(\.[a-z0-9-]+)+$/)
+    expect(ids.filter((id) => id.startsWith('client.')).length).toBe(Catalog.clientChecks.length)
   })
 
   it('names only requirement ids that exist in spec/requirements', () => {
@@ -36,12 +38,18 @@ describe('Catalog.tests', () => {
     expect(unknown).toEqual([])
   })
 
-  it('names at least one requirement per test, each binding servers', () => {
+  it('names at least one requirement per test, each binding the side the test checks', () => {
     for (const test of Catalog.tests) {
       expect(test.requirements.length, test.id).toBeGreaterThan(0)
+      const side = test.id.startsWith('client.') ? 'client' : 'server'
       for (const id of test.requirements)
-        expect(requirements.get(id)?.binds, `${test.id}: ${id}`).toContain('server')
+        expect(requirements.get(id)?.binds, `${test.id}: ${id}`).toContain(side)
     }
+  })
+
+  it('marks every client check as needing the adapter flow operation', () => {
+    for (const test of Catalog.tests.filter((entry) => entry.id.startsWith('client.')))
+      expect(test.needs, test.id).toContain('adapter:http.payment_request')
   })
 
   it('gives each test the strongest level among its requirements', () => {

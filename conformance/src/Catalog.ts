@@ -1,12 +1,19 @@
-// The catalog of conformance tests: every server check with its stable id, the
-// requirement ids of spec/requirements it checks, its level, the capabilities it needs
-// and its tags. `paywire-conformance list` prints it; reports name tests by these ids.
+// The catalog of conformance tests: every server check and every client check with its
+// stable id, the requirement ids of spec/requirements it checks, its level, the
+// capabilities it needs and its tags. `paywire-conformance list` prints it; reports name
+// tests by these ids. Client checks (`client.*`) need `adapter:http.payment_request`.
+import type * as ClientCheck from './client/Check.js'
+import { checks as paying } from './client/checks/paying.js'
+import { checks as refusing } from './client/checks/refusing.js'
 import type { Check, Level, Test } from './server/Check.js'
 import { checks as binding } from './server/checks/binding.js'
 import { checks as challenge } from './server/checks/challenge.js'
+import { checks as effects } from './server/checks/effects.js'
 import { checks as hostile } from './server/checks/hostile.js'
+import { checks as privacy } from './server/checks/privacy.js'
 import { checks as replay } from './server/checks/replay.js'
 import { checks as status } from './server/checks/status.js'
+import { checks as tempo } from './server/checks/tempo.js'
 import { checks as transport } from './server/checks/transport.js'
 
 /** @internal Every server check, in run order. */
@@ -17,10 +24,16 @@ export const serverChecks: readonly Check[] = [
   ...replay,
   ...hostile,
   ...transport,
+  ...tempo,
+  ...effects,
+  ...privacy,
 ]
 
+/** @internal Every client check, in run order. */
+export const clientChecks: readonly ClientCheck.Check[] = [...paying, ...refusing]
+
 /**
- * The catalog: every test's metadata, in run order.
+ * The catalog: every test's metadata, in run order (server checks, then client checks).
  *
  * @example
  * ```ts
@@ -28,9 +41,10 @@ export const serverChecks: readonly Check[] = [
  * Catalog.tests.find((test) => test.id === 'server.replay.concurrent')?.requirements
  * ```
  */
-export const tests: readonly Test[] = serverChecks.map(
-  ({ run: _run, background: _background, ...test }) => test,
-)
+export const tests: readonly Test[] = [
+  ...serverChecks.map(({ run: _run, background: _background, final: _final, ...test }) => test),
+  ...clientChecks.map(({ judge: _judge, scenario: _scenario, ...test }) => test),
+]
 
 /** The groups of the catalog, in run order. */
 export const groups: readonly string[] = [...new Set(tests.map((test) => test.group))]

@@ -37,8 +37,9 @@ export const schema = z
   .object({
     $schema: z.string().optional().meta({ description: 'URI of this schema.' }),
     suite: z.object({ name: z.string(), version: z.string() }),
-    mode: z.enum(['server', 'vectors']).meta({
-      description: 'server: checks against a server; vectors: vectors against an adapter.',
+    mode: z.enum(['server', 'vectors', 'client']).meta({
+      description:
+        'server: checks against a server; vectors: vectors against an adapter; client: checks of the client behind an adapter.',
     }),
     target: z.object({
       url: z.string(),
@@ -64,7 +65,7 @@ export const schema = z
   })
   .meta({
     title: 'paywire-conformance results',
-    description: 'Results of a @paywire/conformance run against a server or an adapter.',
+    description: 'Results of a @paywire/conformance run against a server, an adapter or a client.',
   })
 
 /** The JSON report of a run. */

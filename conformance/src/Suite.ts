@@ -8,6 +8,7 @@ import type { Check, Context, Passed, Routes } from './server/Check.js'
 import { Failure, NotApplicable, Unreachable } from './server/Check.js'
 import * as Config from './server/Config.js'
 import * as Exchange from './server/Exchange.js'
+import * as Journal from './server/Journal.js'
 import * as Payer from './server/Payer.js'
 
 /** Most exchanges kept as evidence of one test. */
@@ -40,7 +41,8 @@ export async function run(options: run.Options): Promise<Results.Results> {
   const capabilities = Config.capabilities(config, Object.keys(Payer.factories), options.url)
   const routes = resolveRoutes(options.url, config)
   const selected = Catalog.filter(options.filter ?? {}, options.checks ?? Catalog.serverChecks)
-  const shared = { config, routes, payers, seed, url: options.url, fetch: options.fetch }
+  const journal = Journal.create()
+  const shared = { config, routes, payers, seed, url: options.url, fetch: options.fetch, journal }
 
   const results = new Map<string, Results.Result>()
   let done = 0
@@ -56,14 +58,19 @@ export async function run(options: run.Options): Promise<Results.Results> {
     })
   }
   const execute = async (check: Check) => finish(check, await runOne(check, shared, capabilities))
+  const inOrder = async (checks: readonly Check[]) => {
+    for (const group of [...new Set(checks.map((check) => check.group))]) {
+      const members = checks.filter((check) => check.group === group)
+      options.onProgress?.({ kind: 'group', group, tests: members.length })
+      for (const check of members) await execute(check)
+    }
+  }
   const background = selected.filter((check) => check.background === true)
   const pending = background.map((check) => execute(check))
-  for (const group of [...new Set(selected.map((check) => check.group))]) {
-    const members = selected.filter((check) => check.group === group && check.background !== true)
-    if (members.length > 0) options.onProgress?.({ kind: 'group', group, tests: members.length })
-    for (const check of members) await execute(check)
-  }
+  await inOrder(selected.filter((check) => check.background !== true && check.final !== true))
   await Promise.all(pending)
+  // Last, alone: the checks of the run as a whole, and those no other traffic may overlap.
+  await inOrder(selected.filter((check) => check.final === true && check.background !== true))
 
   const ordered = selected.flatMap((check) => results.get(check.id) ?? [])
   return {
@@ -132,7 +139,7 @@ export function resolveRoutes(url: string, config: Config.Config): Routes {
   }
 }
 
-type Shared = Pick<Context, 'config' | 'routes' | 'payers' | 'seed' | 'url'> & {
+type Shared = Pick<Context, 'config' | 'routes' | 'payers' | 'seed' | 'url' | 'journal'> & {
   fetch: typeof fetch | undefined
 }
 
@@ -154,7 +161,7 @@ async function runOne(
     return {
       ...base,
       verdict: 'n/a',
-      message: `needs ${missing.join(', ')}, not claimed`,
+      message: `needs ${missing.join(', ')}, not claimed${hint(missing)}`,
       durationMs: 0,
       evidence: [],
     }
@@ -174,6 +181,12 @@ async function runOne(
     durationMs: Math.round(performance.now() - started),
     evidence: chosen.slice(0, maxEvidence).map((exchange) => exchange.evidence),
   }
+}
+
+/** How to claim the missing capabilities that a configuration field gives, when known. */
+function hint(missing: readonly string[]): string {
+  const hints = missing.flatMap((need) => Config.howToClaim[need] ?? [])
+  return hints.length === 0 ? '' : ` (${hints.join('; ')})`
 }
 
 /** A verdict, its reason and the exchanges that decided it. */
@@ -217,12 +230,13 @@ function thrownOutcome(error: unknown, check: Check, expected: string | undefine
 /** The context of one check: its exchanges are recorded for its evidence. */
 function contextFor(shared: Shared): Context {
   const exchanges: Exchange.Exchange[] = []
-  const send = async (request: Exchange.Request) => {
+  const send = async (request: Exchange.Request, options: { verbatim?: boolean } = {}) => {
     const exchange = await Exchange.send(request, {
       timeoutMs: shared.config.timeoutMs,
-      fetch: shared.fetch,
+      fetch: options.verbatim === true ? Exchange.fetchVerbatim : shared.fetch,
     })
     exchanges.push(exchange)
+    shared.journal.record(exchange)
     return exchange
   }
   return {
@@ -232,6 +246,7 @@ function contextFor(shared: Shared): Context {
     payers: shared.payers,
     seed: shared.seed,
     send,
+    journal: shared.journal,
     request: (route, init = {}) => {
       const body = init.body ?? route.body
       const headers: Record<string, string> = { ...(init.headers ?? {}) }

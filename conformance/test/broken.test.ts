@@ -1,6 +1,9 @@
 // The suite must never pass a broken target: each deliberately broken fixture (one defect
 // each) fails on the test that names its defect, while the correct fixture, with HMAC or
 // stateful binding, passes every MUST.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type * as Results from '../src/Results.js'
 import * as Suite from '../src/Suite.js'
@@ -25,33 +28,49 @@ const caughtBy: Record<Defect, string> = {
   'expiry-unchecked': 'server.expiry.expired-refused',
   'proof-unchecked': 'server.status.verification-failed',
   'challenge-reused': 'server.challenge.unique',
+  'plaintext-challenges': 'server.tls.no-plaintext',
+  'effect-before-payment': 'server.effects.refused',
+  'effect-on-challenge': 'server.effects.challenge-only',
+  'secret-in-error': 'server.secret.not-disclosed',
+  'logs-credentials': 'server.log.no-credential',
+  'logs-secret': 'server.log.no-secret',
+  'account-required': 'server.privacy.no-accounts',
+  'credential-echoed': 'server.privacy.credential-sensitive',
 }
 
 /** Fixtures that bind statefully: the defect lives in that design. */
 const stateful = new Set<Defect>(['amount-unchecked'])
 
-const config = Config.from({
-  routes: {
-    paid: '/paid',
-    other: '/other',
-    denied: '/denied',
-    body: { path: '/paid-body' },
-    query: { path: '/paid', queries: ['tier=basic', 'tier=pro'] },
-  },
-  methods: { test: { key: fixture.key } },
-  expiry: { skewSeconds: 1, maxWaitSeconds: 6 },
-  fuzzRuns: 12,
-  concurrency: 10,
-})
+/** Each fixture logs to its own file here. */
+const logs = mkdtempSync(join(tmpdir(), 'paywire-conformance-broken-'))
+
+const config = (logFile: string) =>
+  Config.from({
+    routes: {
+      paid: '/paid',
+      other: '/other',
+      denied: '/denied',
+      body: { path: '/paid-body' },
+      query: { path: '/paid', queries: ['tier=basic', 'tier=pro'] },
+      effects: '/effects',
+    },
+    methods: { test: { key: fixture.key } },
+    secret: fixture.secret,
+    logFile,
+    expiry: { skewSeconds: 1, maxWaitSeconds: 6 },
+    fuzzRuns: 12,
+    concurrency: 10,
+  })
 
 type Run = { results: Results.Results; failed: string[] }
 const runs = new Map<string, Run>()
 const servers: Array<{ close(): Promise<void> }> = []
 
 async function runAgainst(name: string, options: Parameters<typeof start>[0]): Promise<void> {
-  const server = await start({ expiresIn: 3, ...options })
+  const logFile = join(logs, `${name}.log`)
+  const server = await start({ expiresIn: 3, logFile, ...options })
   servers.push(server)
-  const results = await Suite.run({ url: server.url, config })
+  const results = await Suite.run({ url: server.url, config: config(logFile) })
   const failed = results.results.filter((r) => r.verdict === 'fail').map((r) => r.id)
   runs.set(name, { results, failed })
 }
@@ -64,10 +83,11 @@ beforeAll(async () => {
       runAgainst(defect, { defect, binding: stateful.has(defect) ? 'stateful' : 'hmac' }),
     ),
   ])
-}, 60_000)
+}, 120_000)
 
 afterAll(async () => {
   await Promise.all(servers.map((server) => server.close()))
+  rmSync(logs, { recursive: true, force: true })
 })
 
 describe('the correct fixture', () => {
@@ -76,8 +96,19 @@ describe('the correct fixture', () => {
     const bad = results.results.filter((r) => r.verdict === 'fail' || r.verdict === 'error')
     expect(bad.map((r) => `${r.id}: ${r.message}`)).toEqual([])
     expect(results.summary.pass).toBeGreaterThan(40)
-    expect(results.results.find((r) => r.id === 'server.expiry.expired-refused')?.verdict).toBe(
-      'pass',
+    const configured = [
+      'server.expiry.expired-refused',
+      'server.tls.no-plaintext',
+      'server.effects.challenge-only',
+      'server.effects.refused',
+      'server.privacy.no-accounts',
+      'server.privacy.credential-sensitive',
+      'server.secret.not-disclosed',
+      'server.log.no-credential',
+      'server.log.no-secret',
+    ]
+    expect(configured.map((id) => [id, results.results.find((r) => r.id === id)?.verdict])).toEqual(
+      configured.map((id) => [id, 'pass']),
     )
   })
 })

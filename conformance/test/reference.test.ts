@@ -1,10 +1,12 @@
 // Runs the whole server suite against paywire's reference server, started as users start
 // it (`pnpm serve:reference`, challenges living 2 s so that the expired-challenge check
-// can wait them out). Every MUST passes. One test per catalog entry, its title tagged
+// can wait them out, its decisions logged to a file the suite searches). Every MUST passes. One test per catalog entry, its title tagged
 // with the requirements the entry checks, so spec coverage counts what the suite
 // verified on paywire's server; a last test keeps these titles in step with the catalog.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Catalog from '../src/Catalog.js'
@@ -17,16 +19,26 @@ const configFile = fileURLToPath(new URL('./fixtures/reference.config.json', imp
 
 let server: ChildProcess | undefined
 let results: Results.Results
+const logs = mkdtempSync(join(tmpdir(), 'paywire-conformance-reference-'))
+const logFile = join(logs, 'reference.log')
 
 /** Starts `pnpm serve:reference --port 0` in its own process group; resolves with its URL. */
 function startReference(): Promise<string> {
-  const child = spawn('pnpm', ['serve:reference', '--port', '0', '--expires', '2', '--skew', '1'], {
-    cwd: root,
-    detached: true,
-    env: { ...process.env, PAYWIRE_SECRET_KEY: 'conformance-run-secret-of-at-least-32-bytes' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    'pnpm',
+    ['serve:reference', '--port', '0', '--expires', '2', '--skew', '1', '--log-events'],
+    {
+      cwd: root,
+      detached: true,
+      env: { ...process.env, PAYWIRE_SECRET_KEY: 'conformance-run-secret-of-at-least-32-bytes' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   server = child
+  // Everything the server prints is its log.
+  const log = createWriteStream(logFile)
+  child.stdout?.pipe(log)
+  child.stderr?.pipe(log)
   return new Promise((resolve, reject) => {
     let output = ''
     const timer = setTimeout(
@@ -52,6 +64,7 @@ beforeAll(async () => {
   const config = Config.from({
     ...JSON.parse(readFileSync(configFile, 'utf8')),
     expiry: { skewSeconds: 1, maxWaitSeconds: 10 },
+    logFile,
   })
   results = await Suite.run({ url, config })
 }, 90_000)
@@ -59,6 +72,7 @@ beforeAll(async () => {
 afterAll(() => {
   // The server runs under pnpm and tsx: end its whole process group, which this test started.
   if (server?.pid !== undefined) process.kill(-server.pid, 'SIGTERM')
+  rmSync(logs, { recursive: true, force: true })
 })
 
 function expectVerdict(id: string, verdict: Results.Verdict): void {
@@ -184,6 +198,40 @@ describe('paywire reference server', () => {
     expectVerdict('server.tls.version', 'n/a'))
   it('server.tls.prefer-1-3 is n/a (plain HTTP on loopback)', () =>
     expectVerdict('server.tls.prefer-1-3', 'n/a'))
+  it('server.tls.no-plaintext passes {core.tls.server-no-plaintext}', () =>
+    expectVerdict('server.tls.no-plaintext', 'pass'))
+  it('server.tempo.receipt is n/a (tempo not claimed: see reference-tempo.test.ts)', () =>
+    expectVerdict('server.tempo.receipt', 'n/a'))
+  it('server.tempo.pull.wrong-recipient is n/a (tempo not claimed)', () =>
+    expectVerdict('server.tempo.pull.wrong-recipient', 'n/a'))
+  it('server.tempo.pull.wrong-amount is n/a (tempo not claimed)', () =>
+    expectVerdict('server.tempo.pull.wrong-amount', 'n/a'))
+  it('server.tempo.push.replay is n/a (tempo not claimed)', () =>
+    expectVerdict('server.tempo.push.replay', 'n/a'))
+  it('server.tempo.push.wrong-recipient is n/a (tempo not claimed)', () =>
+    expectVerdict('server.tempo.push.wrong-recipient', 'n/a'))
+  it('server.tempo.modes.omitted is n/a (tempo not claimed)', () =>
+    expectVerdict('server.tempo.modes.omitted', 'n/a'))
+  it('server.tempo.modes.unadvertised is n/a (tempo not claimed)', () =>
+    expectVerdict('server.tempo.modes.unadvertised', 'n/a'))
+  it('server.tempo.sponsored.settles is n/a (tempo not claimed)', () =>
+    expectVerdict('server.tempo.sponsored.settles', 'n/a'))
+  it('server.tempo.sponsored.hash-refused is n/a (tempo not claimed)', () =>
+    expectVerdict('server.tempo.sponsored.hash-refused', 'n/a'))
+  it('server.effects.challenge-only passes {core.side-effects.challenge-only, core.side-effects.unpaid}', () =>
+    expectVerdict('server.effects.challenge-only', 'pass'))
+  it('server.effects.refused passes {core.side-effects.unpaid}', () =>
+    expectVerdict('server.effects.refused', 'pass'))
+  it('server.privacy.no-accounts passes {core.privacy.no-accounts}', () =>
+    expectVerdict('server.privacy.no-accounts', 'pass'))
+  it('server.privacy.credential-sensitive passes {core.credential.sensitive, core.storage.sensitive-headers}', () =>
+    expectVerdict('server.privacy.credential-sensitive', 'pass'))
+  it('server.secret.not-disclosed passes {core.secret.not-disclosed, core.secret.server-only}', () =>
+    expectVerdict('server.secret.not-disclosed', 'pass'))
+  it('server.log.no-credential passes {core.credential.no-log, core.credential.sensitive, core.storage.sensitive-headers}', () =>
+    expectVerdict('server.log.no-credential', 'pass'))
+  it('server.log.no-secret passes {core.secret.no-log, core.secret.server-only}', () =>
+    expectVerdict('server.log.no-secret', 'pass'))
 })
 
 describe('the run against paywire reference server', () => {
@@ -195,12 +243,23 @@ describe('the run against paywire reference server', () => {
     expect(musts.filter((r) => r.verdict === 'pass').length).toBeGreaterThan(35)
   })
 
+  it("searched a log holding the server's decisions (--log-events) for credentials and the secret", () => {
+    const log = readFileSync(logFile, 'utf8')
+    expect(log).toContain('"event":"refused"')
+    expect(log).toContain('"event":"settled"')
+    expect(results.results.find((r) => r.id === 'server.log.no-credential')?.message).toMatch(
+      /searched for [1-9][0-9]* credentials/,
+    )
+  })
+
   it('has one test above per catalog entry, tagged with exactly its requirements when it passes', () => {
     const source = readFileSync(fileURLToPath(import.meta.url), 'utf8')
     const titles = [
       ...source.matchAll(/^ {2}it\('(server\.[a-z0-9.-]+) ([^'{]*?)(?: \{([^}]*)\})?',/gm),
     ]
-    expect(titles.map((m) => m[1])).toEqual(Catalog.tests.map((test) => test.id))
+    expect(titles.map((m) => m[1])).toEqual(
+      Catalog.tests.filter((test) => test.id.startsWith('server.')).map((test) => test.id),
+    )
     for (const [, id, , tag] of titles) {
       const test = Catalog.tests.find((t) => t.id === id)
       const passed = results.results.find((r) => r.id === id)?.verdict === 'pass'

@@ -1,9 +1,12 @@
-// `paywire-conformance`: lists the catalog, or runs the server suite against a target
-// and writes its reports. Exit status: 0 when nothing failed, 1 on any fail or error,
+// `paywire-conformance`: lists the catalog, or runs the server suite against a target,
+// the vectors against an adapter, or the client suite against a client's adapter, and
+// writes its reports. Exit status: 0 when nothing failed, 1 on any fail or error,
 // 2 on a usage or configuration mistake.
 import { readFileSync, writeFileSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import * as Catalog from '../Catalog.js'
+import * as ClientSuite from '../client/Suite.js'
 import * as Progress from '../Progress.js'
 import * as Report from '../Report.js'
 import * as Results from '../Results.js'
@@ -21,12 +24,17 @@ const usage = `Usage:
   paywire-conformance vectors --adapter <adapter.json> [--vectors <dir>] [--only <id prefix>]...
                              [--json <file>] [--junit <file>] [--markdown <file>]
                              [--html <file>] [--quiet]
+  paywire-conformance client [--only <id prefix>]... [--timeout <ms>] [--json <file>]
+                             [--junit <file>] [--markdown <file>] [--html <file>] [--quiet]
+                             (--adapter <adapter.json> | -- <adapter command...>)
 
 server: runs the server checks against <url>, the target's base URL (or, without
 --config, its paid GET route). The JSON config names the paid routes, the methods and
 intents the target claims and how the suite pays them (see the package README).
 vectors: runs the suite's vectors (paywire's spec/vectors) against an adapter of the
 mpp-tools ABI, named by its manifest; its command runs once per request.
+client: runs the client checks against the client behind an adapter of the mpp-tools
+ABI, driven through its http.payment_request operation (see the package README).
 Reports go to the given files ("-" for stdout); progress goes to stderr.
 Exit status: 0 all passed (warn, n/a, xfail allowed), 1 any fail or error, 2 usage.`
 
@@ -37,6 +45,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     if (command === 'list') return list(rest, io)
     if (command === 'server') return await server(rest, io)
     if (command === 'vectors') return await vectors(rest, io)
+    if (command === 'client') return await client(rest, io)
     if (command === undefined || command === '--help' || command === 'help') {
       io.out(`${usage}\n`)
       return command === undefined ? 2 : 0
@@ -161,6 +170,46 @@ async function vectors(argv: readonly string[], io: Io): Promise<number> {
     manifest,
     directory: values.vectors,
     only: values.only,
+    onProgress: values.quiet ? undefined : Progress.reporter(io.stderr),
+  })
+  return report(results, values, io)
+}
+
+async function client(argv: readonly string[], io: Io): Promise<number> {
+  const separator = argv.indexOf('--')
+  const command = separator === -1 ? [] : argv.slice(separator + 1)
+  const { values, positionals } = parseArgs({
+    args: separator === -1 ? [...argv] : argv.slice(0, separator),
+    allowPositionals: true,
+    options: {
+      adapter: { type: 'string' },
+      only: { type: 'string', multiple: true },
+      timeout: { type: 'string' },
+      json: { type: 'string' },
+      junit: { type: 'string' },
+      markdown: { type: 'string' },
+      html: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+    },
+    strict: true,
+  })
+  if (positionals.length > 0)
+    throw new UsageError('client takes the adapter command after "--", or --adapter <adapter.json>')
+  if (command.length > 0 === (values.adapter !== undefined))
+    throw new UsageError(
+      'client needs exactly one of --adapter <adapter.json> or -- <adapter command...>',
+    )
+  const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout)
+  if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0))
+    throw new UsageError('--timeout must be a positive integer (milliseconds)')
+  const manifest = values.adapter === undefined ? undefined : Vectors.readManifest(values.adapter)
+  if (manifest !== undefined && !manifest.capabilities.includes('http.payment_request'))
+    throw new UsageError(`${values.adapter} does not claim http.payment_request`)
+  const results = await ClientSuite.run({
+    adapter: manifest ?? { command },
+    target: manifest === undefined ? undefined : pathToFileURL(manifest.path).href,
+    timeoutMs,
+    filter: { prefix: values.only },
     onProgress: values.quiet ? undefined : Progress.reporter(io.stderr),
   })
   return report(results, values, io)

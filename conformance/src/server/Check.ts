@@ -5,7 +5,8 @@
 import { Challenge, Credential, Problem } from '@paywire/core'
 import type { Config, Route } from './Config.js'
 import type * as Exchange from './Exchange.js'
-import type { Payer, Payment } from './Payer.js'
+import type * as Journal from './Journal.js'
+import { type Payer, type Payment, UnpayableChallengeError } from './Payer.js'
 
 /** Requirement strength of a test: the strongest level among the requirements it checks. */
 export type Level = 'MUST' | 'SHOULD' | 'MAY'
@@ -32,6 +33,11 @@ export type Check = Test & {
   run(context: Context): Promise<Passed | undefined>
   /** Started before the other checks and awaited last (it waits for time to pass). */
   background?: boolean
+  /**
+   * Run after every other check, background ones included, in catalog order: for checks
+   * that judge the whole run ({@link Context.journal}) or must not overlap other traffic.
+   */
+  final?: boolean
 }
 
 /** What a passing check may report. */
@@ -60,10 +66,15 @@ export type Context = {
   seed: number
   /** Sends a request to a route (its body by default); recorded as evidence. */
   request(route: Route, init?: RequestInit): Promise<Exchange.Exchange>
-  /** Sends an arbitrary request (absolute URL); recorded as evidence. */
-  send(request: Exchange.Request): Promise<Exchange.Exchange>
+  /**
+   * Sends an arbitrary request (absolute URL); recorded as evidence. `verbatim` sends every
+   * header as given, `Host` included ({@link Exchange.fetchVerbatim}).
+   */
+  send(request: Exchange.Request, options?: { verbatim?: boolean }): Promise<Exchange.Exchange>
   /** Exchanges made so far by this check. */
   readonly exchanges: readonly Exchange.Exchange[]
+  /** Every exchange of the run so far, all checks together. */
+  readonly journal: Journal.Journal
 }
 
 /** Per-request options of {@link Context.request}. */
@@ -195,6 +206,29 @@ export function authorization(challenge: Challenge.Challenge, payment: Payment):
   return Credential.toAuthorization(
     Credential.from({ challenge, payload: payment.payload, source: payment.source }),
   )
+}
+
+/**
+ * Pays `echo`, a changed copy of the offered challenge, as echoed; when the payer cannot pay
+ * it as echoed (a tampered request no longer a valid one for its method), pays the
+ * challenge as issued instead. Either way the credential echoes `echo`.
+ *
+ * @example
+ * ```ts
+ * import { Check } from '@paywire/conformance'
+ * declare const context: Check.Context
+ * const found = await Check.offer(context, context.routes.paid)
+ * const echo = { ...found.challenge, realm: 'elsewhere.example' }
+ * const header = Check.authorization(echo, await Check.payAsEchoed(found, echo))
+ * ```
+ */
+export async function payAsEchoed(found: Offer, echo: Challenge.Challenge): Promise<Payment> {
+  try {
+    return await found.payer.pay(echo)
+  } catch (error) {
+    if (!(error instanceof UnpayableChallengeError)) throw error
+    return found.payer.pay(found.challenge)
+  }
 }
 
 /**

@@ -54,6 +54,20 @@ export const schema = z
             }),
           })
           .optional(),
+        /** A paid GET route whose Tempo charge challenges are fee-sponsored (`feePayer: true`). */
+        sponsored: path.optional().meta({
+          description:
+            'Path of a paid GET route whose Tempo challenges carry methodDetails.feePayer: true.',
+        }),
+        /**
+         * A free GET route answering `{"count": <n>}`: how many times the target ran the
+         * handler of a paid route (the operation a payment buys), to prove that unpaid and
+         * refused requests have no side effect.
+         */
+        effects: path.optional().meta({
+          description:
+            'Path of a free GET route answering {"count": n}, n being how many times a paid handler ran.',
+        }),
       })
       .meta({ description: 'The paid endpoints of the target.' }),
     /** Methods the target claims, with what the suite needs to pay each (e.g. `{ test: { key } }`). */
@@ -79,6 +93,24 @@ export const schema = z
     seed: z.number().int().optional(),
     /** Time allowed for one HTTP exchange, in milliseconds. */
     timeoutMs: z.number().int().min(100).default(10_000),
+    /**
+     * The target's challenge-binding secret (HMAC key), when it has one: every response the
+     * suite saw, and the log, are searched for it.
+     */
+    secret: z
+      .string()
+      .min(16, 'expected the secret itself (16 characters or more)')
+      .optional()
+      .meta({
+        description: "The target's challenge-binding secret, searched for in responses and logs.",
+      }),
+    /**
+     * The target's log file, read after the run (relative paths from the working directory):
+     * searched for the credentials the suite sent, the receipts it got, and the secret.
+     */
+    logFile: z.string().min(1).optional().meta({
+      description: "Path of the target's log, searched after the run for credentials and secrets.",
+    }),
     /** Tests expected to fail on this target, with the reason (e.g. a draft section). */
     expectedFailures: z.record(z.string(), z.string()).default({}),
   })
@@ -116,8 +148,9 @@ export function from(value: unknown): Config {
 /**
  * The capabilities a configuration claims, as the catalog names them: `method:<name>`,
  * `intent:<name>`, `extension:<name>`, `transport:http` (and `transport:https` for an https
- * `url`), `route:<body|query|other|denied>`,
- * `expiry:wait`, and `payment` when the suite can pay one of the claimed methods.
+ * `url`), `route:<body|query|other|denied|sponsored|effects>`, `expiry:wait`, `secret` and
+ * `log` when they are configured, and `payment` (with `payment:<method>` for each) when the
+ * suite can pay one of the claimed methods.
  *
  * @example
  * ```ts
@@ -139,10 +172,41 @@ export function capabilities(
   if (config.routes.query !== undefined) claimed.add('route:query')
   if (config.routes.other !== undefined) claimed.add('route:other')
   if (config.routes.denied !== undefined) claimed.add('route:denied')
+  if (config.routes.sponsored !== undefined) claimed.add('route:sponsored')
+  if (config.routes.effects !== undefined) claimed.add('route:effects')
   if (config.expiry.maxWaitSeconds > 0) claimed.add('expiry:wait')
   if (Object.keys(config.methods).length > 1) claimed.add('offers:several')
-  if (payable.some((method) => Object.hasOwn(config.methods, method))) claimed.add('payment')
+  if (config.secret !== undefined) claimed.add('secret')
+  if (config.logFile !== undefined) claimed.add('log')
+  for (const method of payable) {
+    if (!Object.hasOwn(config.methods, method)) continue
+    claimed.add('payment')
+    claimed.add(`payment:${method}`)
+  }
   return claimed
+}
+
+/**
+ * What to configure to claim the capabilities that come from optional fields: the reason
+ * a test needing one is `n/a` says it.
+ *
+ * @example
+ * ```ts
+ * import { Config } from '@paywire/conformance'
+ * Config.howToClaim.secret // 'set "secret" to the target\'s challenge-binding secret'
+ * ```
+ */
+export const howToClaim: Readonly<Record<string, string>> = {
+  secret: 'set "secret" to the target\'s challenge-binding secret',
+  log: 'set "logFile" to the file the target logs to',
+  'route:effects': 'set routes.effects to a free route counting the runs of paid handlers',
+  'route:sponsored': 'set routes.sponsored to a route with fee-sponsored Tempo challenges',
+  'route:body': 'set routes.body to a paid route with a request body',
+  'route:query': 'set routes.query to a query-bound paid route',
+  'route:other': 'set routes.other to a second paid route',
+  'route:denied': 'set routes.denied to a paid route whose policy denies payments',
+  'expiry:wait': 'set expiry.maxWaitSeconds and give the target a short challenge lifetime',
+  'payment:tempo': 'claim "tempo" in "methods" with { rpcUrl, privateKey }',
 }
 
 /** Raised when a configuration file does not fit {@link schema}. */

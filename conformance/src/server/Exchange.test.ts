@@ -53,4 +53,27 @@ describe('Exchange', () => {
       },
     )
   })
+
+  it('sends Host as given with fetchVerbatim (the platform fetch replaces it)', async () => {
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      res.end(req.headers.host)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const address = server.address() as { port: number }
+    const request = {
+      method: 'GET',
+      url: `http://127.0.0.1:${address.port}/paid`,
+      headers: { host: 'api.example.com' },
+    }
+    const verbatim = await Exchange.send(request, {
+      timeoutMs: 5000,
+      fetch: Exchange.fetchVerbatim,
+    })
+    const platform = await Exchange.send(request, { timeoutMs: 5000 })
+    server.close()
+    expect(verbatim.response?.status).toBe(200)
+    expect(verbatim.body).toBe('api.example.com')
+    expect(platform.body).toBe(`127.0.0.1:${address.port}`)
+  })
 })

@@ -1,6 +1,8 @@
 // One HTTP exchange with the target, made with plain `fetch`, and its evidence form:
 // the request and response as a report shows them, with credentials and receipts
 // redacted and bodies cut to a few kilobytes.
+import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import { z } from 'zod'
 
 /** Longest body kept in evidence, in characters. */
@@ -112,6 +114,39 @@ export declare namespace send {
 }
 
 /**
+ * A `fetch` over `node:http` and `node:https` that sends every header as given, `Host`
+ * included (the platform's `fetch` always derives `Host` from the URL). For probes that
+ * must name another host than the one connected to; certificates are not checked.
+ *
+ * @example
+ * ```ts
+ * import { Exchange } from '@paywire/conformance'
+ * const exchange = await Exchange.send(
+ *   { method: 'GET', url: 'http://127.0.0.1:8402/paid', headers: { host: 'api.example.com' } },
+ *   { timeoutMs: 5000, fetch: Exchange.fetchVerbatim },
+ * )
+ * ```
+ */
+export const fetchVerbatim = ((input: string | URL, init: RequestInit = {}) =>
+  new Promise<Response>((resolve, reject) => {
+    const url = new URL(input)
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest
+    const headers = Object.fromEntries(new Headers(init.headers))
+    const outgoing = send(
+      url,
+      {
+        method: init.method ?? 'GET',
+        headers,
+        signal: init.signal ?? undefined,
+        rejectUnauthorized: false,
+      },
+      (incoming) => resolve(toResponse(incoming)),
+    )
+    outgoing.once('error', reject)
+    outgoing.end(typeof init.body === 'string' ? init.body : undefined)
+  })) as unknown as typeof fetch
+
+/**
  * Redacts the credential-bearing request headers: an `Authorization` value keeps only its
  * scheme and length.
  *
@@ -145,6 +180,24 @@ export function redactResponseHeaders(headers: Headers): Record<string, string> 
         : cut(value)
   }
   return redacted
+}
+
+function toResponse(incoming: IncomingMessage): Response {
+  const headers = new Headers()
+  const raw = incoming.rawHeaders
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string)
+  const status = incoming.statusCode ?? 0
+  const empty = status === 204 || status === 304 || (status >= 100 && status < 200)
+  const body = empty
+    ? null
+    : new ReadableStream<Uint8Array>({
+        start(controller) {
+          incoming.on('data', (chunk: Buffer) => controller.enqueue(new Uint8Array(chunk)))
+          incoming.once('end', () => controller.close())
+          incoming.once('error', (error) => controller.error(error))
+        },
+      })
+  return new Response(body, { status, headers })
 }
 
 function cut(text: string): string {

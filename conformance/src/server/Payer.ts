@@ -1,16 +1,23 @@
 // How the suite pays a challenge: one payer per payment method it can pay, built from
 // the method's settings in the configuration. The `test` method (an HMAC proof under a
-// key shared with the server, as @paywire/testkit defines it) is built in; real methods
-// (tempo, stripe) plug in here as payers of their own, and the checks that need a payment
-// become n/a for a target that claims no method the suite can pay.
+// key shared with the server, as @paywire/testkit defines it) and the Tempo charge (real
+// payments on a Tempo node, see TempoPayer.ts) are built in; other methods plug in here as
+// payers of their own, and the checks that need a payment become n/a for a target that
+// claims no method the suite can pay.
 import { createHmac } from 'node:crypto'
 import { Base64Url, type Challenge } from '@paywire/core'
+import * as TempoPayer from './TempoPayer.js'
 
 /** Pays challenges of one method and intent. */
 export type Payer = {
   method: string
   intent: string
-  /** A payload that proves payment of `challenge` (as echoed: possibly tampered with). */
+  /**
+   * A payload that proves payment of `challenge` (as echoed: possibly tampered with).
+   *
+   * @throws {UnpayableChallengeError} when it cannot pay that challenge (say, a tampered
+   * request that is no longer one of its method).
+   */
   pay(challenge: Challenge.Challenge): Promise<Payment>
   /** A well-formed payload that proves nothing (verification must fail). */
   forge(challenge: Challenge.Challenge): Promise<Payment>
@@ -33,6 +40,7 @@ export type Factory = (settings: unknown) => Payer
  */
 export const factories: Readonly<Record<string, Factory>> = {
   test: (settings) => test(readTestSettings(settings)),
+  tempo: (settings) => TempoPayer.from(TempoPayer.read(settings)),
 }
 
 /**
@@ -76,7 +84,7 @@ export declare namespace test {
  * @example
  * ```ts
  * import { Payer } from '@paywire/conformance'
- * Payer.forMethods({ test: { key: 'k' }, tempo: {} }) // [the test payer]
+ * Payer.forMethods({ test: { key: 'k' }, stripe: {} }) // [the test payer]
  * ```
  */
 export function forMethods(methods: Readonly<Record<string, unknown>>): Payer[] {
@@ -99,4 +107,10 @@ function readTestSettings(settings: unknown): test.Options {
 export class InvalidPayerSettingsError extends Error {
   override readonly name = 'Payer.InvalidPayerSettingsError'
   readonly code = 'ERR_CONFORMANCE_PAYER'
+}
+
+/** Raised by a payer that cannot pay a challenge (as echoed); the reason is the message. */
+export class UnpayableChallengeError extends Error {
+  override readonly name = 'Payer.UnpayableChallengeError'
+  readonly code = 'ERR_CONFORMANCE_UNPAYABLE'
 }

@@ -46,6 +46,9 @@ export const operationErrorTypes = {
   'challenge.id': 'generation_error',
 } as const satisfies Record<Operations.Operation, ErrorType>
 
+/** The flow operations: they do HTTP, so they run asynchronously ({@link respond}). */
+export const flowOperations = ['http.payment_request'] as const
+
 /** A response, as written to stdout. */
 export type Response =
   | { ok: true; value: unknown }
@@ -102,6 +105,8 @@ export function handleRequest(request: unknown): Response {
       `ABI schema ${shown(schema)} is not supported; this adapter speaks schema ${schemaVersion}`,
     )
   if (typeof op !== 'string') return failure('unknown_error', 'request "op" must be a string')
+  if ((flowOperations as readonly string[]).includes(op))
+    return failure('unsupported_operation', `operation ${shown(op)} does HTTP: run it with respond`)
   if (!Operations.isOperation(op))
     return failure(
       'unsupported_operation',
@@ -146,12 +151,63 @@ export function failure(type: ErrorType, message: string): Response {
   return { ok: false, error: { type, message } }
 }
 
+/**
+ * Handles one request given as JSON text, flow operations included: like {@link handle},
+ * and `http.payment_request` runs through @paywire/client. Never rejects.
+ *
+ * - a flow input of the wrong shape, a refusal to pay (`ERR_PAYMENT_REFUSED: payment
+ *   refused (<rule>): ...`), or a failed HTTP exchange: `http_error`;
+ * - a mode or a `payer` member paywire cannot honour: `unsupported_operation`.
+ *
+ * @example
+ * ```ts
+ * import { Adapter } from '@paywire/conformance'
+ * const response = await Adapter.respond('{"schema":1,"op":"base64url.encode","input":{"text":"hi?"}}')
+ * // { ok: true, value: { text: 'aGk_' } }
+ * ```
+ */
+export async function respond(text: string): Promise<Response> {
+  let request: Json.Value
+  try {
+    request = Json.parse(text, { maxLength: maxRequestBytes, maxDepth: maxRequestDepth })
+  } catch (error) {
+    return failure('unknown_error', `request is not acceptable JSON: ${messageOf(error)}`)
+  }
+  if (
+    !Json.isObject(request) ||
+    request.schema !== schemaVersion ||
+    !(flowOperations as readonly unknown[]).includes(request.op) ||
+    !Object.hasOwn(request, 'input') ||
+    Object.keys(request).some((key) => !envelopeMembers.has(key))
+  )
+    return handleRequest(request)
+  try {
+    // Loaded on demand: the codec operations start without the paying client.
+    const Flow = await import('./flow.js')
+    return { ok: true, value: await Flow.paymentRequest(request.input) }
+  } catch (error) {
+    if (error instanceof Operations.UnsupportedInputError)
+      return failure('unsupported_operation', `${error.code}: ${error.message}`)
+    if (Errors.isPaywireError(error))
+      return failure('http_error', `${error.code}: ${error.message}`)
+    return failure('http_error', `http.payment_request failed: ${describe(error)}`)
+  }
+}
+
 const envelopeMembers = new Set(['schema', 'op', 'input', 'context'])
 
 /** A request value for a message: JSON, cut short. */
 function shown(value: Json.Value): string {
   const text = JSON.stringify(value)
   return text.length > 64 ? `${text.slice(0, 64)}...` : text
+}
+
+/** An error and its cause (fetch hides the network error in `cause`). */
+function describe(error: unknown): string {
+  const cause = (error as { cause?: unknown } | null)?.cause
+  const code =
+    cause !== null && typeof cause === 'object' && 'code' in cause ? ` (${String(cause.code)})` : ''
+  return `${messageOf(error)}${code}`
 }
 
 function messageOf(error: unknown): string {

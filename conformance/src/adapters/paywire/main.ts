@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The paywire adapter executable for the mpp-tools conformance harness: reads one JSON
 // request from stdin (at most 1 MiB), writes one JSON response line to stdout, exits 0.
-// stdout carries nothing else; the logic lives in abi.ts and ops.ts.
+// stdout carries nothing else; the logic lives in abi.ts, ops.ts and flow.ts.
 import * as Adapter from './abi.js'
 
 const response = await respond()
@@ -24,5 +24,5 @@ async function respond(): Promise<Adapter.Response> {
     // The decoder's only failure is malformed UTF-8; its message adds nothing.
     return Adapter.failure('unknown_error', 'request is not valid UTF-8')
   }
-  return Adapter.handle(text)
+  return Adapter.respond(text)
 }

@@ -11,6 +11,7 @@ Starts the paywire reference paid API on 127.0.0.1.
 
 Routes:
   GET  /free               free (200, no payment)
+  GET  /effects            free: {"count": n}, how many times a paid handler ran (for conformance runs)
   GET  /paid               charged ${prices.basic} (usd) with every enabled method
   GET  /paid?tier=pro      query-bound: charged ${prices.pro}; a credential for one query is refused on another
   POST /paid-body          body-bound: charged ${prices.body}; the challenge carries the body's digest
@@ -30,6 +31,7 @@ Options:
   --methods <list>         comma-separated methods to enable: test, tempo
                            (default test, and tempo when --tempo-rpc is given)
   --test-key <key>         key the test method shares with clients (default "${defaultTestKey}")
+  --log-events             also log paywire's decisions, one JSON line each (never credentials)
   --tempo-rpc <url>        JSON-RPC URL of a Tempo node (e.g. from \`pnpm dev:chain\`); enables tempo
   --tempo-recipient-key <hex>
                            key of the account paid (default PAYWIRE_TEMPO_RECIPIENT_KEY, else
@@ -59,6 +61,7 @@ const { values } = parseArgs({
     store: { type: 'string', default: 'memory' },
     methods: { type: 'string' },
     'test-key': { type: 'string' },
+    'log-events': { type: 'boolean', default: false },
     'tempo-rpc': { type: 'string' },
     'tempo-recipient-key': { type: 'string' },
     'tempo-fee-payer-key': { type: 'string' },
@@ -103,6 +106,7 @@ if (values.help) {
             budget: units('--tempo-sponsor-budget', values['tempo-sponsor-budget']),
           },
     log: (line) => console.log(line),
+    logger: values['log-events'] ? (entry) => console.log(JSON.stringify(entry)) : undefined,
   }).catch((error: Error) => {
     // Configuration mistakes (a short secret, an unknown method) end the process cleanly;
     // messages never carry the secret.

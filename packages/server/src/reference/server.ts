@@ -2,7 +2,9 @@
 // conformance suite. GET /free is free; GET /paid is charged with every enabled method
 // and bound to its query (`?tier=pro` costs more); POST /paid-body is bound to its body
 // by digest; with Tempo enabled, GET /paid-sponsored is a Tempo charge whose fees the
-// server pays. One log line per request, never with credentials.
+// server pays. GET /effects (free) counts the runs of the paid handlers, so a conformance
+// run can prove that unpaid requests have no side effect. One log line per request,
+// never with credentials.
 import { createServer, type Server } from 'node:http'
 import type { Method, Store } from '@paywire/core'
 import { MemoryStore } from '@paywire/store-memory'
@@ -55,6 +57,8 @@ export async function start(options: start.Options): Promise<start.ReturnType> {
     skewSeconds: options.skewSeconds,
     logger: options.logger,
   })
+  // The side effect a payment buys: each paid handler run counts once.
+  let handlerRuns = 0
   const paid = listener(
     paywire,
     {
@@ -65,18 +69,23 @@ export async function start(options: start.Options): Promise<start.ReturnType> {
         ),
       description: 'Reference paid resource',
     },
-    (request, payment) =>
-      Response.json({
+    (request, payment) => {
+      handlerRuns++
+      return Response.json({
         paid: true,
         tier: new URL(request.url).searchParams.get('tier') ?? 'basic',
         amount: payment.request.amount,
         reference: payment.receipt?.reference,
-      }),
+      })
+    },
   )
   const paidBody = listener(
     paywire,
     { price: (_: Request, offer: Paywire.Offer) => price(offer, prices.body) },
-    async (request) => Response.json({ paid: true, received: await request.text() }),
+    async (request) => {
+      handlerRuns++
+      return Response.json({ paid: true, received: await request.text() })
+    },
   )
   const paidSponsored =
     tempo === undefined
@@ -88,13 +97,15 @@ export async function start(options: start.Options): Promise<start.ReturnType> {
             methods: ['tempo'],
             description: 'Reference paid resource, fees paid by the server',
           },
-          (_, payment) =>
-            Response.json({
+          (_, payment) => {
+            handlerRuns++
+            return Response.json({
               paid: true,
               sponsored: true,
               amount: payment.request.amount,
               reference: payment.receipt?.reference,
-            }),
+            })
+          },
         )
   const server = createServer((req, res) => {
     const started = Date.now()
@@ -107,10 +118,14 @@ export async function start(options: start.Options): Promise<start.ReturnType> {
     const route = `${req.method} ${path}`
     if (route === 'GET /free') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"free":true}')
+    } else if (route === 'GET /effects') {
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        .end(JSON.stringify({ count: handlerRuns }))
     } else if (route === 'GET /paid') paid(req, res)
     else if (route === 'POST /paid-body') paidBody(req, res)
     else if (route === 'GET /paid-sponsored' && paidSponsored !== undefined) paidSponsored(req, res)
-    else if (['/free', '/paid', '/paid-body'].includes(path)) res.writeHead(405).end()
+    else if (['/free', '/paid', '/paid-body', '/effects'].includes(path)) res.writeHead(405).end()
     else if (path === '/paid-sponsored' && paidSponsored !== undefined) res.writeHead(405).end()
     else res.writeHead(404).end()
   })

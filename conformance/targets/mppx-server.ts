@@ -1,0 +1,187 @@
+// A conformance target built from the mppx package (0.11, the ecosystem's TypeScript SDK):
+// mppx's server with its Tempo charge method on a local Tempo node (@paywire/testkit's
+// TempoNode), served on 127.0.0.1 through mppx's own Node listener. Everything that
+// answers a request is mppx's code; this file only picks prices and routes. It also
+// writes the suite's configuration for it, with a funded payer account for the suite's
+// `tempo` payer (`methods.tempo: { rpcUrl, privateKey, mode }`).
+//
+// Run it alone (it stays up until Ctrl-C):
+//   pnpm --filter @paywire/conformance target:mppx --config-out /tmp/mppx.json
+// or let `pnpm --filter @paywire/conformance results:mppx server` run the suite against it.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { FreePort, TempoNode } from '@paywire/testkit'
+import { Expires } from 'mppx'
+import { Mppx, Request as MppxRequest, tempo } from 'mppx/server'
+import { type Account, createClient, defineChain, http } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { tempoLocalnet } from 'viem/chains'
+import * as Config from '../src/server/Config.js'
+
+/** The suite's configuration for this target, as checked in (methods filled in at start). */
+export const configFile = fileURLToPath(new URL('./mppx-server.config.json', import.meta.url))
+
+/**
+ * The price of each paid route in whole pathUSD (mppx's unit; 6 decimals on the wire), by
+ * `METHOD path`. Each route passes its own scope to mppx (`METHOD path`, the value mppx's
+ * Hono middleware derives from a route), so mppx binds credentials to the route; a scope
+ * names no query, so `GET /priced` binds its `tier` query through the price. `GET /paid-sponsored` is served by a second mppx
+ * instance whose Tempo charge has a fee payer (`feePayer: true` challenges); the free
+ * `GET /effects` answers `{ "count": n }`, the number of paid responses served.
+ */
+export const prices = {
+  'GET /paid': '0.001',
+  'GET /other': '0.001',
+  'POST /paid-body': '0.001',
+  'GET /paid-sponsored': '0.001',
+  'GET /priced': { basic: '0.001', pro: '0.002' },
+} as const satisfies Record<string, string | Record<string, string>>
+
+/** A running mppx target. */
+export type Target = {
+  /** Base URL, `http://127.0.0.1:<port>`. */
+  url: string
+  /** The suite's configuration: the checked-in file with `methods.tempo` filled in. */
+  config: Config.Input
+  stop(): Promise<void>
+}
+
+/**
+ * Starts a Tempo node, funded accounts (the suite's payer, mppx's fee payer) and the mppx
+ * server on 127.0.0.1.
+ *
+ * @example
+ * ```ts
+ * import * as MppxServer from './mppx-server.js'
+ * const target = await MppxServer.start({ expiresSeconds: 5 })
+ * await target.stop()
+ * ```
+ */
+export async function start(options: start.Options = {}): Promise<Target> {
+  const node = await TempoNode.start()
+  try {
+    const recipient = await node.newAccount(0n)
+    const payer = await node.newAccount()
+    const sponsor = await node.newAccount()
+    const chain = defineChain({
+      ...tempoLocalnet,
+      id: node.chainId,
+      rpcUrls: { default: { http: [node.rpcUrl] } },
+    })
+    const client = createClient({ chain, transport: http(node.rpcUrl, { retryCount: 0 }) })
+    const charge = { recipient: recipient.address, currency: TempoNode.pathUsd }
+    const server = (feePayer?: Account) =>
+      Mppx.create({
+        methods: [tempo.charge({ ...charge, getClient: () => client, feePayer })],
+        realm,
+        secretKey,
+      })
+    const mppx = server()
+    const sponsored = server(privateKeyToAccount(sponsor.privateKey))
+    const expiresSeconds = options.expiresSeconds ?? 5
+    let runs = 0
+    const handle = async (request: Request): Promise<Response> => {
+      const url = new URL(request.url)
+      const scope = `${request.method} ${url.pathname}`
+      if (scope === 'GET /effects') return Response.json({ count: runs })
+      const amount = priceOf(scope, url.searchParams)
+      if (amount === undefined) return new Response('not found', { status: 404 })
+      const result = await (scope === 'GET /paid-sponsored' ? sponsored : mppx).charge({
+        amount,
+        scope,
+        expires: Expires.seconds(expiresSeconds),
+      })(request)
+      if (result.status === 402) return result.challenge
+      runs++
+      return result.withReceipt(Response.json({ paid: scope }))
+    }
+    const listening = await FreePort.listen(createServer(MppxRequest.toNodeListener(handle)))
+    const settings = {
+      rpcUrl: node.rpcUrl,
+      privateKey: payer.privateKey,
+      mode: options.mode ?? 'pull',
+    }
+    return {
+      url: listening.url,
+      config: configFor({ tempo: settings }, options.schema ?? Config.schema),
+      stop: async () => {
+        await listening.close()
+        await node.stop()
+      },
+    }
+  } catch (error) {
+    await node.stop()
+    throw error
+  }
+}
+
+export declare namespace start {
+  type Options = {
+    /** Lifetime of mppx's challenges, in seconds (default 5; mppx's own default is 5 minutes). */
+    expiresSeconds?: number | undefined
+    /** How the suite's tempo payer pays: `pull` (a signed transaction, the default) or `push` (a hash). */
+    mode?: 'pull' | 'push' | undefined
+    /**
+     * The configuration schema of the suite that will read the configuration (default this
+     * checkout's source): the optional routes and fields it does not know are left out.
+     */
+    schema?: ConfigSchema | undefined
+  }
+}
+
+/** The part of a suite's configuration schema that {@link start} inspects. */
+export type ConfigSchema = { shape: { routes: { shape: object } } }
+
+const realm = 'mppx.conformance.test'
+const secretKey = 'mppx-conformance-target-secret-0123456789abcdef'
+
+/**
+ * The checked-in configuration with the payer's settings, and the routes and fields the
+ * suite's configuration schema knows of the newer ones (the fee-sponsored route, the
+ * side-effect counter, the binding secret), so that one target serves older and newer
+ * suites alike.
+ */
+function configFor(methods: Config.Input['methods'], schema: ConfigSchema): Config.Input {
+  const checkedIn = JSON.parse(readFileSync(configFile, 'utf8')) as Config.Input
+  const known = (shape: object, field: string) => Object.hasOwn(shape, field)
+  const routeShape = schema.shape.routes.shape
+  return {
+    ...checkedIn,
+    routes: {
+      ...checkedIn.routes,
+      ...(known(routeShape, 'sponsored') ? { sponsored: '/paid-sponsored' } : {}),
+      ...(known(routeShape, 'effects') ? { effects: '/effects' } : {}),
+    },
+    methods,
+    ...(known(schema.shape, 'secret') ? { secret: secretKey } : {}),
+  }
+}
+
+function priceOf(route: string, query: URLSearchParams): string | undefined {
+  const price = Object.hasOwn(prices, route) ? prices[route as keyof typeof prices] : undefined
+  if (typeof price !== 'object') return price
+  const tier = query.get('tier') ?? ''
+  return Object.hasOwn(price, tier) ? price[tier as keyof typeof price] : undefined
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { values } = parseArgs({
+    options: {
+      'config-out': { type: 'string' },
+      expires: { type: 'string' },
+      mode: { type: 'string' },
+    },
+  })
+  const mode = values.mode === 'push' ? 'push' : 'pull'
+  const target = await start({ expiresSeconds: Number(values.expires ?? 5), mode })
+  if (values['config-out'] !== undefined)
+    writeFileSync(values['config-out'], `${JSON.stringify(target.config, null, 2)}\n`)
+  console.log(`mppx target listening on ${target.url}`)
+  if (values['config-out'] !== undefined)
+    console.log(`suite configuration written to ${values['config-out']}`)
+  const stop = () => void target.stop().then(() => process.exit(0))
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}
