@@ -166,4 +166,130 @@ describe('Budget', () => {
       Budget.reserve(store, { budgets: hour, quote: quote(), now: start }),
     ).rejects.toBeInstanceOf(Budget.CorruptBudgetError)
   })
+
+  it('writes nothing for a zero amount, yet checks the budgets and reports them', async () => {
+    const store = MemoryStore.create()
+    const hour = budgets({ currency: 'usd', amount: '100', window: 'hour', scope: 'total' })
+    await Budget.reserve(store, { budgets: hour, quote: quote({ amount: '60' }), now: start })
+    const before = await store.get('paywire:client:budget:usd')
+    const zero = await Budget.reserve(store, {
+      budgets: hour,
+      quote: quote({ amount: '0' }),
+      now: start + 1,
+    })
+    expect(zero.reservation).toBeUndefined()
+    expect(zero.budgets[0]).toMatchObject({ spent: '60', remaining: '40' })
+    expect(await store.get('paywire:client:budget:usd')).toEqual(before)
+    // A budget already overspent (its amount lowered since) still refuses, even for 0.
+    const lowered = budgets({ currency: 'usd', amount: '50', window: 'hour', scope: 'total' })
+    const error = await refusalOf(
+      Budget.reserve(store, { budgets: lowered, quote: quote({ amount: '0' }), now: start + 2 }),
+    )
+    expect(error).toMatchObject({ rule: 'budget', remaining: '-10' })
+  })
+
+  it('keeps the record bounded by time, not by the number of payments: 10,000 payments', async () => {
+    const store = MemoryStore.create()
+    const day = budgets(
+      { currency: 'usd', amount: '1000000', window: 'minute', scope: 'total' },
+      { currency: 'usd', amount: '1000000', window: 'day', scope: 'origin' },
+    )
+    const origins = ['https://a.example', 'https://b.example']
+    for (let index = 0; index < 10_000; index++) {
+      const origin = origins[index % 2] as string
+      const { reservation } = await Budget.reserve(store, {
+        budgets: day,
+        quote: quote({ url: `${origin}/paid`, origin, amount: index % 3 === 0 ? '0' : '7' }),
+        now: start + index * 10,
+      })
+      if (reservation !== undefined) await Budget.commit(store, reservation)
+    }
+    const record = (await store.get('paywire:client:budget:usd'))?.value as {
+      entries: { state: string }[]
+    }
+    // 100 seconds of payments, two origins: one sum per origin and second.
+    expect(record.entries.length).toBeLessThanOrEqual(2 * 100)
+    expect(record.entries.every((entry) => entry.state === 'spent')).toBe(true)
+    expect(JSON.stringify(record).length).toBeLessThan(200 * 130) // about 125 bytes a sum
+    const paid = (origin: string) =>
+      Budget.standings(store, { budgets: day, currency: 'usd', origin, now: start + 100_000 })
+    // 6,666 payments of 7 were nonzero, half of them to each origin (3,333 each).
+    expect((await paid(origins[0] as string))[1]).toMatchObject({ spent: String(3_333 * 7) })
+    expect((await paid(origins[1] as string))[1]).toMatchObject({ spent: String(3_333 * 7) })
+  })
+
+  it("holds a payment made earlier in a second until the window has passed that second's latest payment", async () => {
+    const store = MemoryStore.create()
+    const minute = budgets({ currency: 'usd', amount: '100', window: 'minute', scope: 'total' })
+    for (const at of [start + 200, start + 700]) {
+      const { reservation } = await Budget.reserve(store, {
+        budgets: minute,
+        quote: quote({ amount: '50' }),
+        now: at,
+      })
+      await Budget.commit(store, reservation as Budget.Reservation)
+    }
+    const spentAt = async (now: number) =>
+      (await Budget.standings(store, { budgets: minute, currency: 'usd', origin: 'x', now }))[0]
+        ?.spent
+    expect(await spentAt(start + 60_200)).toBe('100')
+    expect(await spentAt(start + 60_699)).toBe('100')
+    expect(await spentAt(start + 60_700)).toBe('0')
+  })
+
+  it('counts a committed amount once: a second commit or a late release changes nothing', async () => {
+    const store = MemoryStore.create()
+    const hour = budgets({ currency: 'usd', amount: '100', window: 'hour', scope: 'total' })
+    const { reservation } = await Budget.reserve(store, {
+      budgets: hour,
+      quote: quote(),
+      now: start,
+    })
+    await Budget.commit(store, reservation as Budget.Reservation)
+    await Budget.commit(store, reservation as Budget.Reservation)
+    await Budget.release(store, reservation as Budget.Reservation)
+    const standing = await Budget.standings(store, {
+      budgets: hour,
+      currency: 'usd',
+      origin: 'https://a.example',
+      now: start,
+    })
+    expect(standing[0]).toMatchObject({ spent: '100', remaining: '0' })
+  })
+
+  it('reads a record of single spent entries (as written before sums) and adds to it', async () => {
+    const store = MemoryStore.create()
+    const entry = (id: string, at: number, amount: string) => ({
+      id,
+      origin: 'https://a.example',
+      amount,
+      at,
+      state: 'spent',
+    })
+    await store.put('paywire:client:budget:usd', {
+      entries: [entry('a', start, '10'), entry('b', start + 500, '20')],
+    })
+    const hour = budgets({ currency: 'usd', amount: '100', window: 'hour', scope: 'total' })
+    const { budgets: after, reservation } = await Budget.reserve(store, {
+      budgets: hour,
+      quote: quote({ amount: '5' }),
+      now: start + 999,
+    })
+    expect(after[0]).toMatchObject({ spent: '35', remaining: '65' })
+    await Budget.commit(store, reservation as Budget.Reservation)
+    const record = (await store.get('paywire:client:budget:usd'))?.value as {
+      entries: { amount: string; at: number; state: string }[]
+    }
+    expect(record.entries.map(({ amount, at, state }) => ({ amount, at, state }))).toEqual([
+      { amount: '15', at: start + 999, state: 'spent' },
+      { amount: '20', at: start + 500, state: 'spent' },
+    ])
+    const standing = await Budget.standings(store, {
+      budgets: hour,
+      currency: 'usd',
+      origin: 'https://a.example',
+      now: start + 3_600_500,
+    })
+    expect(standing[0]).toMatchObject({ spent: '15' })
+  })
 })

@@ -1,7 +1,9 @@
 // Rolling budgets kept in a Store and enforced atomically: a payment first reserves its
 // amount under compare-and-swap (so N parallel payments cannot all see the same
 // headroom), then commits it once a credential exists, or releases it when nothing was
-// paid. One record per currency holds every reservation of the longest window.
+// paid. One record per currency holds the pending reservations one by one and the
+// committed amounts of the longest window summed per origin and UTC second, so its size
+// is bounded by time, not by the number of payments; a zero amount writes nothing.
 import { Amount, Errors, Store } from '@paywire/core'
 import { z } from 'zod'
 import { excerpt } from './internal/Excerpt.js'
@@ -33,8 +35,15 @@ export const defaultPrefix = 'paywire:client:'
 
 /**
  * Reserves `amount` in every budget of the quote's currency, atomically. Resolves the
- * reservation (`undefined` when no budget covers the currency) and where each budget
- * stands with the amount counted.
+ * reservation and where each budget stands with the amount counted. The reservation is
+ * `undefined` when no budget covers the currency, and when the amount is `0` (a session
+ * voucher within its deposit): nothing is counted, so nothing is written and the budgets
+ * are only checked, as {@link check} does.
+ *
+ * Committed amounts are kept per origin and UTC second: an amount counts in a window from
+ * the moment it is reserved until `window` after the latest payment committed to the same
+ * origin in the same UTC second, so between exactly `window` and `window` + 999 ms after
+ * it was reserved, never less. Budgets are exact for payments timed to the whole second.
  *
  * @throws {Policy.RefusedError} (rule `budget`) when a budget lacks room; nothing is written.
  * @throws {Store.ConflictError} when the record keeps losing races.
@@ -62,6 +71,8 @@ export async function reserve(
   const key = recordKey(prefix, quote.currency)
   const id = options.id ?? crypto.randomUUID()
   const amount = Amount.toBigInt(quote.amount)
+  if (amount === 0n)
+    return { reservation: undefined, budgets: await check(store, { ...options, now }) }
   let refusal: Policy.Standing | undefined
   let standings: Policy.Standing[] = []
   await Store.update(
@@ -172,7 +183,9 @@ export declare namespace check {
 }
 
 /**
- * Marks a reservation as spent: a credential was made, so the amount stays counted.
+ * Marks a reservation as spent: a credential was made, so the amount stays counted. It is
+ * added to the sum of its origin and UTC second (see {@link reserve}). Committing a
+ * reservation that is not pending (already committed or released) changes nothing.
  *
  * @example
  * ```ts
@@ -188,20 +201,18 @@ export async function commit(store: Store.Store, reservation: Reservation): Prom
     store,
     reservation.key,
     (current) => {
-      const record = read(current)
-      if (!record.some((entry) => entry.id === reservation.id)) return undefined
-      return {
-        entries: record.map((entry) =>
-          entry.id === reservation.id ? { ...entry, state: 'spent' } : entry,
-        ),
-      }
+      const entries = read(current)
+      const pending = entries.find((entry) => isPending(entry, reservation.id))
+      if (pending === undefined) return undefined
+      return { entries: spend(entries, pending) }
     },
     { maxAttempts: 10_000 },
   )
 }
 
 /**
- * Gives a reservation back: nothing was paid, so the amount no longer counts.
+ * Gives a reservation back: nothing was paid, so the amount no longer counts. A committed
+ * amount is never given back.
  *
  * @example
  * ```ts
@@ -217,9 +228,9 @@ export async function release(store: Store.Store, reservation: Reservation): Pro
     store,
     reservation.key,
     (current) => {
-      const record = read(current)
-      if (!record.some((entry) => entry.id === reservation.id)) return undefined
-      return { entries: record.filter((entry) => entry.id !== reservation.id) }
+      const entries = read(current)
+      if (!entries.some((entry) => isPending(entry, reservation.id))) return undefined
+      return { entries: entries.filter((entry) => !isPending(entry, reservation.id)) }
     },
     { maxAttempts: 10_000 },
   )
@@ -252,6 +263,39 @@ function read(value: Store.Value | undefined): Entry[] {
 function live(entries: Entry[], now: number, budgets: readonly Policy.Budget[]): Entry[] {
   const longest = Math.max(...budgets.map((budget) => Policy.windows[budget.window]))
   return entries.filter((entry) => now - entry.at < longest)
+}
+
+/** Width of the buckets committed amounts are summed in, in milliseconds. */
+const bucketWidth = 1_000
+
+function isPending(entry: Entry, id: string): boolean {
+  return entry.state === 'reserved' && entry.id === id
+}
+
+/**
+ * The record with `pending` spent: added to the sum of its origin and UTC second, dated by
+ * the latest payment it holds (so no amount leaves a window earlier than its own), or made
+ * that sum when there is none yet. A zero amount counts for nothing and is dropped.
+ */
+function spend(entries: Entry[], pending: Entry): Entry[] {
+  const rest = entries.filter((entry) => entry !== pending)
+  const amount = Amount.toBigInt(pending.amount)
+  if (amount === 0n) return rest
+  const slot = Math.floor(pending.at / bucketWidth)
+  const index = rest.findIndex(
+    (entry) =>
+      entry.state === 'spent' &&
+      entry.origin === pending.origin &&
+      Math.floor(entry.at / bucketWidth) === slot,
+  )
+  const sum = rest[index]
+  if (sum === undefined) return [...rest, { ...pending, state: 'spent' }]
+  rest[index] = {
+    ...sum,
+    amount: (Amount.toBigInt(sum.amount) + amount).toString(),
+    at: Math.max(sum.at, pending.at),
+  }
+  return rest
 }
 
 function stand(

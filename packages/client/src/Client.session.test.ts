@@ -95,6 +95,7 @@ async function start() {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   closers.push(() => new Promise((resolve) => server.close(() => resolve())))
+  const store = MemoryStore.create()
   const client = Client.create({
     methods: [meterClient()],
     policy: {
@@ -102,15 +103,15 @@ async function start() {
       budgets: [{ currency: 'usd', amount: '1000', window: 'day', scope: 'total' }],
       realms: 'any',
     },
-    store: MemoryStore.create(),
+    store,
     insecureOrigins: [origin],
   })
-  return { origin, client, state }
+  return { origin, client, state, store }
 }
 
 describe('Client.fetch with a session-like method', () => {
   it('counts the commitment (the deposit) against the budget once, and vouchers as 0 {tempo.session.request.deposit-choice}', async () => {
-    const { origin, client, state } = await start()
+    const { origin, client, state, store } = await start()
     const first = await client.fetch(`${origin}/paid`)
     expect(first.response.status).toBe(200)
     expect(first.payment).toMatchObject({ amount: '1000', intent: 'session', status: 'settled' })
@@ -122,6 +123,12 @@ describe('Client.fetch with a session-like method', () => {
     const [standing] = await client.standings({ currency: 'usd', origin })
     expect(standing?.spent).toBe('1000')
     expect(state).toMatchObject({ opens: 1, spent: 60 })
+    // The vouchers committed nothing: the budget record holds the deposit alone.
+    const record = await store.get('paywire:client:budget:usd')
+    expect(record?.value).toEqual({
+      entries: [expect.objectContaining({ amount: '1000', state: 'spent' })],
+    })
+    expect(await client.ledger.list()).toHaveLength(6)
   })
 
   it('answers again a voucher overtaken by a parallel one, so parallel requests are each served once {tempo.session.idempotency.client-retry, tempo.session.idempotency.lower-rejected}', async () => {

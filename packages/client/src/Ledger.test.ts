@@ -117,4 +117,72 @@ describe('Ledger', () => {
       note: 'receipt names method "test"',
     })
   })
+
+  it('splits a day of 10,000 payments into bounded index pages and still lists them all, in order', async () => {
+    const store = MemoryStore.create()
+    const ledger = Ledger.from(store)
+    const start = Date.parse('2026-01-01T00:00:00Z')
+    const ids: string[] = []
+    for (let index = 0; index < 10_000; index++) {
+      const paid = entry({ at: new Date(start + index * 1_000).toISOString(), amount: '0' })
+      ids.push(paid.id)
+      await ledger.record(paid)
+    }
+    const pages: unknown[] = []
+    for (let page = 0; ; page++) {
+      const key = `paywire:client:ledger:day:2026-01-01${page === 0 ? '' : `:${page}`}`
+      const stored = await store.get(key)
+      if (stored === undefined) break
+      pages.push(stored.value)
+    }
+    expect(pages).toHaveLength(Math.ceil(10_000 / 256))
+    for (const page of pages) expect((page as string[]).length).toBeLessThanOrEqual(256)
+    expect(Math.max(...pages.map((page) => JSON.stringify(page).length))).toBeLessThan(10_000)
+    expect((await ledger.list()).map((item) => item.id)).toEqual(ids)
+    expect(await ledger.totals()).toEqual({ usd: '0' })
+  })
+
+  it('records payments in parallel across a page boundary, each listed once', async () => {
+    const ledger = Ledger.from(MemoryStore.create())
+    const paid = Array.from({ length: 300 }, (_, index) =>
+      entry({ at: new Date(Date.parse('2026-01-01T12:00:00Z') + index).toISOString() }),
+    )
+    await Promise.all(paid.map((item) => ledger.record(item)))
+    const listed = (await ledger.list()).map((item) => item.id)
+    expect(listed).toEqual(paid.map((item) => item.id))
+    expect(await ledger.totals()).toEqual({ usd: '30000' })
+  })
+
+  it('reads a day index written as one list (before pages), and goes on after it', async () => {
+    const store = MemoryStore.create()
+    const ledger = Ledger.from(store)
+    const older = Array.from({ length: 300 }, (_, index) =>
+      entry({ at: `2026-01-01T12:00:00.${String(index).padStart(3, '0')}Z` }),
+    )
+    for (const item of older)
+      await store.put(`paywire:client:ledger:entry:${item.id}`, JSON.parse(JSON.stringify(item)))
+    await store.put('paywire:client:ledger:days', ['2026-01-01'])
+    await store.put(
+      'paywire:client:ledger:day:2026-01-01',
+      older.map((item) => item.id),
+    )
+    const newer = entry({ at: '2026-01-01T13:00:00.000Z' })
+    await ledger.record(newer)
+    expect(await store.get('paywire:client:ledger:day:2026-01-01:1')).toMatchObject({
+      value: [newer.id],
+    })
+    expect((await ledger.list()).map((item) => item.id)).toEqual([
+      ...older.map((item) => item.id),
+      newer.id,
+    ])
+  })
+
+  it('refuses a day index page it cannot read', async () => {
+    const store = MemoryStore.create()
+    const ledger = Ledger.from(store)
+    for (let index = 0; index < 257; index++) await ledger.record(entry())
+    await store.put('paywire:client:ledger:day:2026-01-01:1', { ids: 'lots' })
+    await expect(ledger.list()).rejects.toBeInstanceOf(Ledger.CorruptLedgerError)
+    await expect(ledger.record(entry())).rejects.toBeInstanceOf(Ledger.CorruptLedgerError)
+  })
 })

@@ -1,6 +1,8 @@
 // The client's ledger: one entry per payment (a credential made and sent), with what was
 // paid, to whom, for which URL, and the receipt, kept in a Store. Entries are indexed by
-// UTC day so a query reads only the days it covers; the Store contract has no scans.
+// UTC day so a query reads only the days it covers; the Store contract has no scans. A
+// day's index is split into pages of at most 256 ids, so recording a payment rewrites one
+// bounded page, not a list of every payment of the day.
 import { Errors, Receipt, Store } from '@paywire/core'
 import { z } from 'zod'
 import * as Budget from './Budget.js'
@@ -112,6 +114,7 @@ export type Filter = {
 export function from(store: Store.Store, options: from.Options = {}): Ledger {
   const prefix = `${options.prefix ?? Budget.defaultPrefix}ledger:`
   const entryKey = (id: string) => `${prefix}entry:${encodeURIComponent(id)}`
+  const index = dayIndex(store, prefix)
   const get = async (id: string): Promise<Entry | undefined> => {
     const stored = await store.get(entryKey(id))
     return stored === undefined ? undefined : parseEntry(stored.value)
@@ -126,7 +129,7 @@ export function from(store: Store.Store, options: from.Options = {}): Ledger {
     )
     const entries: Entry[] = []
     for (const day of days.sort())
-      for (const id of strings((await store.get(`${prefix}day:${day}`))?.value)) {
+      for (const id of await index.read(day)) {
         const entry = await get(id)
         if (entry !== undefined && matches(entry, filter, since, until)) entries.push(entry)
       }
@@ -137,9 +140,7 @@ export function from(store: Store.Store, options: from.Options = {}): Ledger {
       const checked = parseEntry(entry)
       const day = checked.at.slice(0, 10)
       await store.put(entryKey(checked.id), toValue(checked))
-      await Store.update(store, `${prefix}day:${day}`, (current) => append(current, checked.id), {
-        maxAttempts: 10_000,
-      })
+      await index.add(day, checked.id)
       await Store.update(store, `${prefix}days`, (current) => append(current, day), {
         maxAttempts: 10_000,
       })
@@ -256,6 +257,58 @@ function strings(value: Store.Value | undefined): string[] {
 function append(current: Store.Value | undefined, item: string): Store.Value | undefined {
   const list = strings(current)
   return list.includes(item) ? undefined : [...list, item]
+}
+
+/** Ids a page of a day's index holds at most. */
+const pageSize = 256
+
+/**
+ * The index of a day's entries: page 0 at `day:<day>` (where every id was kept before
+ * pages existed), page n at `day:<day>:<n>`. A page is written only once the one before it
+ * is full, so the pages of a day are the ones up to the first absent. `day:<day>:last`
+ * remembers the newest page (a hint: a writer goes on from it past full pages).
+ */
+function dayIndex(store: Store.Store, prefix: string) {
+  const pageKey = (day: string, page: number) =>
+    page === 0 ? `${prefix}day:${day}` : `${prefix}day:${day}:${page}`
+  const lastKey = (day: string) => `${prefix}day:${day}:last`
+  const markLast = (day: string, page: number) =>
+    Store.update(
+      store,
+      lastKey(day),
+      (current) => (typeof current === 'number' && current >= page ? undefined : page),
+      { maxAttempts: 10_000 },
+    )
+  return {
+    async read(day: string): Promise<string[]> {
+      const ids = new Set<string>()
+      for (let page = 0; ; page++) {
+        const stored = await store.get(pageKey(day, page))
+        if (stored === undefined) return [...ids]
+        for (const id of strings(stored.value)) ids.add(id)
+      }
+    },
+    async add(day: string, id: string): Promise<void> {
+      const hint = (await store.get(lastKey(day)))?.value
+      let page = typeof hint === 'number' && Number.isSafeInteger(hint) && hint > 0 ? hint : 0
+      for (; ; page++) {
+        let full = false
+        const result = await Store.update(
+          store,
+          pageKey(day, page),
+          (current) => {
+            const list = strings(current)
+            full = list.length >= pageSize && !list.includes(id)
+            return full ? undefined : append(current, id)
+          },
+          { maxAttempts: 10_000 },
+        )
+        if (full) continue
+        if (page > 0 && strings(result)[0] === id) await markLast(day, page)
+        return
+      }
+    },
+  }
 }
 
 function utcDay(instant: number): string {
