@@ -73,7 +73,10 @@ function setUp(options: { refusal?: Method.Server['refusal']; now?: () => number
     realm,
     secret,
     now: options.now,
-    methods: [{ ...method, refusal: options.refusal }, TestMethod.server({ key: methodKey })],
+    methods: [
+      options.refusal === undefined ? method : { ...method, refusal: options.refusal },
+      TestMethod.server({ key: methodKey }),
+    ],
     store: MemoryStore.create(),
     allowTestMethods: true,
   })
