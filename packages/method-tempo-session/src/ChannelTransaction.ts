@@ -201,7 +201,10 @@ function same(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase()
 }
 
-/** The transaction does not open or top up what the credential says, or does more. */
+/**
+ * The transaction does not open or top up what the credential says, or does more, or it
+ * reverted on chain once broadcast (its `cause` is then `EscrowChain.TransactionRevertedError`).
+ */
 export class ChannelTransactionError extends Errors.BaseError {
   override readonly name = 'ChannelTransaction.ChannelTransactionError'
   readonly code = 'ERR_SESSION_CHANNEL_TRANSACTION'

@@ -7,6 +7,8 @@ import { MemoryStore } from '@paywire/store-memory'
 import { TxEnvelopeTempo } from 'ox/tempo'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Fixture, setUp, token } from '../test/fixtures.js'
+import * as ChannelTransaction from './ChannelTransaction.js'
+import * as EscrowChain from './EscrowChain.js'
 import * as Payer from './Payer.js'
 import * as Stream from './Stream.js'
 
@@ -126,6 +128,29 @@ describe('a session, end to end', () => {
     const envelope = TxEnvelopeTempo.deserialize(transaction as TxEnvelopeTempo.Serialized)
     expect(envelope.feeToken).toBe('0x20c0000000000000000000000000000000000000')
     expect(envelope.feePayerSignature).toBeUndefined()
+  })
+
+  it('refuses an open whose transaction reverts on chain as a failed credential, recording nothing {tempo.session.open.transaction}', async () => {
+    const account = await fixture.node.newAccount()
+    await fixture.node.fund({ to: account.address, amount: 10_000n, token })
+    // Enough gas for the approve, not for the escrow's open (it creates storage).
+    const payer = Payer.create({
+      privateKey: account.privateKey,
+      client: fixture.node.client,
+      chainId: fixture.node.chainId,
+      escrow: fixture.escrow,
+      currency: token,
+      store: MemoryStore.create(),
+      openGas: 700_000n,
+    })
+    const sessions = fixture.sessions()
+    const open = await payer.open({ payee: fixture.payee.account.address, deposit: 3_000n })
+    const refusal = await sessions.open({ ...open, price: 1n }).catch((error: unknown) => error)
+    expect(refusal).toBeInstanceOf(ChannelTransaction.ChannelTransactionError)
+    expect(refusal).toMatchObject({ problem: 'verification-failed' })
+    expect((refusal as Error).cause).toBeInstanceOf(EscrowChain.TransactionRevertedError)
+    expect(await fixture.chain.getChannel(open.channelId)).toMatchObject({ deposit: 0n })
+    expect((await sessions.read(open.channelId)).status).toBe('none')
   })
 
   it('refuses deposits and vouchers its policy does not allow', async () => {

@@ -173,6 +173,23 @@ export function create(parameters: create.Parameters): Sessions {
     tracked.add(id)
   }
 
+  /**
+   * Broadcasts the client's signed open or top-up. One that reverts on chain (out of gas,
+   * short of funds) fails the client's credential, a 402 with a fresh challenge (draft
+   * §"Rejection and Error Responses"), not the server: only its fee was spent.
+   */
+  const broadcastClient = async (transaction: Hex) => {
+    try {
+      await chain.broadcast(transaction)
+    } catch (error) {
+      if (!(error instanceof EscrowChain.TransactionRevertedError)) throw error
+      throw new ChannelTransaction.ChannelTransactionError(
+        `the client's transaction reverted on chain (${error.message})`,
+        { cause: error },
+      )
+    }
+  }
+
   const settler = Settler.create({
     store,
     chain,
@@ -201,7 +218,7 @@ export function create(parameters: create.Parameters): Sessions {
           )
         // A retried open whose transaction is already mined is not broadcast again.
         const existing = await chain.getChannel(voucher.channelId)
-        if (/^0x0{40}$/.test(existing.payer)) await chain.broadcast(transaction)
+        if (/^0x0{40}$/.test(existing.payer)) await broadcastClient(transaction)
       }
       const { onChain } = await sync(voucher.channelId)
       if (!sameAddress(onChain.payee, parameters.payee))
@@ -246,7 +263,7 @@ export function create(parameters: create.Parameters): Sessions {
         payer: before.payer,
         additionalDeposit,
       })
-      await chain.broadcast(transaction)
+      await broadcastClient(transaction)
       const { onChain, state } = await sync(channelId)
       if (onChain.deposit !== before.deposit + additionalDeposit)
         throw new ChannelMismatchError(
