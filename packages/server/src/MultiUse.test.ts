@@ -2,6 +2,7 @@
 // intent): a challenge redeemed on many requests and on any HTTP method of its resource,
 // management requests answered without the handler, refusals with problem extensions;
 // single-use methods on the same server keep their one-claim semantics.
+import { readFileSync } from 'node:fs'
 import { Challenge, Credential, Errors, Method, Receipt, Secret } from '@paywire/core'
 import { MemoryStore } from '@paywire/store-memory'
 import { TestMethod } from '@paywire/testkit'
@@ -173,6 +174,97 @@ describe('multi-use methods (Method.Server.redeem)', () => {
     expect(again.headers.get('payment-receipt')).toBe(first.headers.get('payment-receipt'))
     expect(server.redeemed).toEqual(['DELETE use'])
     expect(server.handled()).toBe(1)
+  })
+
+  it('replays a GET retried with the same Idempotency-Key: a multi-use challenge pays each request, GET included {tempo.session.idempotency-key.server-cache, tempo.session.idempotency-key.no-double-spend}', async () => {
+    const server = setUp()
+    const challenge = await server.challengeFor('meter', '/metered')
+    const header = server.meterHeader(challenge, 'use')
+    const init = { headers: { authorization: header, 'idempotency-key': 'req_a1b2c3' } }
+    const first = await server.handler(new Request(`${origin}/metered`, init))
+    expect(first.status).toBe(200)
+    const again = await server.handler(new Request(`${origin}/metered`, init))
+    expect(again.headers.get('idempotent-replayed')).toBe('true')
+    expect(await again.text()).toBe('metered content')
+    expect(server.redeemed).toEqual(['GET use'])
+    const other = await server.handler(
+      new Request(`${origin}/metered`, {
+        headers: { ...init.headers, 'idempotency-key': 'req_2' },
+      }),
+    )
+    expect(other.headers.get('idempotent-replayed')).toBeNull()
+    expect(server.redeemed).toEqual(['GET use', 'GET use'])
+    expect(server.handled()).toBe(2)
+  })
+
+  it('with idempotency off, charges a retry again, as the README warns {tempo.session.idempotency-key.document}', async () => {
+    const { method, redeemed } = meter()
+    const paywire = Paywire.create({
+      realm,
+      secret,
+      methods: [method],
+      store: MemoryStore.create(),
+      allowTestMethods: true,
+      idempotency: false,
+    })
+    const handler = paywire.protect({ price: { amount: '1' } }, () => new Response('served'))
+    const challenge = challengesOf(await handler(new Request(`${origin}/metered`)))[0]
+    const authorization = Credential.toAuthorization(
+      Credential.from({ challenge: challenge as Challenge.Challenge, payload: { action: 'use' } }),
+    )
+    const init = { headers: { authorization, 'idempotency-key': 'retry-1' } }
+    expect((await handler(new Request(`${origin}/metered`, init))).status).toBe(200)
+    const retried = await handler(new Request(`${origin}/metered`, init))
+    expect(retried.headers.get('idempotent-replayed')).toBeNull()
+    expect(redeemed).toEqual(['GET use', 'GET use'])
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+    expect(readme).toContain(
+      'With `idempotency: false` the header is ignored: **a retried paid request is then charged again**',
+    )
+  })
+
+  it('streams an event stream under an Idempotency-Key as it is produced, without buffering or keeping it', async () => {
+    const { method } = meter()
+    const paywire = Paywire.create({
+      realm,
+      secret,
+      methods: [method],
+      store: MemoryStore.create(),
+      allowTestMethods: true,
+    })
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const encoder = new TextEncoder()
+    const handler = paywire.protect({ price: { amount: '1' } }, () => {
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(encoder.encode('event: unit\ndata: 1\n\n'))
+          // Like a metered stream waiting for the next voucher: the rest comes later.
+          await gate
+          controller.enqueue(encoder.encode('event: unit\ndata: 2\n\n'))
+          controller.close()
+        },
+      })
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } })
+    })
+    const first = await handler(new Request(`${origin}/stream`))
+    const challenge = challengesOf(first)[0] as Challenge.Challenge
+    const authorization = Credential.toAuthorization(
+      Credential.from({ challenge, payload: { action: 'use' } }),
+    )
+    const init = { headers: { authorization, 'idempotency-key': 'stream-1' } }
+    const response = await handler(new Request(`${origin}/stream`, init))
+    expect(response.status).toBe(200)
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+    const chunk = await reader.read()
+    expect(new TextDecoder().decode(chunk.value)).toBe('event: unit\ndata: 1\n\n')
+    release()
+    await reader.cancel()
+    const retried = await handler(new Request(`${origin}/stream`, init))
+    expect(retried.headers.get('idempotent-replayed')).toBeNull()
+    await retried.body?.cancel()
   })
 
   it('keeps single-use semantics for charge methods on the same server', async () => {

@@ -126,7 +126,11 @@ export declare namespace create {
     retryAfter?: number | false | undefined
     /** Largest request body read, in bytes (default {@link defaultMaxBodyBytes}); larger gets 413. */
     maxBodyBytes?: number | undefined
-    /** `Idempotency-Key` replays: settings, or `false` to ignore the header. */
+    /**
+     * `Idempotency-Key` replays: settings, or `false` to ignore the header. With `false`, a
+     * retried paid request is charged again (a session request is redeemed again): say so
+     * to your clients (draft-tempo-session §"Request Idempotency").
+     */
     idempotency?: IdempotencyOptions | false | undefined
     /** Lifecycle hooks for metrics, audit and access policy. */
     hooks?: Hooks | undefined

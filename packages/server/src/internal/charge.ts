@@ -162,7 +162,10 @@ async function redeem(context: Context, credential: Credential.Credential): Prom
   if (
     config.idempotency !== undefined &&
     idempotencyKey !== null &&
-    Route.acceptsIdempotencyKey(request.method)
+    (Route.acceptsIdempotencyKey(request.method) ||
+      // A multi-use challenge pays each request, GET included (draft-tempo-session
+      // §"Request Idempotency" shows a GET): a retry must not be charged again.
+      (method.redeem !== undefined && request.method !== 'HEAD'))
   ) {
     if (!/^[\x21-\x7e][\x20-\x7e]{0,254}$/.test(idempotencyKey))
       return plain(400, 'Bad Request', 'Idempotency-Key must be 1 to 255 visible ASCII characters.')

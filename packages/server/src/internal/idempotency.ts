@@ -68,8 +68,9 @@ export async function begin(
 
 /**
  * @internal Stores the final response of a paid request and returns the response to
- * send. The body is buffered up to `maxResponseBytes`; a larger response is sent as a
- * stream and not kept (a retry then meets the used challenge).
+ * send. The body is buffered up to `maxResponseBytes`; a larger response, and any event
+ * stream (`text/event-stream`), is sent as a stream and not kept (a retry then meets the
+ * used challenge, or for a multi-use challenge is redeemed again).
  */
 export async function finish(
   store: Store.Store,
@@ -79,6 +80,12 @@ export async function finish(
 ): Promise<Response> {
   const init = { status: response.status, statusText: response.statusText }
   const headers = new Headers(response.headers)
+  if (isEventStream(headers)) {
+    // An event stream is delivered as it is produced (a metered stream waits for the
+    // client's next voucher mid-way): never buffered, so not kept either.
+    await store.delete(record.key)
+    return response
+  }
   let body: Uint8Array = new Uint8Array(0)
   if (response.body !== null) {
     const read = await readUpTo(response.body.getReader(), settings.maxResponseBytes)
@@ -100,6 +107,10 @@ export async function finish(
     ...init,
     headers,
   })
+}
+
+function isEventStream(headers: Headers): boolean {
+  return /^\s*text\/event-stream\s*(;|$)/i.test(headers.get('content-type') ?? '')
 }
 
 /** @internal Drops an in-flight record (the request was refused before any handler ran). */
