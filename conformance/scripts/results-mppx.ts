@@ -41,7 +41,12 @@ if (runs.includes('adapter'))
 if (runs.includes('server')) {
   // The built suite reads the configuration: offer it only the fields its schema knows.
   const { schema } = await import(join(packageDir, 'dist/server/Config.js'))
-  const target = await MppxServer.start({ mode: values.mode, schema })
+  const { settingsSchema } = await import(join(packageDir, 'dist/server/TempoPayer.js'))
+  const target = await MppxServer.start({
+    mode: values.mode,
+    schema,
+    payerShape: settingsSchema?.shape,
+  })
   const work = mkdtempSync(join(tmpdir(), 'paywire-mppx-'))
   try {
     const config = join(work, 'config.json')

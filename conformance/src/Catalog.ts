@@ -1,7 +1,9 @@
-// The catalog of conformance tests: every server check and every client check with its
-// stable id, the requirement ids of spec/requirements it checks, its level, the
+// The catalog of conformance tests: every server check, client check and vector test with
+// its stable id, mode, the requirement ids of spec/requirements it checks, its level, the
 // capabilities it needs and its tags. `paywire-conformance list` prints it; reports name
-// tests by these ids. Client checks (`client.*`) need `adapter:http.payment_request`.
+// tests by these ids. Client checks (`client.*`) need `adapter:http.payment_request`;
+// vector tests (`vectors.*`) need `adapter:<operation>`, and those of vectors the ABI has
+// no operation for need nothing and are tagged `no-operation` (always n/a).
 import type * as ClientCheck from './client/Check.js'
 import { checks as paying } from './client/checks/paying.js'
 import { checks as refusing } from './client/checks/refusing.js'
@@ -15,6 +17,7 @@ import { checks as replay } from './server/checks/replay.js'
 import { checks as status } from './server/checks/status.js'
 import { checks as tempo } from './server/checks/tempo.js'
 import { checks as transport } from './server/checks/transport.js'
+import * as Vectors from './Vectors.js'
 
 /** @internal Every server check, in run order. */
 export const serverChecks: readonly Check[] = [
@@ -32,8 +35,30 @@ export const serverChecks: readonly Check[] = [
 /** @internal Every client check, in run order. */
 export const clientChecks: readonly ClientCheck.Check[] = [...paying, ...refusing]
 
+/** The modes of the suite: what a test runs against (`paywire-conformance <mode>`). */
+export type Mode = 'server' | 'client' | 'vectors'
+
+/** A catalog entry: a test's metadata and the mode that runs it. */
+export type Entry = Test & { mode: Mode }
+
+/** The tag of vector tests that no ABI operation can run: always n/a. */
+export const noOperation = 'no-operation'
+
 /**
- * The catalog: every test's metadata, in run order (server checks, then client checks).
+ * @internal The vector tests of the shipped vectors (`Vectors.defaultDirectory()`), in
+ * run order.
+ */
+export const vectorTests: readonly Test[] = Vectors.cases().map(
+  ({ op, input: _input, check: _check, ...test }) => ({
+    ...test,
+    needs: typeof op === 'string' ? [`adapter:${op}`] : [],
+    tags: typeof op === 'string' ? test.tags : [...test.tags, noOperation],
+  }),
+)
+
+/**
+ * The catalog: every test's metadata, in run order (server checks, client checks, then
+ * vector tests).
  *
  * @example
  * ```ts
@@ -41,16 +66,23 @@ export const clientChecks: readonly ClientCheck.Check[] = [...paying, ...refusin
  * Catalog.tests.find((test) => test.id === 'server.replay.concurrent')?.requirements
  * ```
  */
-export const tests: readonly Test[] = [
-  ...serverChecks.map(({ run: _run, background: _background, final: _final, ...test }) => test),
-  ...clientChecks.map(({ judge: _judge, scenario: _scenario, ...test }) => test),
+export const tests: readonly Entry[] = [
+  ...serverChecks.map(({ run: _run, background: _background, final: _final, ...test }) => ({
+    ...test,
+    mode: 'server' as const,
+  })),
+  ...clientChecks.map(({ judge: _judge, scenario: _scenario, ...test }) => ({
+    ...test,
+    mode: 'client' as const,
+  })),
+  ...vectorTests.map((test) => ({ ...test, mode: 'vectors' as const })),
 ]
 
 /** The groups of the catalog, in run order. */
 export const groups: readonly string[] = [...new Set(tests.map((test) => test.group))]
 
 /**
- * The tests matching every given filter: id prefix (`server.binding`), level, tag.
+ * The tests matching every given filter: id prefix (`server.binding`, `vectors`), level, tag.
  *
  * @example
  * ```ts
@@ -58,9 +90,9 @@ export const groups: readonly string[] = [...new Set(tests.map((test) => test.gr
  * Catalog.filter({ level: 'MUST', tag: 'replay' }).map((test) => test.id)
  * ```
  */
-export function filter<test extends Test>(
+export function filter<test extends Test = Entry>(
   options: filter.Options,
-  from: readonly test[] = tests as readonly test[],
+  from: readonly test[] = tests as readonly Test[] as readonly test[],
 ): test[] {
   return from.filter(
     (test) =>
@@ -93,7 +125,7 @@ export function format(list: readonly Test[]): string {
   const width = Math.max(2, ...list.map((test) => test.id.length))
   const lines = list.map(
     (test) =>
-      `${test.id.padEnd(width)}  ${test.level.padEnd(6)}  ${test.title}\n${' '.repeat(width + 10)}needs: ${test.needs.join(', ') || '-'}; tags: ${test.tags.join(', ')}; checks: ${test.requirements.join(', ')}`,
+      `${test.id.padEnd(width)}  ${test.level.padEnd(6)}  ${test.title}\n${' '.repeat(width + 10)}needs: ${test.needs.join(', ') || '-'}; tags: ${test.tags.join(', ')}; checks: ${test.requirements.join(', ') || '-'}`,
   )
   return [...lines, `${list.length} test(s)`].join('\n')
 }

@@ -2,8 +2,9 @@
 // against any adapter speaking the mpp-tools ABI. The manifest's command is spawned once
 // per request (one JSON request on stdin, one JSON response on stdout), from the
 // manifest's `cwd`. Each vector case becomes a test with a stable id, e.g.
-// `vectors.challenge-id.required-fields-only`; cases without a matching ABI operation,
-// or whose operation the adapter does not claim, are n/a.
+// `vectors.challenge-id.required-fields-only`, checking the requirement ids the case names;
+// cases without a matching ABI operation, or whose operation the adapter does not claim,
+// are n/a.
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
@@ -11,6 +12,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Challenge } from '@paywire/core'
 import { toCanonicalChallenge } from './adapters/paywire/ops.js'
+import * as Requirements from './Requirements.js'
 import * as Results from './Results.js'
 import type { Progress } from './Suite.js'
 import type { Level } from './server/Check.js'
@@ -32,8 +34,12 @@ export type Case = {
   id: string
   title: string
   group: string
+  /** The strongest level among `requirements` (`MUST` when it names none). */
   level: Level
+  /** The requirement ids the vector case names, or {@link formatRequirements} for a format test. */
   requirements: readonly string[]
+  /** The vector file, and the kind of test (`encode`, `parse`, `reject`...) when the file has several. */
+  tags: readonly string[]
   /** The ABI operation, or a reason why none applies. */
   op: string | { none: string }
   input?: unknown
@@ -118,44 +124,24 @@ export function load(dir: string = defaultDirectory()): Record<string, Record<st
 }
 
 /**
- * The requirement ids and level of each group of vector tests (the vector files do not
- * name requirements; this table does).
+ * The requirement ids of the format tests, which the suite derives from parse vectors:
+ * the adapter formats the expected object, and paywire's strict codecs must read it back
+ * to that object. The vector files name what parsing checks; these name what formatting does.
  */
-export const requirements: Record<string, { level: Level; requirements: readonly string[] }> = {
-  base64url: { level: 'MUST', requirements: ['core.challenge.request.no-padding'] },
-  'challenge-id': {
-    level: 'SHOULD',
-    requirements: ['core.binding.hmac', 'core.binding.all-params'],
-  },
-  'www-authenticate.parse': {
-    level: 'MUST',
-    requirements: ['core.challenge.required', 'core.challenge.unknown-params'],
-  },
-  'www-authenticate.format': {
-    level: 'MUST',
-    requirements: ['core.challenge.request.jcs', 'core.custom-params.lowercase'],
-  },
-  'www-authenticate.reject': { level: 'MUST', requirements: ['core.challenge.required'] },
-  'www-authenticate.reject.empty-id': {
-    level: 'MUST',
-    requirements: ['core.challenge.id.reject-empty'],
-  },
-  'www-authenticate.reject.uppercase-method': {
-    level: 'MUST',
-    requirements: ['core.challenge.method.lowercase'],
-  },
-  'www-authenticate.reject.padded-request': {
-    level: 'MUST',
-    requirements: ['core.challenge.request.no-padding'],
-  },
-  credential: { level: 'MUST', requirements: ['core.credential.echo'] },
-  'credential.reject': { level: 'MUST', requirements: ['core.status.malformed-credential'] },
-  receipt: { level: 'MUST', requirements: ['core.receipt.status-success'] },
-  jcs: { level: 'MUST', requirements: ['core.challenge.request.jcs'] },
-  'accept-payment': {
-    level: 'SHOULD',
-    requirements: ['core.accept-payment.filter', 'core.accept-payment.order'],
-  },
+export const formatRequirements: Record<
+  'www-authenticate' | 'credential' | 'receipt',
+  readonly string[]
+> = {
+  // Parsed back by Challenge.deserialize: every required parameter, `request` unpadded
+  // base64url of RFC 8785 text.
+  'www-authenticate': [
+    'core.challenge.required',
+    'core.challenge.request.no-padding',
+    'core.challenge.request.jcs',
+  ],
+  // The echoed challenge, opaque included, comes back unchanged.
+  credential: ['core.credential.echo', 'core.challenge.opaque.unchanged'],
+  receipt: ['core.receipt.status-success'],
 }
 
 /**
@@ -184,32 +170,35 @@ export function slug(name: string): string {
  * Vectors.cases().map((c) => c.id)
  * ```
  */
-export function cases(files: Record<string, Record<string, unknown>> = load()): Case[] {
+export function cases(
+  files: Record<string, Record<string, unknown>> = load(),
+  requirements: readonly Requirements.Requirement[] = Requirements.load(),
+): Case[] {
   const out: Case[] = []
   const seen = new Set<string>()
   const add = (
     file: string,
     kind: string | undefined,
     name: string,
-    rest: Omit<Case, 'id' | 'group' | 'level' | 'requirements' | 'title'>,
+    checks: readonly string[],
+    rest: Omit<Case, 'id' | 'group' | 'level' | 'requirements' | 'title' | 'tags'>,
   ) => {
     let id = ['vectors', file, ...(kind ? [kind] : []), slug(name)].join('.')
     for (let n = 2; seen.has(id); n++)
       id = `${['vectors', file, ...(kind ? [kind] : []), slug(name)].join('.')}-${n}`
     seen.add(id)
-    const key = [`${file}.${kind}.${slug(name)}`, `${file}.${kind}`, file].find(
-      (k) => k in requirements,
-    )
-    const mapping = requirements[key ?? file] ?? { level: 'MUST' as Level, requirements: [] }
     out.push({
       id,
       title: `${file}${kind ? ` ${kind}` : ''}: ${name}`,
       group: file,
-      level: mapping.level,
-      requirements: mapping.requirements,
+      level: Requirements.levelOf(checks, requirements),
+      requirements: checks,
+      tags: [file, ...(kind ? [kind] : [])],
       ...rest,
     })
   }
+  const named = (entry: Record<string, unknown>): string[] =>
+    Array.isArray(entry.requirements) ? entry.requirements.map(String) : []
   for (const [file, vector] of Object.entries(files)) {
     const list = (member: string) =>
       Array.isArray(vector[member]) ? (vector[member] as Record<string, unknown>[]) : []
@@ -221,23 +210,23 @@ export function cases(files: Record<string, Record<string, unknown>> = load()): 
           const label = encoded || 'empty'
           if (text === undefined) {
             const none = { none: 'the bytes are not UTF-8 text, which the ABI carries' }
-            add(file, 'encode', label, { op: none })
-            add(file, 'decode', label, { op: none })
+            add(file, 'encode', label, named(entry), { op: none })
+            add(file, 'decode', label, named(entry), { op: none })
             continue
           }
-          add(file, 'encode', label, {
+          add(file, 'encode', label, named(entry), {
             op: 'base64url.encode',
             input: { text },
             check: expectValue({ text: encoded }),
           })
-          add(file, 'decode', label, {
+          add(file, 'decode', label, named(entry), {
             op: 'base64url.decode',
             input: { text: encoded },
             check: expectValue({ text }),
           })
         }
         for (const entry of list('reject'))
-          add(file, 'reject', String(entry.reason), {
+          add(file, 'reject', String(entry.reason), named(entry), {
             op: 'base64url.decode',
             input: { text: String(entry.input) },
             check: expectRefusal,
@@ -251,7 +240,7 @@ export function cases(files: Record<string, Record<string, unknown>> = load()): 
           const { id: _id, request, ...fields } = challenge
           const secret = secrets.indexOf(String(entry.secret))
           const name = secret === 0 ? String(entry.name) : `${entry.name} secret ${secret + 1}`
-          add(file, undefined, name, {
+          add(file, undefined, name, named(entry), {
             op: 'challenge.id',
             input: { secretKey: entry.secret, ...fields, request: decodeJson(request ?? '') },
             check: expectValue({ id: entry.id }),
@@ -265,18 +254,18 @@ export function cases(files: Record<string, Record<string, unknown>> = load()): 
           const name = String(entry.name)
           const [only] = challenges
           if (challenges.length !== 1 || only === undefined) {
-            add(file, 'parse', name, {
+            add(file, 'parse', name, named(entry), {
               op: { none: 'challenge.parse reads one challenge; the header holds several' },
             })
             continue
           }
           const expected = canonicalChallenge(only)
-          add(file, 'parse', name, {
+          add(file, 'parse', name, named(entry), {
             op: 'challenge.parse',
             input: { header: entry.header },
             check: expectValue(expected),
           })
-          add(file, 'format', name, {
+          add(file, 'format', name, formatRequirements['www-authenticate'], {
             op: 'challenge.format',
             input: expected,
             check: (response) => {
@@ -296,7 +285,7 @@ export function cases(files: Record<string, Record<string, unknown>> = load()): 
           })
         }
         for (const entry of list('reject'))
-          add(file, 'reject', String(entry.name), {
+          add(file, 'reject', String(entry.name), named(entry), {
             op: 'challenge.parse',
             input: { header: entry.header },
             check: expectRefusal,
@@ -310,19 +299,19 @@ export function cases(files: Record<string, Record<string, unknown>> = load()): 
             ...credential,
             challenge: canonicalChallenge(credential.challenge as Record<string, string>),
           }
-          add(file, 'parse', String(entry.name), {
+          add(file, 'parse', String(entry.name), named(entry), {
             op: 'credential.parse',
             input: { header: entry.authorization },
             check: expectValue(canonical),
           })
-          add(file, 'format', String(entry.name), {
+          add(file, 'format', String(entry.name), formatRequirements.credential, {
             op: 'credential.format',
             input: canonical,
             check: expectToken('Payment ', credential),
           })
         }
         for (const entry of list('reject'))
-          add(file, 'reject', String(entry.name), {
+          add(file, 'reject', String(entry.name), named(entry), {
             op: 'credential.parse',
             input: { header: `Payment ${String(entry.token)}` },
             check: expectRefusal,
@@ -331,19 +320,19 @@ export function cases(files: Record<string, Record<string, unknown>> = load()): 
       }
       case 'receipt': {
         for (const entry of list('parse')) {
-          add(file, 'parse', String(entry.name), {
+          add(file, 'parse', String(entry.name), named(entry), {
             op: 'receipt.parse',
             input: { header: entry.value },
             check: expectValue(entry.receipt),
           })
-          add(file, 'format', String(entry.name), {
+          add(file, 'format', String(entry.name), formatRequirements.receipt, {
             op: 'receipt.format',
             input: entry.receipt,
             check: expectToken('', entry.receipt),
           })
         }
         for (const entry of list('reject'))
-          add(file, 'reject', String(entry.name), {
+          add(file, 'reject', String(entry.name), named(entry), {
             op: 'receipt.parse',
             input: { header: entry.value },
             check: expectRefusal,
@@ -353,9 +342,15 @@ export function cases(files: Record<string, Record<string, unknown>> = load()): 
       default: {
         const entries = list('cases')
         entries.forEach((entry, index) => {
-          add(file, undefined, typeof entry.name === 'string' ? entry.name : String(index + 1), {
-            op: { none: `the ABI has no operation for ${file} vectors` },
-          })
+          add(
+            file,
+            undefined,
+            typeof entry.name === 'string' ? entry.name : String(index + 1),
+            named(entry),
+            {
+              op: { none: `the ABI has no operation for ${file} vectors` },
+            },
+          )
         })
       }
     }

@@ -1,11 +1,12 @@
 // @paywire/conformance: the conformance suite of the HTTP "Payment" authentication scheme.
-// The server suite and the client suite (catalog, runners, reports), and paywire's adapter
+// The server suite, the client suite and the vectors (catalog, coverage, runners, reports), and paywire's adapter
 // for the mpp-tools cross-SDK harness, usable in-process. fast-check arbitraries live in the
 // `@paywire/conformance/arbitraries` subpath.
 export * as Adapter from './adapters/paywire/abi.js'
 export * as Flow from './adapters/paywire/flow.js'
 export * as Operations from './adapters/paywire/ops.js'
 export * as Catalog from './Catalog.js'
+export * as Coverage from './Coverage.js'
 export * as Cli from './cli/Cli.js'
 export * as ClientAdapter from './client/Adapter.js'
 export * as ClientCheck from './client/Check.js'
@@ -14,6 +15,7 @@ export * as ClientServer from './client/Server.js'
 export * as ClientSuite from './client/Suite.js'
 export * as Progress from './Progress.js'
 export * as Report from './Report.js'
+export * as Requirements from './Requirements.js'
 export * as Results from './Results.js'
 export * as Suite from './Suite.js'
 export * as Check from './server/Check.js'

@@ -3,7 +3,10 @@
 // TempoNode), served on 127.0.0.1 through mppx's own Node listener. Everything that
 // answers a request is mppx's code; this file only picks prices and routes. It also
 // writes the suite's configuration for it, with a funded payer account for the suite's
-// `tempo` payer (`methods.tempo: { rpcUrl, privateKey, mode }`).
+// `tempo` payer (`methods.tempo: { rpcUrl, privateKey, mode }` added to the checked-in
+// `methods.tempo`, which sets `memo: 'mppx-attribution'`: mppx 0.11 refuses any transfer
+// without its attribution memo, spec/DEVIATIONS.md row 6, so the payer adds it and the
+// paying checks test what they mean to).
 //
 // Run it alone (it stays up until Ctrl-C):
 //   pnpm --filter @paywire/conformance target:mppx --config-out /tmp/mppx.json
@@ -19,6 +22,7 @@ import { type Account, createClient, defineChain, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { tempoLocalnet } from 'viem/chains'
 import * as Config from '../src/server/Config.js'
+import * as TempoPayer from '../src/server/TempoPayer.js'
 
 /** The suite's configuration for this target, as checked in (methods filled in at start). */
 export const configFile = fileURLToPath(new URL('./mppx-server.config.json', import.meta.url))
@@ -43,7 +47,10 @@ export const prices = {
 export type Target = {
   /** Base URL, `http://127.0.0.1:<port>`. */
   url: string
-  /** The suite's configuration: the checked-in file with `methods.tempo` filled in. */
+  /**
+   * The suite's configuration: the checked-in file with the payer's node, key and mode
+   * added to its `methods.tempo`.
+   */
   config: Config.Input
   stop(): Promise<void>
 }
@@ -105,7 +112,11 @@ export async function start(options: start.Options = {}): Promise<Target> {
     }
     return {
       url: listening.url,
-      config: configFor({ tempo: settings }, options.schema ?? Config.schema),
+      config: configFor(
+        settings,
+        options.schema ?? Config.schema,
+        options.schema === undefined ? TempoPayer.settingsSchema.shape : options.payerShape,
+      ),
       stop: async () => {
         await listening.close()
         await node.stop()
@@ -128,6 +139,11 @@ export declare namespace start {
      * checkout's source): the optional routes and fields it does not know are left out.
      */
     schema?: ConfigSchema | undefined
+    /**
+     * The shape of that suite's `methods.tempo` settings (its `TempoPayer.settingsSchema.shape`;
+     * default this checkout's when `schema` is not given): a `memo` it does not know is left out.
+     */
+    payerShape?: object | undefined
   }
 }
 
@@ -138,15 +154,28 @@ const realm = 'mppx.conformance.test'
 const secretKey = 'mppx-conformance-target-secret-0123456789abcdef'
 
 /**
- * The checked-in configuration with the payer's settings, and the routes and fields the
- * suite's configuration schema knows of the newer ones (the fee-sponsored route, the
- * side-effect counter, the binding secret), so that one target serves older and newer
- * suites alike.
+ * The checked-in configuration with the payer's settings added to its `methods.tempo` (its
+ * compatibility `memo` switch left out for a suite whose payer does not know it), and the
+ * routes and fields the suite's configuration schema knows of the newer ones (the
+ * fee-sponsored route, the side-effect counter, the binding secret), so that one target
+ * serves older and newer suites alike.
  */
-function configFor(methods: Config.Input['methods'], schema: ConfigSchema): Config.Input {
+function configFor(
+  payer: Record<string, unknown>,
+  schema: ConfigSchema,
+  payerShape: object | undefined,
+): Config.Input {
   const checkedIn = JSON.parse(readFileSync(configFile, 'utf8')) as Config.Input
   const known = (shape: object, field: string) => Object.hasOwn(shape, field)
   const routeShape = schema.shape.routes.shape
+  const { memo, ...checkedInPayer } = (checkedIn.methods?.tempo ?? {}) as Record<string, unknown>
+  const tempo = {
+    ...checkedInPayer,
+    ...(memo !== undefined && (payerShape === undefined || known(payerShape, 'memo'))
+      ? { memo }
+      : {}),
+    ...payer,
+  }
   return {
     ...checkedIn,
     routes: {
@@ -154,7 +183,7 @@ function configFor(methods: Config.Input['methods'], schema: ConfigSchema): Conf
       ...(known(routeShape, 'sponsored') ? { sponsored: '/paid-sponsored' } : {}),
       ...(known(routeShape, 'effects') ? { effects: '/effects' } : {}),
     },
-    methods,
+    methods: { ...checkedIn.methods, tempo },
     ...(known(schema.shape, 'secret') ? { secret: secretKey } : {}),
   }
 }

@@ -69,6 +69,46 @@ describe('paywire-conformance list', () => {
   })
 })
 
+describe('paywire-conformance list, vectors and coverage', () => {
+  it('lists the vector tests with mode vectors, filtered by prefix, level and tag', async () => {
+    const all = JSON.parse((await cli(['list', '--json'])).stdout) as Catalog.Entry[]
+    const vectors = all.filter((test) => test.mode === 'vectors')
+    expect(vectors.length).toBeGreaterThan(90)
+    expect(vectors.every((test) => test.id.startsWith('vectors.'))).toBe(true)
+    const rejects = JSON.parse(
+      (await cli(['list', '--json', '--prefix', 'vectors.www-authenticate', '--tag', 'reject']))
+        .stdout,
+    ) as Catalog.Entry[]
+    expect(rejects.map((test) => test.id)).toContain('vectors.www-authenticate.reject.empty-id')
+    expect(rejects.every((test) => test.mode === 'vectors' && test.tags.includes('reject'))).toBe(
+      true,
+    )
+    const { stdout } = await cli(['list', '--prefix', 'vectors.challenge-id', '--level', 'SHOULD'])
+    expect(stdout).toContain('vectors.challenge-id.with-opaque')
+    expect(stdout).toContain('needs: adapter:challenge.id')
+    expect(stdout).toContain(
+      'checks: core.binding.hmac, core.binding.all-params, core.binding.opaque',
+    )
+  })
+
+  it('prints the coverage per draft of the listed tests, as text and JSON', async () => {
+    const text = await cli(['list', '--coverage'])
+    expect(text.status).toBe(0)
+    expect(text.stdout).toMatch(/draft-httpauth-payment-00 +(\d+)\/\1 +100%/)
+    expect(text.stdout).toMatch(/draft-payment-intent-charge-00 +(\d+)\/\1 +100%/)
+    expect(text.stdout).toContain('MUST / MUST NOT requirements no test checks')
+    const onlyVectors = JSON.parse(
+      (await cli(['list', '--coverage', '--json', '--prefix', 'vectors'])).stdout,
+    ) as { unchecked: Array<{ id: string }>; requirements: Array<{ id: string; tests: string[] }> }
+    const unchecked = onlyVectors.unchecked.map((entry) => entry.id)
+    expect(unchecked).toContain('core.replay.reject-reuse')
+    expect(unchecked).not.toContain('charge.client.display-shared')
+    expect(
+      onlyVectors.requirements.find((entry) => entry.id === 'charge.client.display-shared')?.tests,
+    ).toEqual(['vectors.www-authenticate.parse.unknown-method-with-exotic-methoddetails'])
+  })
+})
+
 describe('paywire-conformance server', () => {
   it('exits 0 against a correct server and writes JSON, JUnit, Markdown and HTML reports', async () => {
     const server = await start()

@@ -1,18 +1,24 @@
 // Runs the whole server suite against paywire's reference server with the Tempo charge
 // only (`pnpm serve:reference --methods tempo --tempo-rpc <url>`), on a local Tempo node:
 // every check that needs a payment pays with real transactions, pull by default, push
-// and fee-sponsored where the Tempo checks ask for them. Every MUST passes.
+// and fee-sponsored where the Tempo checks ask for them. Every MUST passes. The payer's
+// compatibility switch `memo: 'mppx-attribution'` adds mppx's memo to the transfer, and the
+// reference server accepts it: the draft checks a memo only when the challenge asks for one.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { Challenge, Credential } from '@paywire/core'
+import { Chain, Transaction, Transfer } from '@paywire/method-tempo'
 import { TempoNode } from '@paywire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Catalog from '../src/Catalog.js'
 import type * as Results from '../src/Results.js'
 import * as Suite from '../src/Suite.js'
 import * as Config from '../src/server/Config.js'
+import * as MppxAttribution from '../src/server/MppxAttribution.js'
+import * as TempoPayer from '../src/server/TempoPayer.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const configFile = fileURLToPath(new URL('./fixtures/reference-tempo.config.json', import.meta.url))
@@ -23,6 +29,7 @@ const funds = 1_000_000_000n
 
 let node: TempoNode.TempoNode
 let server: ChildProcess | undefined
+let url: string
 let payer: TempoNode.Account
 let recipient: `0x${string}`
 let recipientBefore = 0n
@@ -77,7 +84,7 @@ function startReference(rpcUrl: string): Promise<string> {
 beforeAll(async () => {
   node = await TempoNode.start()
   payer = await node.newAccount(funds)
-  const url = await startReference(node.rpcUrl)
+  url = await startReference(node.rpcUrl)
   recipientBefore = await node.balanceOf(recipient)
   const file = JSON.parse(readFileSync(configFile, 'utf8'))
   const config = Config.from({
@@ -186,5 +193,54 @@ describe('the run against the reference server paid with Tempo', () => {
     expect(pushedOut).toBeGreaterThanOrEqual(20_000n)
     expect(received).toBeGreaterThanOrEqual(40_000n)
     expect(pulled + pushedOut).toBeGreaterThan(received)
+  })
+})
+
+describe("the Tempo payer's compatibility memo (methods.tempo.memo)", () => {
+  /** The reference server's challenge for /paid, paid by a fresh payer with `memo`; sent back. */
+  async function payWith(memo: TempoPayer.Memo, mode: TempoPayer.Mode) {
+    const account = await node.newAccount(funds)
+    const payer = TempoPayer.from({
+      rpcUrl: node.rpcUrl,
+      privateKey: account.privateKey,
+      mode,
+      memo,
+    })
+    const unpaid = await fetch(`${url}/paid`)
+    const challenge = Challenge.deserializeList(unpaid.headers.get('www-authenticate') ?? '').find(
+      (offer) => offer.method === 'tempo',
+    ) as Challenge.Challenge
+    const payment = await payer.pay(challenge)
+    const authorization = Credential.toAuthorization(Credential.from({ challenge, ...payment }))
+    const response = await fetch(`${url}/paid`, { headers: { authorization } })
+    return { challenge, payload: payment.payload as Record<string, string>, response }
+  }
+
+  it('by default pays with transfer, no memo: the challenge asks for none {tempo.charge.transaction.authorize}', async () => {
+    const { payload, response } = await payWith('challenge', 'pull')
+    const { envelope } = Transaction.deserialize(payload.signature as string)
+    const calls = envelope.calls.map((call) => Transfer.decodeCall(call))
+    expect(calls.map((call) => call?.memo)).toEqual([undefined])
+    expect(response.status).toBe(200)
+  })
+
+  it("with 'mppx-attribution', signs transferWithMemo carrying mppx's memo for the challenge, and the reference server accepts it {tempo.charge.transaction.authorize, tempo.charge.pull.verify-before-broadcast}", async () => {
+    const { challenge, payload, response } = await payWith('mppx-attribution', 'pull')
+    const { envelope } = Transaction.deserialize(payload.signature as string)
+    const calls = envelope.calls.map((call) => Transfer.decodeCall(call))
+    expect(calls.map((call) => call?.memo)).toEqual([MppxAttribution.memo(challenge)])
+    expect(response.status).toBe(200)
+    expect(response.headers.get('payment-receipt')).toBeTruthy()
+  })
+
+  it("with 'mppx-attribution', pushes a transfer whose logs carry mppx's memo, and the reference server accepts it {tempo.charge.hash.verify-receipt}", async () => {
+    const { challenge, payload, response } = await payWith('mppx-attribution', 'push')
+    const chain = Chain.fromRpc({ rpcUrl: node.rpcUrl, chainId: node.chainId })
+    const receipt = await chain.getTransactionReceipt(payload.hash as `0x${string}`)
+    const movements = Transfer.fromLogs(receipt?.logs ?? [], TempoNode.pathUsd).filter((movement) =>
+      Transfer.sameAddress(movement.recipient, recipient),
+    )
+    expect(movements.map((movement) => movement.memo)).toEqual([MppxAttribution.memo(challenge)])
+    expect(response.status).toBe(200)
   })
 })

@@ -69,15 +69,31 @@ describe('the vector cases', () => {
   )
   const cases = Vectors.cases(Vectors.load(specVectors))
 
-  it('have unique, id-safe ids and name existing requirements', () => {
+  it('have unique, id-safe ids and name existing requirements: those of their vector case', () => {
     const ids = cases.map((c) => c.id)
     expect(new Set(ids).size).toBe(ids.length)
     for (const id of ids) expect(id).toMatch(/^vectors\.[a-z0-9-]+\.([a-z]+\.)?[A-Za-z0-9_-]+$/)
-    for (const c of cases) {
-      expect(c.requirements.length, c.id).toBeGreaterThan(0)
+    for (const c of cases)
       for (const requirement of c.requirements)
         expect(known.has(requirement), requirement).toBe(true)
-    }
+    const www = JSON.parse(readFileSync(join(specVectors, 'www-authenticate.json'), 'utf8'))
+    for (const entry of www.reject as { name: string; requirements: string[] }[])
+      expect(
+        cases.find((c) => c.id === `vectors.www-authenticate.reject.${Vectors.slug(entry.name)}`)
+          ?.requirements,
+      ).toEqual(entry.requirements)
+    const byId = (id: string) => cases.find((c) => c.id === id)
+    expect(byId('vectors.www-authenticate.format.one-challenge')?.requirements).toEqual(
+      Vectors.formatRequirements['www-authenticate'],
+    )
+    expect(byId('vectors.challenge-id.with-opaque')).toMatchObject({
+      level: 'SHOULD',
+      requirements: ['core.binding.hmac', 'core.binding.all-params', 'core.binding.opaque'],
+    })
+    expect(byId('vectors.www-authenticate.reject.duplicate-parameter')).toMatchObject({
+      level: 'MUST',
+      requirements: [],
+    })
     expect(ids).toContain('vectors.challenge-id.required-fields-only')
     expect(ids).toContain('vectors.challenge-id.required-fields-only-secret-2')
     expect(ids).toContain('vectors.base64url.reject.padding')
@@ -117,6 +133,16 @@ describe('paywire-conformance vectors', () => {
     expect(failing(results)).toEqual([])
     expect(failing(results, 'error')).toEqual([])
     expect(results.summary.pass).toBeGreaterThan(60)
+    // Each result names the requirement ids of its case.
+    const display = results.results.find(
+      (r) => r.id === 'vectors.www-authenticate.parse.unknown-method-with-exotic-methoddetails',
+    )
+    expect(display).toMatchObject({ verdict: 'pass', level: 'MUST' })
+    expect(display?.requirements).toContain('charge.client.display-shared')
+    const expected = Vectors.cases(Vectors.load(specVectors))
+    expect(results.results.map((r) => [r.id, r.requirements])).toEqual(
+      expected.map((c) => [c.id, c.requirements]),
+    )
     // n/a only where the ABI has no operation: JCS, Accept-Payment, non-UTF-8 bytes, several challenges.
     for (const result of results.results.filter((r) => r.verdict === 'n/a'))
       expect(result.id).toMatch(
@@ -152,6 +178,18 @@ describe('paywire-conformance vectors', () => {
         'vectors.base64url.encode.Pj8',
       ].sort(),
     )
+  })
+
+  it('fails an adapter that reads the request of known methods only on the shared-fields vector {charge.client.display-shared}', async () => {
+    const results = await Vectors.run({
+      manifest: Vectors.readManifest(brokenManifest('known-methods-only')),
+      directory: specVectors,
+      only: ['vectors.www-authenticate.parse'],
+    })
+    expect(failing(results)).toEqual([
+      'vectors.www-authenticate.parse.unknown-method-with-exotic-methoddetails',
+    ])
+    expect(results.summary.pass).toBeGreaterThan(4)
   })
 
   it('fails an adapter that accepts must-reject headers on each of them, and reports a crash as error', async () => {

@@ -1,6 +1,8 @@
 // The generated parts of the spec: JSON Schemas from @paywire/core's zod schemas and from
 // the requirement entry schema (requirements.ts), and language-neutral test vectors
-// computed with @paywire/core. `generate.ts` writes them;
+// computed with @paywire/core. Every vector case names, in `requirements`, the ids of
+// spec/requirements it checks (none when it checks only a grammar of a cited RFC that no
+// BCP 14 keyword of the drafts states). `generate.ts` writes them;
 // `test/artifacts.test.ts` fails when the checked-in files drift from what this builds.
 import {
   AcceptPayment,
@@ -57,6 +59,30 @@ const base = {
   },
 }
 
+/** The request of a charge of a method no SDK knows, with methodDetails of every JSON kind. */
+const exoticRequest = {
+  amount: '250000',
+  currency: 'acme-credit',
+  recipient: 'acct:merchant-7@acme.example',
+  description: 'Caf\u00e9 \u2615 \u00d7 2',
+  externalId: 'order-\u{1f9fe}-42',
+  methodDetails: {
+    version: 3,
+    route: [
+      { hop: 'relay-1', fee: '0.5' },
+      { hop: 'relay-2', fee: null },
+    ],
+    flags: [true, false],
+    limits: { ratio: 0.25, max: 1e21, empty: {} },
+    memo: 'line 1\nline 2 "quoted" \\ \u0007',
+  },
+}
+
+/** Requirement ids several vectors check. */
+const noPadding = 'core.challenge.request.no-padding'
+const malformedCredential = 'core.status.malformed-credential'
+const statusSuccess = 'core.receipt.status-success'
+
 function vectors(): Artifact[] {
   return [
     { path: 'vectors/base64url.json', content: base64url() },
@@ -96,15 +122,17 @@ function base64url() {
         hex: Buffer.from(list).toString('hex'),
         encoded: Base64Url.encode(Uint8Array.from(list)),
       })),
-    ],
+    ].map((entry) => ({ ...entry, requirements: [noPadding] })),
     reject: [
-      { input: 'Zg==', reason: 'padding' },
-      { input: 'Zm9v+g', reason: 'standard base64 character +' },
-      { input: 'Zm9v/g', reason: 'standard base64 character /' },
-      { input: 'Zm9v Yg', reason: 'whitespace' },
-      { input: 'Zm9vY', reason: 'length 4n+1' },
-      { input: 'Zh', reason: 'non-zero trailing bits' },
-      { input: 'Zm9', reason: 'non-zero trailing bits' },
+      { input: 'Zg==', reason: 'padding', requirements: [noPadding] },
+      { input: 'Zm9v+g', reason: 'standard base64 character +', requirements: [noPadding] },
+      { input: 'Zm9v/g', reason: 'standard base64 character /', requirements: [noPadding] },
+      { input: 'Zm9v Yg', reason: 'whitespace', requirements: [noPadding] },
+      // Every character is in the alphabet, but no base64url encoder writes these: the
+      // "bad base64url" of a malformed credential.
+      { input: 'Zm9vY', reason: 'length 4n+1', requirements: [malformedCredential] },
+      { input: 'Zh', reason: 'non-zero trailing bits', requirements: [malformedCredential] },
+      { input: 'Zm9', reason: 'non-zero trailing bits', requirements: [malformedCredential] },
     ],
   }
 }
@@ -119,7 +147,12 @@ function jcs() {
   ]
   return {
     ...header('JSON Canonicalization Scheme (RFC 8785): input JSON text and its canonical form.'),
-    cases: inputs.map((input) => ({ input, canonical: Json.canonicalize(JSON.parse(input)) })),
+    cases: inputs.map((input, index) => ({
+      input,
+      canonical: Json.canonicalize(JSON.parse(input)),
+      // The third input is a charge request.
+      requirements: ['core.challenge.request.jcs', ...(index === 2 ? ['charge.request.jcs'] : [])],
+    })),
   }
 }
 
@@ -148,7 +181,9 @@ function challengeIds() {
         { secret: new TextEncoder().encode(secret) },
       )
       const input = Challenge.boundFields.map((field) => challenge[field] ?? '').join('|')
-      cases.push({ name, secret, challenge, hmacInput: input, id: challenge.id })
+      const requirements = ['core.binding.hmac', 'core.binding.all-params']
+      if (overrides.opaque !== undefined) requirements.push('core.binding.opaque')
+      cases.push({ name, secret, challenge, hmacInput: input, id: challenge.id, requirements })
     }
   return {
     ...header(
@@ -169,28 +204,44 @@ function wwwAuthenticate() {
   const one = fixedChallenge()
   const two = fixedChallenge({ method: 'stripe', request: { amount: '500', currency: 'usd' } })
   const quoted = fixedChallenge({ description: 'Say "hi" \\ bye' })
+  const unknownMethod = fixedChallenge({ method: 'acmepay', request: exoticRequest })
+  const required = 'core.challenge.required'
   const parse = [
-    { name: 'one challenge', header: Challenge.serialize(one), challenges: [one] },
+    {
+      name: 'one challenge',
+      header: Challenge.serialize(one),
+      challenges: [one],
+      requirements: [required],
+    },
     {
       name: 'two challenges in one header',
       header: `${Challenge.serialize(one)}, ${Challenge.serialize(two)}`,
       challenges: [one, two],
+      requirements: [required, 'core.challenge.multiple'],
     },
     {
       name: 'after another scheme',
       header: `Bearer realm="x", ${Challenge.serialize(one)}`,
       challenges: [one],
+      requirements: [required],
     },
-    { name: 'quoted-string escapes', header: Challenge.serialize(quoted), challenges: [quoted] },
+    {
+      name: 'quoted-string escapes',
+      header: Challenge.serialize(quoted),
+      challenges: [quoted],
+      requirements: [required],
+    },
     {
       name: 'case-insensitive scheme and names',
       header: Challenge.serialize(one).replace('Payment', 'pAYMENT').replace('realm=', 'REALM='),
       challenges: [one],
+      requirements: [required],
     },
     {
       name: 'unknown parameters ignored',
       header: `${Challenge.serialize(one)}, x-future="1"`,
       challenges: [one],
+      requirements: [required, 'core.challenge.unknown-params', 'core.versioning.ignore-unknown'],
     },
     {
       name: 'token values',
@@ -198,34 +249,52 @@ function wwwAuthenticate() {
       challenges: [
         { id: 'abc', realm: 'api', method: 'tempo', intent: 'charge', request: one.request },
       ],
+      requirements: [required],
+    },
+    {
+      // A charge of a method no SDK knows: the parsed request keeps amount, currency,
+      // recipient (and the other shared fields) as sent, whatever methodDetails holds.
+      name: 'unknown method with exotic methodDetails',
+      header: Challenge.serialize(unknownMethod),
+      challenges: [unknownMethod],
+      requirements: [required, 'charge.client.display-shared'],
     },
   ]
   const reject = [
     {
+      // RFC 9110 §11.2: a parameter name occurs once per challenge (no draft keyword).
       name: 'duplicate parameter',
       header: 'Payment id="a", ID="b", realm="r", method="tempo", intent="charge", request="e30"',
+      requirements: [],
     },
     {
       name: 'empty id',
       header: 'Payment id="", realm="r", method="tempo", intent="charge", request="e30"',
+      requirements: ['core.challenge.id.reject-empty', 'core.challenge.id.non-empty'],
     },
     {
       name: 'missing request',
       header: 'Payment id="a", realm="r", method="tempo", intent="charge"',
+      requirements: [required],
     },
     {
       name: 'uppercase method',
       header: 'Payment id="a", realm="r", method="Tempo", intent="charge", request="e30"',
+      requirements: ['core.challenge.method.lowercase'],
     },
     {
       name: 'padded request',
       header: 'Payment id="a", realm="r", method="tempo", intent="charge", request="e30="',
+      requirements: [noPadding],
     },
-    { name: 'unterminated quoted-string', header: 'Payment id="a, realm="r"' },
-    { name: 'backslash at the end', header: 'Payment id="a\\' },
+    // RFC 9110 quoted-string grammar (no draft keyword).
+    { name: 'unterminated quoted-string', header: 'Payment id="a, realm="r"', requirements: [] },
+    { name: 'backslash at the end', header: 'Payment id="a\\', requirements: [] },
     {
+      // The draft describes request as a JSON object with no keyword of its own.
       name: 'request not an object',
       header: `Payment id="a", realm="r", method="tempo", intent="charge", request="${Base64Url.encode('[]')}"`,
+      requirements: [],
     },
   ].map((entry) => ({ ...entry, error: errorCode(() => Challenge.deserializeList(entry.header)) }))
   return {
@@ -249,17 +318,30 @@ function credentials() {
     ...header(
       'Authorization: Payment credentials (base64url JSON) and tokens a parser must refuse.',
     ),
-    parse: [{ name: 'echo, source and payload', authorization: `Payment ${token}`, credential }],
+    parse: [
+      {
+        // The credential's members come from a table that no keyword refers to.
+        name: 'echo, source and payload',
+        authorization: `Payment ${token}`,
+        credential,
+        requirements: [],
+      },
+    ],
     reject: [
-      { name: 'padding', token: `${token}=` },
-      { name: 'not JSON', token: Base64Url.encode('hello') },
-      { name: 'array', token: Base64Url.encode('[]') },
-      { name: 'missing payload', token: Base64Url.encode(JSON.stringify({ challenge })) },
+      { name: 'padding', token: `${token}=`, requirements: [malformedCredential] },
+      { name: 'not JSON', token: Base64Url.encode('hello'), requirements: [malformedCredential] },
+      { name: 'array', token: Base64Url.encode('[]'), requirements: [malformedCredential] },
+      {
+        name: 'missing payload',
+        token: Base64Url.encode(JSON.stringify({ challenge })),
+        requirements: [malformedCredential],
+      },
       {
         name: 'empty echoed id',
         token: Base64Url.encode(
           JSON.stringify({ challenge: { ...challenge, id: '' }, payload: {} }),
         ),
+        requirements: [malformedCredential, 'core.challenge.id.non-empty'],
       },
     ].map((entry) => ({ ...entry, error: errorCode(() => Credential.deserialize(entry.token)) })),
   }
@@ -273,17 +355,27 @@ function receipts() {
   })
   return {
     ...header('Payment-Receipt values (base64url of canonical JSON).'),
-    parse: [{ name: 'success receipt', value: Receipt.serialize(receipt), receipt }],
+    parse: [
+      {
+        name: 'success receipt',
+        value: Receipt.serialize(receipt),
+        receipt,
+        requirements: [statusSuccess],
+      },
+    ],
     reject: [
       {
         name: 'status failed',
         value: Base64Url.encode(JSON.stringify({ ...receipt, status: 'failed' })),
+        requirements: [statusSuccess],
       },
       {
+        // The receipt's members come from a table that no keyword refers to.
         name: 'missing reference',
         value: Base64Url.encode(
           '{"method":"tempo","status":"success","timestamp":"2025-01-15T12:00:00Z"}',
         ),
+        requirements: [],
       },
     ].map((entry) => ({ ...entry, error: errorCode(() => Receipt.deserialize(entry.value)) })),
   }
@@ -296,25 +388,53 @@ function acceptPayment() {
     { method: 'tempo', intent: 'charge' },
     { method: 'tempo', intent: 'session' },
   ]
-  const headers = [
-    'tempo/charge, tempo/session, stripe/charge;q=0.5, solana/charge;q=0.3',
-    'tempo/*, solana/*;q=0.6, stripe/charge;q=0.2',
-    'tempo/charge, tempo/session;q=0, solana/charge;q=0.8, stripe/charge;q=0.4',
-    'tempo/charge, solana/charge',
-    '*/session;q=0.3, tempo/*',
-    'lightning/charge',
-    'tempo/charge;q=2',
+  const filter = 'core.accept-payment.filter'
+  const order = 'core.accept-payment.order'
+  const stable = 'core.accept-payment.stable'
+
+  const headers: Array<[string, string[]]> = [
+    [
+      'tempo/charge, tempo/session, stripe/charge;q=0.5, solana/charge;q=0.3',
+      [filter, order, stable],
+    ],
+    ['tempo/*, solana/*;q=0.6, stripe/charge;q=0.2', [filter, order, stable]],
+    ['tempo/charge, tempo/session;q=0, solana/charge;q=0.8, stripe/charge;q=0.4', [filter, order]],
+    ['tempo/charge, solana/charge', [filter, stable]],
+    ['*/session;q=0.3, tempo/*', [filter, 'core.accept-payment.most-specific', stable]],
+    ['lightning/charge', ['core.accept-payment.no-match']],
+    ['tempo/charge;q=2', ['core.accept-payment.malformed']],
   ]
   return {
     ...header(
       'Accept-Payment negotiation: the server offers, in its order, and the challenges it should send, in order.',
     ),
     offers,
-    cases: headers.map((value) => ({
+    cases: headers.map(([value, requirements]) => ({
       header: value,
       result: AcceptPayment.negotiate(offers, value),
+      requirements,
     })),
   }
+}
+
+/** The members of a vector file that hold cases (`offers` of Accept-Payment is an input). */
+export const caseLists = ['encode', 'parse', 'reject', 'cases'] as const
+
+/**
+ * The requirement ids that the cases of a vector file name, with the case that names each
+ * (`<file>: <member>[<index>]`), in file order.
+ */
+export function namedRequirements(artifact: Artifact): Array<{ at: string; id: string }> {
+  const named: Array<{ at: string; id: string }> = []
+  for (const [member, value] of Object.entries(artifact.content as Record<string, unknown>))
+    if ((caseLists as readonly string[]).includes(member) && Array.isArray(value))
+      value.forEach((entry: { requirements?: unknown }, index) => {
+        const at = `${artifact.path}: ${member}[${index}]`
+        if (!Array.isArray(entry?.requirements))
+          throw new Error(`${at} has no "requirements" array`)
+        for (const id of entry.requirements) named.push({ at, id: String(id) })
+      })
+  return named
 }
 
 function errorCode(run: () => unknown): string {

@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { AcceptPayment, Base64Url, Challenge, Credential, Receipt } from '@paywire/core'
 import { describe, expect, it } from 'vitest'
-import { artifacts, render } from '../scripts/artifacts.js'
+import { artifacts, caseLists, namedRequirements, render } from '../scripts/artifacts.js'
+import * as Requirements from '../scripts/requirements.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const read = (path: string) => JSON.parse(readFileSync(join(root, path), 'utf8'))
@@ -19,6 +20,47 @@ describe('generated spec files', () => {
       expect(readFileSync(join(root, path), 'utf8')).toBe(render(artifact))
     },
   )
+})
+
+describe('requirement ids of the vectors', () => {
+  const vectorFiles = artifacts().filter((artifact) => artifact.path.startsWith('vectors/'))
+
+  it('every case carries a requirements array naming catalog entries that bind an implementation', () => {
+    const binds = new Map(
+      Requirements.load(join(root, '..')).map((requirement) => [requirement.id, requirement.binds]),
+    )
+    const named = vectorFiles.flatMap((artifact) =>
+      namedRequirements({ ...artifact, content: read(artifact.path) }),
+    )
+    expect(named.length).toBeGreaterThan(50)
+    expect(
+      named.filter(({ id }) => !(binds.get(id)?.length ?? 0)).map(({ at, id }) => `${at}: ${id}`),
+    ).toEqual([])
+    for (const artifact of vectorFiles) {
+      const content = read(artifact.path)
+      for (const list of caseLists)
+        for (const entry of content[list] ?? []) expect(entry.requirements).toBeInstanceOf(Array)
+    }
+  })
+
+  it('a case with no requirement is one that checks only the grammar of a cited RFC', () => {
+    const none = vectorFiles.flatMap((artifact) => {
+      const content = read(artifact.path)
+      return caseLists.flatMap((list) =>
+        (content[list] ?? [])
+          .filter((entry: { requirements: string[] }) => entry.requirements.length === 0)
+          .map((entry: { name: string }) => `${artifact.path} ${list}: ${entry.name}`),
+      )
+    })
+    expect(none).toEqual([
+      'vectors/www-authenticate.json reject: duplicate parameter',
+      'vectors/www-authenticate.json reject: unterminated quoted-string',
+      'vectors/www-authenticate.json reject: backslash at the end',
+      'vectors/www-authenticate.json reject: request not an object',
+      'vectors/credential.json parse: echo, source and payload',
+      'vectors/receipt.json reject: missing reference',
+    ])
+  })
 })
 
 /** RFC 8785 for the values the vectors use, written independently of paywire's Json module. */
@@ -88,6 +130,27 @@ describe('vectors agree with an independent computation', () => {
         canonical(vector.receipt),
       )
     }
+  })
+
+  it('a challenge of an unknown method parses with its shared request fields intact {charge.client.display-shared}', () => {
+    const { parse } = read('vectors/www-authenticate.json')
+    const vector = parse.find((entry: { requirements: string[] }) =>
+      entry.requirements.includes('charge.client.display-shared'),
+    )
+    const [challenge] = Challenge.deserializeList(vector.header)
+    expect(challenge?.method).toBe('acmepay')
+    const independent = JSON.parse(
+      Buffer.from(vector.challenges[0].request, 'base64url').toString('utf8'),
+    )
+    expect(independent).toMatchObject({
+      amount: '250000',
+      currency: 'acme-credit',
+      recipient: 'acct:merchant-7@acme.example',
+      description: 'Caf\u00e9 \u2615 \u00d7 2',
+      externalId: 'order-\u{1f9fe}-42',
+    })
+    expect(Object.keys(independent.methodDetails).length).toBeGreaterThan(3)
+    expect(Challenge.decodeRequest(challenge as Challenge.Challenge)).toEqual(independent)
   })
 
   it('Accept-Payment vectors follow the draft examples', () => {

@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import * as Catalog from '../Catalog.js'
+import * as Coverage from '../Coverage.js'
 import * as ClientSuite from '../client/Suite.js'
 import * as Progress from '../Progress.js'
 import * as Report from '../Report.js'
@@ -18,6 +19,7 @@ import * as Vectors from '../Vectors.js'
 
 const usage = `Usage:
   paywire-conformance list [--prefix <id>]... [--level MUST|SHOULD|MAY] [--tag <tag>] [--json]
+                          [--coverage]
   paywire-conformance server <url> [--config <file>] [--only <id prefix>]... [--seed <n>]
                              [--json <file>] [--junit <file>] [--markdown <file>]
                              [--html <file>] [--quiet]
@@ -28,6 +30,9 @@ const usage = `Usage:
                              [--junit <file>] [--markdown <file>] [--html <file>] [--quiet]
                              (--adapter <adapter.json> | -- <adapter command...>)
 
+list: prints the catalog (server checks, client checks, vector tests); --coverage prints
+instead, per draft and level, how many requirements the listed tests check, and the MUST
+requirements none checks.
 server: runs the server checks against <url>, the target's base URL (or, without
 --config, its paid GET route). The JSON config names the paid routes, the methods and
 intents the target claims and how the suite pays them (see the package README).
@@ -94,6 +99,7 @@ function list(argv: readonly string[], io: Io): number {
       level: { type: 'string' },
       tag: { type: 'string' },
       json: { type: 'boolean', default: false },
+      coverage: { type: 'boolean', default: false },
     },
     strict: true,
   })
@@ -104,6 +110,11 @@ function list(argv: readonly string[], io: Io): number {
     level: values.level as Level | undefined,
     tag: values.tag,
   })
+  if (values.coverage) {
+    const report = Coverage.compute(tests)
+    io.out(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${Coverage.format(report)}\n`)
+    return 0
+  }
   io.out(values.json ? `${JSON.stringify(tests, null, 2)}\n` : `${Catalog.format(tests)}\n`)
   return 0
 }

@@ -9,11 +9,12 @@ import * as TempoPayer from './TempoPayer.js'
 const privateKey = '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6'
 
 describe('TempoPayer.read', () => {
-  it('reads rpcUrl, privateKey and mode, pull by default', () => {
+  it('reads rpcUrl, privateKey, mode and memo: pull, and only the memo a challenge asks for, by default', () => {
     expect(TempoPayer.read({ rpcUrl: 'http://127.0.0.1:8545', privateKey })).toEqual({
       rpcUrl: 'http://127.0.0.1:8545',
       privateKey,
       mode: 'pull',
+      memo: 'challenge',
     })
     expect(TempoPayer.read({ rpcUrl: 'https://rpc.example', privateKey, mode: 'push' }).mode).toBe(
       'push',
@@ -25,11 +26,27 @@ describe('TempoPayer.read', () => {
     [{ rpcUrl: 'ws://127.0.0.1:8545', privateKey }, 'methods.tempo.rpcUrl'],
     [{ rpcUrl: 'http://127.0.0.1:8545', privateKey: '0x1234' }, 'methods.tempo.privateKey'],
     [{ rpcUrl: 'http://127.0.0.1:8545', privateKey, mode: 'both' }, 'methods.tempo.mode'],
+    [{ rpcUrl: 'http://127.0.0.1:8545', privateKey, memo: 'mppx' }, 'methods.tempo.memo'],
+    [
+      { rpcUrl: 'http://127.0.0.1:8545', privateKey, memo: `0x${'00'.repeat(32)}` },
+      'methods.tempo.memo',
+    ],
     [{ rpcUrl: 'http://127.0.0.1:8545', privateKey, chainId: 1 }, 'methods.tempo'],
     [null, 'methods.tempo'],
   ])('refuses %j naming %s, with a typed error', (settings, field) => {
     expect(() => TempoPayer.read(settings)).toThrow(Payer.InvalidPayerSettingsError)
     expect(() => TempoPayer.read(settings)).toThrow(new RegExp(`^${field.replace('.', '\\.')}`))
+  })
+
+  it("reads the compatibility switch memo: 'mppx-attribution' and exposes it on the payer", () => {
+    const settings = {
+      rpcUrl: 'http://127.0.0.1:8545',
+      privateKey,
+      memo: 'mppx-attribution',
+    } as const
+    expect(TempoPayer.read(settings).memo).toBe('mppx-attribution')
+    expect(TempoPayer.from(settings).memo).toBe('mppx-attribution')
+    expect(TempoPayer.from({ rpcUrl: 'http://127.0.0.1:8545', privateKey }).memo).toBe('challenge')
   })
 
   it('never repeats a key in its error, even a malformed one', () => {

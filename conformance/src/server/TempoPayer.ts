@@ -1,10 +1,13 @@
 // The suite's payer of the Tempo charge (draft-tempo-charge-00): real payments on a Tempo
 // node, made by the client half of @paywire/method-tempo. Pull signs the transaction and
 // puts it in the credential (the target broadcasts it); push broadcasts it, waits for its
-// receipt and sends the hash. Configured as `methods.tempo: { rpcUrl, privateKey, mode }`.
+// receipt and sends the hash. Configured as `methods.tempo: { rpcUrl, privateKey, mode,
+// memo }`; `memo: 'mppx-attribution'` is a compatibility switch for a known deviation of
+// mppx 0.11 (spec/DEVIATIONS.md, row 6), not draft behaviour.
 import { Challenge } from '@paywire/core'
 import type * as Tempo from '@paywire/method-tempo'
 import { z } from 'zod'
+import type * as MppxAttribution from './MppxAttribution.js'
 import {
   InvalidPayerSettingsError,
   type Payer,
@@ -24,6 +27,16 @@ export const settingsSchema = z.strictObject({
     .regex(/^0x[0-9a-fA-F]{64}$/, "expected the payer's 0x-prefixed 32-byte hex private key"),
   /** How to submit when a challenge allows both modes (default pull). */
   mode: z.enum(['pull', 'push']).default('pull'),
+  /**
+   * Which memo the payment's primary transfer carries when the challenge asks for none
+   * (default `challenge`). `challenge`: as the draft says, only the memo the challenge asks
+   * for (`methodDetails.memo`), so none when it asks none. `mppx-attribution`: a
+   * compatibility switch, not draft behaviour, for mppx 0.11 servers, which refuse every
+   * transfer without their attribution memo (spec/DEVIATIONS.md, row 6): the payer then
+   * pays with `transferWithMemo` and mppx's memo for the challenge's realm and id. A memo
+   * the challenge asks for is always the one paid.
+   */
+  memo: z.enum(['challenge', 'mppx-attribution']).default('challenge'),
 })
 
 /** `methods.tempo` as written. */
@@ -35,6 +48,9 @@ export type Options = z.output<typeof settingsSchema>
 /** A submission mode. */
 export type Mode = Options['mode']
 
+/** Which memo a payment carries when the challenge asks for none. */
+export type Memo = Options['memo']
+
 /** The chain as the payer reaches it, and the paying account. */
 export type Connection = { chain: Tempo.Chain.Chain; chainId: number; address: string }
 
@@ -43,12 +59,16 @@ export type TempoPayer = Payer & {
   readonly method: 'tempo'
   /** The configured mode. */
   readonly mode: Mode
+  /** The configured memo setting. */
+  readonly memo: Memo
   /** Connects once (reads the node's chain id): the chain and the paying account. */
   connect(): Promise<Connection>
   /**
    * Pays `challenge` with a transaction for `request` (default: the challenge's own), in
    * `mode` (default the configured one) when the request allows it. The credential still
    * echoes `challenge`: a `request` of its own makes a payment that does not match it.
+   * With `memo: 'mppx-attribution'`, a request asking no memo is paid with mppx's
+   * attribution memo for `challenge`.
    *
    * @throws {UnpayableChallengeError} when the client cannot pay that request.
    */
@@ -74,7 +94,7 @@ export declare namespace payWith {
  * const options = TempoPayer.read({
  *   rpcUrl: 'http://127.0.0.1:8545',
  *   privateKey: '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
- * }) // mode: 'pull'
+ * }) // mode: 'pull', memo: 'challenge'
  * ```
  */
 export function read(settings: unknown): Options {
@@ -104,7 +124,7 @@ export function read(settings: unknown): Options {
 export function from(settings: Settings): TempoPayer {
   const options = read(settings)
   const privateKey = options.privateKey as `0x${string}`
-  let connection: Promise<Connection & { tempo: typeof Tempo }> | undefined
+  let connection: Promise<Connection & Modules> | undefined
   const connect = () => {
     connection ??= open(options.rpcUrl, privateKey).catch((error: unknown) => {
       connection = undefined
@@ -120,13 +140,17 @@ export function from(settings: Settings): TempoPayer {
   }
   const payWith = (parameters: payWith.Options) =>
     oneAtATime(async () => {
-      const { tempo, chain } = await connect()
+      const { tempo, attribution, chain } = await connect()
       const input = parameters.request ?? decodeRequest(parameters.challenge)
       const parsed = tempo.ChargeRequest.schema.safeParse(input)
       if (!parsed.success)
         throw new UnpayableChallengeError(
           `the challenge's request is not a Tempo charge request: ${parsed.error.issues[0]?.message}`,
         )
+      const request =
+        options.memo === 'mppx-attribution' && parsed.data.methodDetails.memo === undefined
+          ? withMemo(parsed.data, attribution.memo(parameters.challenge))
+          : parsed.data
       const client = tempo.Client.client({
         chain,
         privateKey,
@@ -135,7 +159,7 @@ export function from(settings: Settings): TempoPayer {
       try {
         const paid = await client.createCredential({
           challenge: parameters.challenge,
-          request: parsed.data,
+          request,
         })
         return { payload: paid.payload, source: paid.source }
       } catch (cause) {
@@ -147,6 +171,7 @@ export function from(settings: Settings): TempoPayer {
     method: 'tempo',
     intent: 'charge',
     mode: options.mode,
+    memo: options.memo,
     connect: async () => {
       const { chain, chainId, address } = await connect()
       return { chain, chainId, address }
@@ -180,18 +205,26 @@ export function is(payer: Payer): payer is TempoPayer {
   return payer.method === 'tempo' && 'payWith' in payer && 'connect' in payer
 }
 
-async function open(
-  rpcUrl: string,
-  privateKey: `0x${string}`,
-): Promise<Connection & { tempo: typeof Tempo }> {
-  // Loaded on first use: the rest of the suite does not need viem.
-  const [tempo, accounts] = await Promise.all([
+/** The modules a payment needs, loaded on first use: the rest of the suite does not need viem. */
+type Modules = { tempo: typeof Tempo; attribution: typeof MppxAttribution }
+
+async function open(rpcUrl: string, privateKey: `0x${string}`): Promise<Connection & Modules> {
+  const [tempo, attribution, accounts] = await Promise.all([
     import('@paywire/method-tempo'),
+    import('./MppxAttribution.js'),
     import('viem/accounts'),
   ])
   const chainId = await readChainId(rpcUrl)
   const chain = tempo.Chain.fromRpc({ rpcUrl, chainId })
-  return { tempo, chain, chainId, address: accounts.privateKeyToAddress(privateKey) }
+  return { tempo, attribution, chain, chainId, address: accounts.privateKeyToAddress(privateKey) }
+}
+
+/** `request` with `memo` on its primary transfer (the client pays it with transferWithMemo). */
+function withMemo(
+  request: Tempo.ChargeRequest.ChargeRequest,
+  memo: string,
+): Tempo.ChargeRequest.ChargeRequest {
+  return { ...request, methodDetails: { ...request.methodDetails, memo } }
 }
 
 async function readChainId(rpcUrl: string): Promise<number> {

@@ -85,6 +85,34 @@ describe('pull mode', () => {
     ).resolves.toMatchObject({ status: 'success' })
   })
 
+  it('accepts a transfer carrying a memo the challenge did not ask for {tempo.charge.pull.verify-before-broadcast, tempo.charge.transaction.authorize}', async () => {
+    // The draft checks a memo only when methodDetails.memo asks for one (mppx's attribution
+    // memo on an unasked transfer, spec/DEVIATIONS.md row 6, is such a memo).
+    const payer = await node.newAccount(10_000_000n)
+    const recipient = (await node.newAccount(0n)).address
+    const server = Server.server({ chain, recipient })
+    const client = Client.client({ chain, privateKey: payer.privateKey, mode: 'pull' })
+    const request = await server.request({ amount: '1500' })
+    expect(request.methodDetails.memo).toBeUndefined()
+    const challenge = challengeFor(request)
+    const memo = `0x${'5e'.repeat(32)}`
+    const answer = await client.createCredential({
+      challenge,
+      request: { ...request, methodDetails: { ...request.methodDetails, memo } },
+    })
+    const serialized = (answer.payload as { signature: string }).signature
+    const call = Transaction.deserialize(serialized).envelope.calls[0]
+    expect(Transfer.decodeCall(call ?? {})?.memo).toBe(memo)
+    const receipt = await server.verify({
+      credential: credentialFor(challenge, answer),
+      challenge,
+      request,
+      context: claims().context,
+    })
+    expect(receipt.status).toBe('success')
+    expect(await node.balanceOf(recipient as Hex)).toBe(1500n)
+  })
+
   it('pays every split and the primary remainder in one transaction {tempo.charge.splits.client-effects, tempo.charge.splits.client-memo, tempo.charge.transaction.split-transfers, tempo.charge.splits.same-currency}', async () => {
     const platform = (await node.newAccount(0n)).address
     const affiliate = (await node.newAccount(0n)).address

@@ -9,6 +9,7 @@ import * as Client from './Client.js'
 import * as Server from './Server.js'
 import * as Settlement from './Settlement.js'
 import * as Source from './Source.js'
+import * as Transfer from './Transfer.js'
 
 let node: TempoNode.TempoNode
 let chain: Chain.Chain
@@ -81,6 +82,32 @@ describe('push mode', () => {
       context: claims().context,
     })
     expect(receipt.status).toBe('success')
+  })
+
+  it('accepts TransferWithMemo logs carrying a memo the challenge did not ask for {tempo.charge.hash.verify-receipt}', async () => {
+    // Memos are verified only when asked (mppx's attribution memo, spec/DEVIATIONS.md row 6).
+    const { recipient, server, client } = await parties()
+    const request = await server.request({ amount: '2500' })
+    expect(request.methodDetails.memo).toBeUndefined()
+    const challenge = challengeFor(request)
+    const memo = `0x${'5e'.repeat(32)}`
+    const answer = await client.createCredential({
+      challenge,
+      request: { ...request, methodDetails: { ...request.methodDetails, memo } },
+    })
+    const hash = (answer.payload as { hash: Hex }).hash
+    const logs = (await chain.getTransactionReceipt(hash))?.logs ?? []
+    const paid = Transfer.fromLogs(logs, request.currency).filter((movement) =>
+      Transfer.sameAddress(movement.recipient, recipient),
+    )
+    expect(paid.map((movement) => movement.memo)).toEqual([memo])
+    const receipt = await server.verify({
+      credential: credentialFor(challenge, answer),
+      challenge,
+      request,
+      context: claims().context,
+    })
+    expect(receipt).toMatchObject({ status: 'success', reference: hash })
   })
 
   it('verifies every split and the primary remainder regardless of order {tempo.charge.splits.verify-any-order}', async () => {
