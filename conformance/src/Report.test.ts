@@ -96,7 +96,7 @@ describe('Report', () => {
     expect(xml).not.toMatch(/<ok/)
   })
 
-  it('writes a self-contained HTML page with escaped text and folded evidence', () => {
+  it('writes a self-contained HTML page with escaped text and the evidence of what did not pass', () => {
     const page = Report.html({
       ...results,
       target: { ...results.target, url: 'http://x/<script>alert(1)</script>' },
@@ -106,7 +106,10 @@ describe('Report', () => {
     expect(page).toContain('&lt;script&gt;')
     expect(page).not.toMatch(/src=|href=/)
     expect(page).toContain('<span class="v fail">1 fail</span>')
-    expect(page.match(/<details>/g)).toHaveLength(5)
+    // Five tests did not pass: their evidence is there, open for the fail and the error.
+    expect(page.match(/<details[ >]/g)).toHaveLength(5)
+    expect(page.match(/<details open>/g)).toHaveLength(2)
+    expect(page).toContain('<tr id="server.group1.t1">')
   })
 
   it('writes Markdown with the totals and a table of what did not pass', () => {

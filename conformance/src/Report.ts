@@ -90,7 +90,10 @@ export function markdown(results: Results.Results): string {
 
 /**
  * A self-contained HTML page (no scripts, no external resources): totals, then one row per
- * test grouped as run, with the evidence of each test that did not pass folded under it.
+ * test in run order, with the evidence of each test that did not pass under it (open for
+ * `fail` and `error`, folded otherwise). Each row's `id` is its test id, so
+ * `results.html#server.cache.no-store` links to it. Below 48em the table becomes a list of
+ * cards, so a phone shows it without scrolling sideways.
  *
  * @example
  * ```ts
@@ -105,25 +108,47 @@ export function html(results: Results.Results): string {
     .map((verdict) => `<span class="v ${cls(verdict)}">${summary[verdict]} ${verdict}</span>`)
     .join(' ')
   const rows = results.results.map((result) => {
+    const open = result.verdict === 'fail' || result.verdict === 'error' ? ' open' : ''
     const details =
       result.verdict === 'pass' || result.evidence.length === 0
         ? ''
-        : `<details><summary>evidence</summary><pre>${xml(JSON.stringify(result.evidence, null, 2))}</pre></details>`
-    return `<tr><td><code>${xml(result.id)}</code><div class="t">${xml(result.title)}</div></td><td>${result.level}</td><td><span class="v ${cls(result.verdict)}">${result.verdict}</span></td><td>${xml(result.message ?? '')}${details}</td><td>${result.requirements.map((id) => `<code>${xml(id)}</code>`).join(' ')}</td></tr>`
+        : `<details${open}><summary>evidence</summary><pre>${xml(JSON.stringify(result.evidence, null, 2))}</pre></details>`
+    return `<tr id="${xml(result.id)}"><td class="id"><code>${xml(result.id)}</code><div class="t">${xml(result.title)}</div></td><td class="lv">${result.level}</td><td class="vd"><span class="v ${cls(result.verdict)}">${result.verdict}</span></td><td class="why">${xml(result.message ?? '')}${details}</td><td class="req">${result.requirements.map((id) => `<code>${xml(id)}</code>`).join(' ')}</td></tr>`
   })
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Conformance: ${xml(results.target.url)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:top}.t{color:#666;font-size:12px}.v{padding:0 .4em;border-radius:3px}.pass{background:#d4f4dd}.fail,.error{background:#f8d0d0}.warn{background:#fbecc4}.na,.xfail{background:#e6e6e6}pre{white-space:pre-wrap;font-size:12px;background:#f6f6f6;padding:.5em}code{font-size:12px}</style>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Conformance: ${xml(results.target.url)}</title>
+<style>${style}</style>
 </head><body>
 <h1>Conformance: ${xml(results.target.url)}</h1>
 <p>${xml(results.suite.name)} ${xml(results.suite.version)}, ${results.mode} mode, seed ${results.seed}, ${xml(results.startedAt)}, ${(results.durationMs / 1000).toFixed(1)} s.</p>
-<p>${totals} of ${summary.total}</p>
+<p class="totals">${totals} of ${summary.total}</p>
 <table><thead><tr><th>test</th><th>level</th><th>verdict</th><th>why</th><th>requirements</th></tr></thead><tbody>
 ${rows.join('\n')}
 </tbody></table>
 </body></html>
 `
 }
+
+// Fonts: DejaVu first (what Debian's fontconfig, and so its chromium, installs), so the
+// page renders the same on every such machine (the screenshot test depends on it).
+const style = [
+  'body{font:14px/1.4 "DejaVu Sans",system-ui,sans-serif;margin:2em;color:#222;background:#fff}',
+  'code,pre{font-family:"DejaVu Sans Mono",ui-monospace,monospace}',
+  'h1{font-size:24px;overflow-wrap:anywhere}',
+  'table{border-collapse:collapse;width:100%}',
+  'td,th{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:top}',
+  'th,td.lv,td.vd{white-space:nowrap}td.id,td.why,td.req{overflow-wrap:anywhere}td.id{min-width:14em}td.req{min-width:12em}td.req code{display:block}',
+  '.t{color:#666;font-size:12px}',
+  '.v{padding:0 .4em;border-radius:3px;white-space:nowrap}',
+  '.totals .v{display:inline-block;margin:0 0 .2em}',
+  '.pass{background:#d4f4dd}.fail,.error{background:#f8d0d0}.warn{background:#fbecc4}.na,.xfail{background:#e6e6e6}',
+  'summary{cursor:pointer;color:#555}',
+  'pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px;background:#f6f6f6;padding:.5em;margin:.3em 0}',
+  'code{font-size:12px}',
+  '@media (max-width:48em){body{margin:1em}thead{display:none}table,tbody,tr,td{display:block}',
+  'tr{border-bottom:1px solid #ddd;padding:.5em 0}td{border:0;padding:.15em 0}td.id,td.req{min-width:0}',
+  'td.lv,td.vd{display:inline-block;margin-right:.6em}td.req code{display:inline}td.req:not(:empty)::before{content:"requirements: ";color:#666;font-size:12px}}',
+].join('')
 
 function cls(verdict: Results.Verdict): string {
   return verdict === 'n/a' ? 'na' : verdict
