@@ -1,9 +1,10 @@
 // The client's signed channel transactions (draft-tempo-session §"Open Verification" and
 // §"TopUp Verification", step 1): Tempo (0x76) transactions whose calls are the payer's
 // `approve` of the escrow for the amount (optional) and the escrow's `open` or `topUp`.
-// Checked before they are broadcast: chain, contracts, payee, token, amounts, nothing
-// else; the payer is the recovered sender and the channel id is derived as the escrow
-// derives it.
+// Checked before they are broadcast (and before a sponsor co-signs them, §"Fee Payment"):
+// chain, contracts, payee, token, amounts, nothing else, and the fee payer slot the
+// challenge asks for; the payer is the recovered sender and the channel id is derived as
+// the escrow derives it.
 import { Errors } from '@paywire/core'
 import { Escrow } from '@paywire/escrow'
 import { Transaction } from '@paywire/method-tempo'
@@ -45,7 +46,7 @@ export type Opened = {
  * ```
  */
 export function verifyOpen(transaction: Hex, options: verifyOpen.Options): Opened {
-  const { calls, payer } = decode(transaction, options.chainId)
+  const { calls, payer } = decode(transaction, options.chainId, options.feePayer === true)
   const open = decodeCall(calls[calls.length - 1], options.escrow, Escrow.abi, 'open')
   const [payee, token, deposit, salt, authorizedSigner] = open.args as OpenArgs
   if (!same(payee, options.recipient))
@@ -78,6 +79,11 @@ export declare namespace verifyOpen {
     recipient: Address
     /** The challenge's `currency`: the channel's token. */
     currency: Address
+    /**
+     * The challenge's `methodDetails.feePayer`: with `true` the transaction must carry the
+     * `0x00` fee payer placeholder and no fee token; otherwise it must pay its own fees.
+     */
+    feePayer?: boolean | undefined
   }
 }
 
@@ -101,7 +107,7 @@ export declare namespace verifyOpen {
  * ```
  */
 export function verifyTopUp(transaction: Hex, options: verifyTopUp.Options): void {
-  const { calls, payer } = decode(transaction, options.chainId)
+  const { calls, payer } = decode(transaction, options.chainId, options.feePayer === true)
   if (!same(payer, options.payer))
     throw new ChannelTransactionError(`the top-up is sent by ${payer}, not the channel's payer`)
   const topUp = decodeCall(calls[calls.length - 1], options.escrow, Escrow.abi, 'topUp')
@@ -126,13 +132,19 @@ export declare namespace verifyTopUp {
     payer: Address
     /** The credential's `additionalDeposit`. */
     additionalDeposit: bigint
+    /** The challenge's `methodDetails.feePayer`, as for {@link verifyOpen}. */
+    feePayer?: boolean | undefined
   }
 }
 
 type Call = TxEnvelopeTempo.TxEnvelopeTempo['calls'][number]
 
-/** Decodes, recovers the sender, and refuses extra effects and sponsored fees. */
-function decode(transaction: Hex, chainId: number): { calls: readonly Call[]; payer: Address } {
+/** Decodes, recovers the sender, and refuses extra effects and a fee payer slot the challenge did not ask for. */
+function decode(
+  transaction: Hex,
+  chainId: number,
+  sponsored: boolean,
+): { calls: readonly Call[]; payer: Address } {
   let decoded: ReturnType<typeof Transaction.deserialize>
   try {
     decoded = Transaction.deserialize(transaction)
@@ -146,8 +158,15 @@ function decode(transaction: Hex, chainId: number): { calls: readonly Call[]; pa
     throw new ChannelTransactionError('transaction carries an access or authorization list')
   if (envelope.keyAuthorization !== undefined)
     throw new ChannelTransactionError('transaction provisions an access key')
-  if (envelope.feePayerSignature === null)
-    throw new ChannelTransactionError('fee sponsorship of channel transactions is not offered')
+  if (sponsored) {
+    if (envelope.feePayerSignature !== null)
+      throw new ChannelTransactionError(
+        'with feePayer the fee payer slot must hold the 0x00 placeholder',
+      )
+    if (envelope.feeToken !== undefined)
+      throw new ChannelTransactionError('with feePayer the fee token must be left empty')
+  } else if (envelope.feePayerSignature === null)
+    throw new ChannelTransactionError('fee sponsorship was not offered in the challenge')
   const { calls } = envelope
   if (calls.length === 0 || calls.length > 2)
     throw new ChannelTransactionError('expected an optional approve and one escrow call')

@@ -234,4 +234,92 @@ describe('session answers over HTTP', () => {
     expect(closed?.txHash).toMatch(/^0x[0-9a-f]{64}$/)
     expect(closed).toMatchObject({ spent: '40', acceptedCumulative: '40' })
   }, 120_000)
+
+  it('answers a channel that submits vouchers too fast with 429 and the retry delay, serves the accepted voucher re-presented, and maps the challenge to what it paid {tempo.session.dos.rate-limit, tempo.session.attribution.mapping}', async () => {
+    const sessions = fixture.sessions(MemoryStore.create(), {
+      voucherRate: { perSecond: 0.5, burst: 2 },
+    })
+    const method = Server.server({
+      sessions,
+      chainId: fixture.node.chainId,
+      escrow: fixture.escrow,
+      currency: token,
+      recipient: fixture.payee.account.address,
+    })
+    const paywire = Paywire.create({
+      realm: 'limited.example',
+      secret: Secret.generate(),
+      methods: [method],
+      store: MemoryStore.create(),
+    })
+    const handler = listener(paywire, { price: { amount: '10' } }, () =>
+      Response.json({ served: true }),
+    )
+    const limited = await FreePort.listen(createServer((req, res) => handler(req, res)))
+    try {
+      const account = await fixture.node.newAccount()
+      await fixture.node.fund({ to: account.address, amount: 1_000_000n, token })
+      const payer = Payer.create({
+        privateKey: account.privateKey,
+        client: fixture.node.client,
+        chainId: fixture.node.chainId,
+        escrow: fixture.escrow,
+        currency: token,
+        store: MemoryStore.create(),
+      })
+      const opened = await payer.open({ payee: fixture.payee.account.address, deposit: 3_000n })
+      const { channelId } = opened
+      const offered = await fetch(limited.url)
+      await offered.body?.cancel()
+      const challenge = Challenge.deserializeList(
+        offered.headers.get('www-authenticate') as string,
+      )[0] as Challenge.Challenge
+      // Every credential answers the same challenge: the one the records are kept under.
+      const pay = async (payload: Record<string, unknown>) => {
+        const response = await fetch(limited.url, {
+          headers: {
+            authorization: Credential.toAuthorization(Credential.from({ challenge, payload })),
+          },
+        })
+        return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+      }
+      const voucher = async (amount: bigint) => ({
+        action: 'voucher',
+        channelId,
+        cumulativeAmount: amount.toString(),
+        signature: (await payer.voucher(channelId, amount)).signature,
+      })
+      const open = await pay({
+        action: 'open',
+        type: 'transaction',
+        channelId,
+        transaction: opened.transaction,
+        cumulativeAmount: '10',
+        signature: (await payer.voucher(channelId, 10n)).signature,
+      })
+      expect(open.status).toBe(200)
+      expect((await pay(await voucher(30n))).status).toBe(200)
+      expect((await pay(await voucher(50n))).status).toBe(200)
+      // The third submission within the burst of two is refused, and nothing is recorded.
+      const refused = await pay(await voucher(70n))
+      expect(refused).toEqual({
+        status: 429,
+        body: expect.objectContaining({
+          type: 'about:blank',
+          title: 'Too Many Requests',
+          status: 429,
+          retryAfter: 2,
+        }),
+      })
+      expect((await sessions.read(channelId)).acceptedCumulative).toBe(50n)
+      // The accepted voucher re-presented is served from the balance (50 accepted, 30 spent).
+      expect((await pay(await voucher(50n))).status).toBe(200)
+      expect(await sessions.attribution(challenge.id)).toMatchObject({
+        challengeId: challenge.id,
+        channels: [{ channelId, vouchers: 3, highestVoucher: 50n, units: 4n, amount: 40n }],
+      })
+    } finally {
+      await limited.close()
+    }
+  }, 120_000)
 })

@@ -4,14 +4,23 @@
 // `Sessions` server and decides the request: `open` and `voucher` are served (charging
 // `unitsPerRequest` units first, or refusing with 402 and `requiredTopUp`), a voucher on
 // `HEAD`, a `topUp` and a `close` are answered at once without the route's handler.
+// With a `feePayer`, challenges offer fee sponsorship of the client's open and top-up
+// transactions (§"Fee Payment"), which the sponsor co-signs once they are checked.
 import { Errors, Method, type Receipt, type SessionChannel } from '@paywire/core'
 import type { Address, Hex } from 'viem'
+import type * as ChannelSponsor from './ChannelSponsor.js'
 import * as Payload from './Payload.js'
 import * as SessionRequest from './SessionRequest.js'
 import * as Sessions from './Sessions.js'
 
 /** A route's price: the price of one unit, with the optional hints of the request. */
-export type Price = { amount: string; unitType?: string | undefined; suggestedDeposit?: string }
+export type Price = {
+  amount: string
+  unitType?: string | undefined
+  suggestedDeposit?: string
+  /** Whether the server pays the fees of opens and top-ups; default: whether it has a `feePayer`. */
+  feePayer?: boolean | undefined
+}
 
 /**
  * The session method for `Paywire.create({ methods })`. Challenges it issues pay for many
@@ -52,6 +61,7 @@ export function server(
       methodDetails: {
         escrowContract: options.escrow,
         chainId: options.chainId,
+        ...(sponsored(price, options) ? { feePayer: true } : {}),
         ...(options.minVoucherDelta === undefined
           ? {}
           : { minVoucherDelta: options.minVoucherDelta.toString() }),
@@ -90,21 +100,31 @@ export function server(
         Sessions.receipt({ state, challengeId: challenge.id, ...extra })
       switch (payload.action) {
         case 'topUp':
-          return { kind: 'answer', receipt: receipt(await sessions.topUp(payload)) }
+          return {
+            kind: 'answer',
+            receipt: receipt(
+              await sessions.topUp({ ...payload, sponsor: sponsorOf(request, options) }),
+            ),
+          }
         case 'close': {
           const { txHash, state } = await sessions.close(payload)
           return { kind: 'answer', receipt: receipt(state, { txHash }) }
         }
         case 'open':
-          await sessions.open({ ...payload, price })
+          await sessions.open({
+            ...payload,
+            price,
+            sponsor: sponsorOf(request, options),
+            challengeId: challenge.id,
+          })
           break
         case 'voucher':
-          await sessions.voucher(payload)
+          await sessions.voucher({ ...payload, challengeId: challenge.id })
           break
       }
       if (requestMethod === 'HEAD')
         return { kind: 'answer', receipt: receipt(await sessions.read(payload.channelId)) }
-      return serve(sessions, payload.channelId, unitsPerRequest, price, receipt)
+      return serve(sessions, payload.channelId, unitsPerRequest, price, receipt, challenge.id)
     },
   })
 }
@@ -124,7 +144,31 @@ export declare namespace server {
     unitsPerRequest?: bigint | undefined
     /** Advertised in the challenge; give the same value to `Sessions.create`. */
     minVoucherDelta?: bigint | undefined
+    /**
+     * Pays the fees of the client's open and top-up transactions (`ChannelSponsor.from`):
+     * challenges then carry `methodDetails.feePayer: true` (unless a price says `false`).
+     */
+    feePayer?: ChannelSponsor.ChannelSponsor | undefined
   }
+}
+
+/** Whether a price's challenge offers fee sponsorship; `true` needs a configured sponsor. */
+function sponsored(price: Price, options: server.Options): boolean {
+  const offered = price.feePayer ?? options.feePayer !== undefined
+  if (offered && options.feePayer === undefined)
+    throw new FeePayerMissingError('a feePayer price needs a server configured with a feePayer')
+  return offered
+}
+
+/** The sponsor of a challenge's open or top-up transaction, when the challenge offered `feePayer`. */
+function sponsorOf(
+  request: SessionRequest.SessionRequest,
+  options: server.Options,
+): ChannelSponsor.ChannelSponsor | undefined {
+  if (request.methodDetails.feePayer !== true) return undefined
+  if (options.feePayer === undefined)
+    throw new Method.VerificationFailedError('this server pays no fees of channel transactions')
+  return options.feePayer
 }
 
 /** Charges a served request's units before its handler runs, or refuses with `requiredTopUp`. */
@@ -134,6 +178,7 @@ async function serve(
   units: bigint,
   price: bigint,
   receipt: (state: SessionChannel.State, extra?: { units?: number }) => Receipt.Receipt,
+  challengeId: string,
 ): Promise<Method.Redemption> {
   const cost = units * price
   const before = await sessions.read(channelId)
@@ -146,7 +191,7 @@ async function serve(
   if (units === 0n) return { kind: 'serve', receipt: receipt(before, { units: 0 }) }
   // Charged (and persisted) before the handler runs; a concurrent request may have taken
   // the balance in between, and then this one is refused like the check above.
-  const { allowed, state } = await sessions.charge({ channelId, units, price })
+  const { allowed, state } = await sessions.charge({ channelId, units, price, challengeId })
   if (allowed < units)
     throw new InsufficientBalanceError(
       `the channel's authorized balance covers ${allowed} of ${units} units`,
@@ -191,4 +236,11 @@ export class ChallengeNotFoundError extends Errors.BaseError {
   override readonly name = 'Server.ChallengeNotFoundError'
   readonly code = 'ERR_SESSION_CHALLENGE_NOT_FOUND'
   readonly problem = 'session/challenge-not-found' as const
+}
+
+/** A price asks for fee sponsorship (`feePayer: true`) from a server with no `feePayer`. */
+export class FeePayerMissingError extends Errors.BaseError {
+  override readonly name = 'Server.FeePayerMissingError'
+  readonly code = 'ERR_SESSION_FEE_PAYER_MISSING'
+  readonly problem = undefined
 }

@@ -1,14 +1,25 @@
 // The session server against paywire's escrow on a real local Tempo node (one node for
 // this file): opens, vouchers, metered charges with starvation and resumption, settlement
 // and close, with balances read on chain.
+
+import type { Store } from '@paywire/core'
 import { Escrow } from '@paywire/escrow'
 import { MemoryStore } from '@paywire/store-memory'
-import { keccak256, parseSignature, serializeSignature, toHex } from 'viem'
+import {
+  keccak256,
+  parseSignature,
+  serializeCompactSignature,
+  serializeSignature,
+  signatureToCompactSignature,
+  toHex,
+} from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Fixture, setUp, token } from '../test/fixtures.js'
+import * as Attribution from './Attribution.js'
 import type * as EscrowChain from './EscrowChain.js'
 import * as Payload from './Payload.js'
 import * as Sessions from './Sessions.js'
+import * as VoucherRate from './VoucherRate.js'
 
 const price = 25n
 let fixture: Fixture
@@ -255,5 +266,195 @@ describe('Sessions', () => {
     const allowed = results.reduce((sum, result) => sum + result.allowed, 0n)
     expect(allowed).toBe(40n)
     expect((await sessions.read(channelId)).spent).toBe(1_000n)
+  })
+
+  it('limits voucher submissions per channel before any chain read or ECDSA work, across instances, never counting the accepted voucher re-presented or a lower one {tempo.session.dos.rate-limit, tempo.session.dos.ten-per-second, tempo.session.dos.skip-low-signature, tempo.session.dos.format-first}', async () => {
+    let time = Date.now()
+    let reads = 0
+    // Counts the chain reads: signatures are recovered only after the channel is read.
+    const counted: EscrowChain.EscrowChain = {
+      ...fixture.chain,
+      getChannel: (channelId) => {
+        reads += 1
+        return fixture.chain.getChannel(channelId)
+      },
+    }
+    const store = MemoryStore.create()
+    const instance = () =>
+      Sessions.create({
+        store,
+        chain: counted,
+        payee: fixture.payee.account.address,
+        currency: token,
+        voucherRate: { perSecond: 10 },
+        now: () => time,
+      })
+    const [first, second] = [instance(), instance()]
+    const channelId = await openOnChain(100_000n)
+    await first.open({ channelId, ...(await sign(channelId, 0n)), price })
+    // Ten submissions in one second, five on each instance: one budget.
+    for (let amount = 10n; amount <= 100n; amount += 10n)
+      await (amount % 20n === 0n ? first : second).voucher({
+        channelId,
+        ...(await sign(channelId, amount)),
+      })
+    const readsBefore = reads
+    const next = await sign(channelId, 110n)
+    const limited = await first.voucher({ channelId, ...next }).catch((error) => error)
+    expect(limited).toBeInstanceOf(VoucherRate.RateLimitedError)
+    expect(limited).toMatchObject({ status: 429, retryAfter: 1 })
+    await expect(
+      second.voucher({ channelId, cumulativeAmount: 120n, signature: `0x${'11'.repeat(65)}` }),
+    ).rejects.toBeInstanceOf(VoucherRate.RateLimitedError)
+    // A voucher below the accepted amount is refused from the store alone.
+    await expect(
+      second.voucher({ channelId, cumulativeAmount: 50n, signature: '0x' }),
+    ).rejects.toMatchObject({ code: 'ERR_SESSION_VOUCHER_NOT_INCREASING' })
+    expect(reads).toBe(readsBefore)
+    expect((await first.read(channelId)).acceptedCumulative).toBe(100n)
+    // The accepted voucher re-presented is no submission: answered while the budget is spent.
+    const accepted = await sign(channelId, 100n)
+    for (let request = 0; request < 20; request++)
+      expect((await second.voucher({ channelId, ...accepted })).acceptedCumulative).toBe(100n)
+    // A tenth of a second later one more submission is allowed, on either instance.
+    time += 100
+    expect((await second.voucher({ channelId, ...next })).acceptedCumulative).toBe(110n)
+    await expect(
+      first.voucher({ channelId, ...(await sign(channelId, 120n)) }),
+    ).rejects.toBeInstanceOf(VoucherRate.RateLimitedError)
+  })
+
+  it('accepts the accepted voucher re-presented byte for byte without recovering its signer', async () => {
+    const store = MemoryStore.create()
+    const channelId = await openOnChain(10_000n)
+    const accepted = await sign(channelId, 300n)
+    await fixture.sessions(store).open({ channelId, ...accepted, price })
+    // Fault injected: the chain now names another signer. A voucher that is verified fails;
+    // the accepted one re-presented is answered from the store, as it was verified before.
+    const lying = Sessions.create({
+      store,
+      chain: {
+        ...fixture.chain,
+        getChannel: async (id) => ({
+          ...(await fixture.chain.getChannel(id)),
+          authorizedSigner: fixture.stranger.account.address,
+        }),
+      },
+      payee: fixture.payee.account.address,
+      currency: token,
+    })
+    expect((await lying.voucher({ channelId, ...accepted })).acceptedCumulative).toBe(300n)
+    await expect(
+      lying.voucher({ channelId, ...(await sign(channelId, 400n)) }),
+    ).rejects.toMatchObject({ code: 'ERR_SESSION_SIGNER_MISMATCH' })
+    // Same amount, other signature bytes (EIP-2098 compact form): a submission, verified.
+    const compact = serializeCompactSignature(
+      signatureToCompactSignature(parseSignature(accepted.signature)),
+    )
+    await expect(
+      lying.voucher({ channelId, cumulativeAmount: 300n, signature: compact }),
+    ).rejects.toMatchObject({ code: 'ERR_SESSION_SIGNER_MISMATCH' })
+    // Against the honest chain the compact form verifies: the refusal above was the check.
+    const honest = fixture.sessions(store)
+    expect(
+      (await honest.voucher({ channelId, cumulativeAmount: 300n, signature: compact }))
+        .acceptedCumulative,
+    ).toBe(300n)
+  })
+
+  it('maps each challenge to the vouchers it received and what was charged under it, across instances sharing the store {tempo.session.attribution.mapping, tempo.session.concurrency.serialized}', async () => {
+    const store = MemoryStore.create()
+    const events: Attribution.Event[] = []
+    const instance = () =>
+      fixture.sessions(store, { attribution: { onEvent: (event) => void events.push(event) } })
+    const [first, second] = [instance(), instance()]
+    const channelId = await openOnChain(10_000n)
+    await first.open({
+      channelId,
+      ...(await sign(channelId, 100n)),
+      price: 5n,
+      challengeId: 'challengeA',
+    })
+    await second.voucher({ channelId, ...(await sign(channelId, 300n)), challengeId: 'challengeA' })
+    await first.voucher({ channelId, ...(await sign(channelId, 500n)), challengeId: 'challengeB' })
+    // 100 parallel charges on both instances: 60 under A, 40 under B.
+    await Promise.all(
+      Array.from({ length: 100 }, (_, index) =>
+        (index % 2 === 0 ? first : second).charge({
+          channelId,
+          units: 1n,
+          price: 5n,
+          challengeId: index < 60 ? 'challengeA' : 'challengeB',
+        }),
+      ),
+    )
+    // Re-presenting the accepted voucher is not a new voucher; a refused charge is nothing.
+    await second.voucher({ channelId, ...(await sign(channelId, 500n)), challengeId: 'challengeB' })
+    expect(
+      (await first.charge({ channelId, units: 1n, price: 5n, challengeId: 'challengeB' })).allowed,
+    ).toBe(0n)
+    // A challenge id inside the payload is a client's claim: the server's own one is used.
+    const forged = Payload.parse({
+      action: 'voucher',
+      channelId,
+      cumulativeAmount: '600',
+      signature: (await sign(channelId, 600n)).signature,
+      challengeId: 'forged',
+    })
+    await first.act(forged, { price: 5n, challengeId: 'challengeB' })
+    const a = await second.attribution('challengeA')
+    expect(a).toMatchObject({
+      challengeId: 'challengeA',
+      channels: [
+        {
+          channelId: channelId.toLowerCase(),
+          vouchers: 2,
+          highestVoucher: 300n,
+          units: 60n,
+          amount: 300n,
+        },
+      ],
+      otherChannels: 0,
+    })
+    expect(a?.firstSeen).toBeLessThanOrEqual(a?.lastSeen ?? 0)
+    expect(await first.attribution('challengeB')).toMatchObject({
+      channels: [{ vouchers: 2, highestVoucher: 600n, units: 40n, amount: 200n }],
+    })
+    expect(await first.attribution('forged')).toBeUndefined()
+    // The audit hook saw every attributed event once, after it was written.
+    expect(events.filter((event) => event.type === 'voucher')).toHaveLength(4)
+    expect(events.filter((event) => event.type === 'charge')).toHaveLength(100)
+  })
+
+  it('refuses a malformed challenge id before charging, and never undoes a charge whose record fails to write {tempo.session.attribution.mapping}', async () => {
+    const backing = MemoryStore.create()
+    // Fault injected: writes of attribution records fail; channel states are written.
+    const store: Store.Store = {
+      ...backing,
+      compareAndSwap: (key, expected, value, options) =>
+        key.startsWith(Attribution.keyPrefix)
+          ? Promise.reject(new Error('attribution backend down'))
+          : backing.compareAndSwap(key, expected, value, options),
+    }
+    const failures: unknown[] = []
+    const sessions = fixture.sessions(store, {
+      attribution: { onError: (error) => void failures.push(error) },
+    })
+    const channelId = await openOnChain(1_000n)
+    await sessions.open({ channelId, ...(await sign(channelId, 100n)), price })
+    await expect(
+      sessions.charge({ channelId, units: 1n, price, challengeId: 'not a challenge id' }),
+    ).rejects.toBeInstanceOf(Attribution.InvalidChallengeIdError)
+    expect((await sessions.read(channelId)).spent).toBe(0n)
+    const { allowed } = await sessions.charge({
+      channelId,
+      units: 2n,
+      price,
+      challengeId: 'challengeC',
+    })
+    expect(allowed).toBe(2n)
+    expect((await sessions.read(channelId)).spent).toBe(50n)
+    expect(failures).toHaveLength(1)
+    expect(String(failures[0])).toContain('attribution backend down')
   })
 })

@@ -4,15 +4,26 @@
 // (signer from the chain, never from the payload), meters charges, settles and closes.
 // Channel state lives in a Store through core's SessionLedger, so server instances that
 // share the store stay consistent; each method resolves only once its state is persisted.
-import { Errors, Receipt, SessionChannel, SessionLedger, type Store } from '@paywire/core'
+import {
+  ConstantTime,
+  Errors,
+  Receipt,
+  SessionChannel,
+  SessionLedger,
+  type Store,
+} from '@paywire/core'
 import { Voucher } from '@paywire/escrow'
 import type { Address, Hex } from 'viem'
+import * as Attribution from './Attribution.js'
+import type * as ChannelSponsor from './ChannelSponsor.js'
 import * as ChannelTransaction from './ChannelTransaction.js'
 import * as EscrowChain from './EscrowChain.js'
 import * as SettlementRecords from './internal/settlementRecords.js'
 import * as Settler from './internal/settler.js'
+import * as SponsoredOpen from './internal/sponsoredOpen.js'
 import type * as Payload from './Payload.js'
 import type * as Settlement from './Settlement.js'
+import * as VoucherRate from './VoucherRate.js'
 
 /** A voucher as a credential carries it. */
 export type SignedVoucher = { channelId: Hex; cumulativeAmount: bigint; signature: Hex }
@@ -22,27 +33,55 @@ export type Sessions = {
   /**
    * Opens a session: with `transaction` (the client's signed open transaction) checks it
    * and broadcasts it first; then verifies the channel on chain and its initial voucher,
-   * and records the channel.
+   * and records the channel. With `sponsor` (the challenge offered `feePayer: true`) the
+   * transaction carries the fee payer placeholder, and the sponsor co-signs it only once
+   * it, its deposit against `price` and the voucher's signer are checked.
    */
   open(
-    parameters: SignedVoucher & { price: bigint; transaction?: Hex | undefined },
+    parameters: SignedVoucher & {
+      price: bigint
+      transaction?: Hex | undefined
+      sponsor?: ChannelSponsor.ChannelSponsor | undefined
+      /** The challenge the credential answers: its opening voucher is attributed to it. */
+      challengeId?: string | undefined
+    },
   ): Promise<SessionChannel.State>
   /**
    * The `topUp` action: checks the client's signed top-up transaction, broadcasts it, and
    * takes the new deposit (which also cancels a pending close request) into the state.
+   * With `sponsor` (the challenge offered `feePayer: true`) the checked transaction is
+   * co-signed by the sponsor before it is broadcast.
    */
   topUp(parameters: {
     channelId: Hex
     transaction: Hex
     additionalDeposit: bigint
+    sponsor?: ChannelSponsor.ChannelSponsor | undefined
   }): Promise<SessionChannel.State>
-  /** Verifies and accepts a voucher; an equal one is an idempotent success. */
-  voucher(parameters: SignedVoucher): Promise<SessionChannel.State>
-  /** Charges up to `units` units at `price` from the accepted balance; serve only `allowed`. */
+  /**
+   * Verifies and accepts a voucher; an equal one is an idempotent success. Checks run
+   * cheapest first: a voucher below the accepted amount is refused from the store, the
+   * accepted voucher re-presented byte for byte is answered without ECDSA work, and any
+   * other is a submission, counted against the channel's `voucherRate` before its
+   * signature is recovered (draft-tempo-session §"Denial of Service").
+   *
+   * @throws {VoucherRate.RateLimitedError} the channel submitted vouchers too fast.
+   */
+  voucher(
+    parameters: SignedVoucher & {
+      /** The challenge the credential answers: an accepted voucher is attributed to it. */
+      challengeId?: string | undefined
+    },
+  ): Promise<SessionChannel.State>
+  /**
+   * Charges up to `units` units at `price` from the accepted balance; serve only `allowed`.
+   * With `challengeId`, what was charged is attributed to that challenge.
+   */
   charge(parameters: {
     channelId: Hex
     units: bigint
     price: bigint
+    challengeId?: string | undefined
   }): Promise<{ allowed: bigint; state: SessionChannel.State }>
   /**
    * Settles on chain what was served and not yet settled (the highest accepted voucher not
@@ -62,14 +101,27 @@ export type Sessions = {
   ): Promise<{ txHash: Hex; capture: bigint; state: SessionChannel.State }>
   /**
    * Carries out a parsed credential payload (`Payload.parse`): open, topUp, voucher or
-   * close. `price` is the price of one unit (the challenge's `amount`), checked on open.
+   * close. `price` is the price of one unit (the challenge's `amount`), checked on open;
+   * `sponsor` pays the fees of an open's or a top-up's transaction (`feePayer: true`).
    */
   act(
     payload: Payload.Payload,
-    options: { price: bigint },
+    options: {
+      price: bigint
+      sponsor?: ChannelSponsor.ChannelSponsor | undefined
+      /** The challenge the credential answers, for attribution (never taken from `payload`). */
+      challengeId?: string | undefined
+    },
   ): Promise<{ state: SessionChannel.State; txHash?: Hex | undefined }>
   /** The current state of a channel. */
   read(channelId: Hex): Promise<SessionChannel.State>
+  /**
+   * What a challenge received (draft-tempo-session §"Session Attribution"): the channels
+   * that paid under it, the vouchers accepted (count, highest amount), the units and
+   * amount charged, first and last seen; `undefined` when it saw nothing or expired.
+   * Records are written by every instance sharing the store.
+   */
+  attribution(challengeId: string): Promise<Attribution.Record | undefined>
   /**
    * The channels not yet finalized on chain (opened here or on any instance sharing the
    * store), with their state and when they were last settled (or opened).
@@ -174,13 +226,25 @@ export function create(parameters: create.Parameters): Sessions {
   }
 
   /**
-   * Broadcasts the client's signed open or top-up. One that reverts on chain (out of gas,
-   * short of funds) fails the client's credential, a 402 with a fresh challenge (draft
-   * §"Rejection and Error Responses"), not the server: only its fee was spent.
+   * Broadcasts the client's signed open or top-up, co-signed first by `sponsor` when given.
+   * One that reverts on chain (out of gas, short of funds) fails the client's credential, a
+   * 402 with a fresh challenge (draft §"Rejection and Error Responses"), not the server:
+   * only its fee was spent.
    */
-  const broadcastClient = async (transaction: Hex) => {
+  const broadcastClient = async (
+    transaction: Hex,
+    sponsor: ChannelSponsor.ChannelSponsor | undefined,
+    amount: bigint,
+  ) => {
     try {
-      await chain.broadcast(transaction)
+      if (sponsor === undefined) await chain.broadcast(transaction)
+      else
+        await sponsor.send({
+          transaction,
+          currency: parameters.currency,
+          amount,
+          broadcast: (serialized) => chain.broadcast(serialized),
+        })
     } catch (error) {
       if (!(error instanceof EscrowChain.TransactionRevertedError)) throw error
       throw new ChannelTransaction.ChannelTransactionError(
@@ -189,6 +253,12 @@ export function create(parameters: create.Parameters): Sessions {
       )
     }
   }
+
+  const voucherRate = VoucherRate.create({ store, limit: parameters.voucherRate, now })
+  const attribution = Attribution.create({ store, ...parameters.attribution })
+  // Reported, never thrown: the state an event describes is already persisted, and
+  // refusing a charged request now would charge for service not delivered.
+  const attribute = (event: Attribution.Event) => attribution.report(event)
 
   const settler = Settler.create({
     store,
@@ -204,13 +274,15 @@ export function create(parameters: create.Parameters): Sessions {
   })
 
   const sessions: Sessions = {
-    async open({ price, transaction, ...voucher }) {
+    async open({ price, transaction, sponsor, ...voucher }) {
+      if (voucher.challengeId !== undefined) Attribution.assertChallengeId(voucher.challengeId)
       if (transaction !== undefined) {
         const opened = ChannelTransaction.verifyOpen(transaction, {
           chainId: chain.chainId,
           escrow: chain.escrow,
           recipient: parameters.payee,
           currency: parameters.currency,
+          feePayer: sponsor !== undefined,
         })
         if (opened.channelId !== voucher.channelId.toLowerCase())
           throw new ChannelMismatchError(
@@ -218,7 +290,17 @@ export function create(parameters: create.Parameters): Sessions {
           )
         // A retried open whose transaction is already mined is not broadcast again.
         const existing = await chain.getChannel(voucher.channelId)
-        if (/^0x0{40}$/.test(existing.payer)) await broadcastClient(transaction)
+        if (/^0x0{40}$/.test(existing.payer)) {
+          if (sponsor !== undefined)
+            await SponsoredOpen.assert({
+              opened,
+              price,
+              voucher,
+              chainId: chain.chainId,
+              escrow: chain.escrow,
+            })
+          await broadcastClient(transaction, sponsor, opened.deposit)
+        }
       }
       const { onChain } = await sync(voucher.channelId)
       if (!sameAddress(onChain.payee, parameters.payee))
@@ -238,17 +320,25 @@ export function create(parameters: create.Parameters): Sessions {
       await verifySignature(onChain, voucher)
       // Indexed before it is recorded: a channel is never open without being in the index.
       await track(voucher.channelId)
-      const { state } = await apply(voucher.channelId, {
+      const { state, decision } = await apply(voucher.channelId, {
         type: 'open',
         deposit: onChain.deposit,
         settled: onChain.settled,
         minVoucherDelta: parameters.minVoucherDelta,
         voucher: { cumulativeAmount: voucher.cumulativeAmount, signature: voucher.signature },
       })
+      if (voucher.challengeId !== undefined && decision.type === 'voucher' && !decision.idempotent)
+        await attribute({
+          type: 'voucher',
+          challengeId: voucher.challengeId,
+          channelId: state.channelId,
+          cumulativeAmount: decision.acceptedCumulative,
+          at: now(),
+        })
       return state
     },
 
-    async topUp({ channelId, transaction, additionalDeposit }) {
+    async topUp({ channelId, transaction, additionalDeposit, sponsor }) {
       const known = await SessionLedger.read(store, channelId)
       if (known.status === 'none')
         throw new SessionChannel.ChannelNotOpenError(`channel ${channelId} is not open`)
@@ -262,8 +352,9 @@ export function create(parameters: create.Parameters): Sessions {
         channelId,
         payer: before.payer,
         additionalDeposit,
+        feePayer: sponsor !== undefined,
       })
-      await broadcastClient(transaction)
+      await broadcastClient(transaction, sponsor, additionalDeposit)
       const { onChain, state } = await sync(channelId)
       if (onChain.deposit !== before.deposit + additionalDeposit)
         throw new ChannelMismatchError(
@@ -273,12 +364,13 @@ export function create(parameters: create.Parameters): Sessions {
       return state
     },
 
-    async voucher(voucher) {
+    async voucher({ challengeId, ...voucher }) {
+      if (challengeId !== undefined) Attribution.assertChallengeId(challengeId)
       const known = await SessionLedger.read(store, voucher.channelId)
       // A channel opened on chain but never recorded (the server stopped between sending
       // the open and persisting it) is taken up by its next voucher, checked like an open.
       if (known.status === 'none') {
-        const state = await sessions.open({ ...voucher, price: 0n })
+        const state = await sessions.open({ ...voucher, price: 0n, challengeId })
         notify(voucher.channelId)
         return state
       }
@@ -287,24 +379,47 @@ export function create(parameters: create.Parameters): Sessions {
         throw new SessionChannel.VoucherNotIncreasingError(
           `voucher amount ${voucher.cumulativeAmount} is below the accepted cumulative amount ${known.acceptedCumulative}`,
         )
+      // The accepted voucher re-presented byte for byte was verified when it was accepted
+      // (the expected signer is fixed on chain): no ECDSA work, and not a submission.
+      const repeated = representsAccepted(known, voucher)
+      if (!repeated) await voucherRate.take(voucher.channelId)
       const { onChain } = await sync(voucher.channelId)
-      await verifySignature(onChain, voucher)
+      if (!repeated) await verifySignature(onChain, voucher)
       // A channel opened before the index existed joins it with its first voucher here.
       await track(voucher.channelId)
-      const { state } = await apply(voucher.channelId, {
+      const { state, decision } = await apply(voucher.channelId, {
         type: 'voucher',
         voucher: { cumulativeAmount: voucher.cumulativeAmount, signature: voucher.signature },
       })
+      if (challengeId !== undefined && decision.type === 'voucher' && !decision.idempotent)
+        await attribute({
+          type: 'voucher',
+          challengeId,
+          channelId: state.channelId,
+          cumulativeAmount: decision.acceptedCumulative,
+          at: now(),
+        })
       notify(voucher.channelId)
       return state
     },
 
-    async charge({ channelId, units, price }) {
+    async charge({ channelId, units, price, challengeId }) {
+      if (challengeId !== undefined) Attribution.assertChallengeId(challengeId)
       const { state, decision } = await apply(channelId, { type: 'charge', units, price })
       // A settlement due by amount starts in the background: the charge is persisted and
       // its units may be served now.
       settler.afterCharge(state)
-      return { allowed: decision.type === 'charge' ? decision.allowed : 0n, state }
+      const allowed = decision.type === 'charge' ? decision.allowed : 0n
+      if (challengeId !== undefined && decision.type === 'charge' && allowed > 0n)
+        await attribute({
+          type: 'charge',
+          challengeId,
+          channelId: state.channelId,
+          units: allowed,
+          amount: decision.cost,
+          at: now(),
+        })
+      return { allowed, state }
     },
 
     settle: (channelId) => settler.settle(channelId),
@@ -339,14 +454,14 @@ export function create(parameters: create.Parameters): Sessions {
       }
     },
 
-    async act(payload, { price }) {
+    async act(payload, { price, sponsor, challengeId }) {
       switch (payload.action) {
         case 'open':
-          return { state: await sessions.open({ ...payload, price }) }
+          return { state: await sessions.open({ ...payload, price, sponsor, challengeId }) }
         case 'topUp':
-          return { state: await sessions.topUp(payload) }
+          return { state: await sessions.topUp({ ...payload, sponsor }) }
         case 'voucher':
-          return { state: await sessions.voucher(payload) }
+          return { state: await sessions.voucher({ ...payload, challengeId }) }
         case 'close': {
           const { txHash, state } = await sessions.close(payload)
           return { state, txHash }
@@ -355,6 +470,8 @@ export function create(parameters: create.Parameters): Sessions {
     },
 
     read: (channelId) => SessionLedger.read(store, channelId),
+
+    attribution: (challengeId) => attribution.read(challengeId),
 
     channels: () => settler.channels(),
 
@@ -408,6 +525,26 @@ export declare namespace create {
     onSettleError?: ((error: unknown, channelId: Hex) => void) | undefined
     /** The clock, in ms since the epoch (default `Date.now`). */
     now?: (() => number) | undefined
+    /**
+     * The per-channel limit on voucher submissions, shared by every instance on the store
+     * (draft-tempo-session §"Denial of Service", a MUST): default
+     * {@link VoucherRate.defaultLimit}, 100 per second in bursts of 1,000. A submission is a
+     * voucher whose acceptance needs signature verification (above the accepted amount, or
+     * equal with other signature bytes); the accepted voucher re-presented byte for byte and
+     * a voucher below it are never counted. The draft's SHOULD of 10 per second is not the
+     * default because paywire's and mppx's session clients pay every request with a voucher
+     * advancing by its price: 10 would cap every session at 10 paid requests per second.
+     * Pass `{ perSecond: 10 }` for the draft's figure (clients then authorize ahead).
+     */
+    voucherRate?: VoucherRate.Limit | undefined
+    /**
+     * The challenge-to-voucher records (draft-tempo-session §"Session Attribution"), kept
+     * per challenge id in the store for `ttlSeconds` after their last update (default 30
+     * days). `onEvent` is the audit hook: it receives each voucher and charge once its
+     * record is written (awaited; its failures go to `onError`). `onError` receives
+     * failures to write a record (default: a warning on the console).
+     */
+    attribution?: Omit<Attribution.create.Parameters, 'store'> | undefined
   }
 }
 
@@ -464,6 +601,16 @@ async function readExisting(chain: EscrowChain.EscrowChain, channelId: Hex) {
   if (/^0x0{40}$/.test(onChain.payer))
     throw new ChannelNotFoundError(`no channel ${channelId} on escrow ${chain.escrow}`)
   return onChain
+}
+
+/** Whether a voucher is the channel's accepted one, signature bytes and all. */
+function representsAccepted(state: SessionChannel.State, voucher: SignedVoucher): boolean {
+  const accepted = state.highest
+  return (
+    accepted !== undefined &&
+    voucher.cumulativeAmount === accepted.cumulativeAmount &&
+    ConstantTime.equalStrings(accepted.signature.toLowerCase(), voucher.signature.toLowerCase())
+  )
 }
 
 function sameAddress(a: string, b: string): boolean {

@@ -110,7 +110,7 @@ async function* generate(
       if (signal.aborted) return
       let charged: Awaited<ReturnType<Sessions.Sessions['charge']>>
       try {
-        charged = await sessions.charge({ channelId, units: 1n, price })
+        charged = await sessions.charge({ channelId, units: 1n, price, challengeId })
       } catch (error) {
         // The channel closed or is closing: no further service can be paid for.
         if (error instanceof Errors.BaseError) return yield await receipt()

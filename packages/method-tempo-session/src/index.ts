@@ -1,4 +1,6 @@
 // @paywire/method-tempo-session: Tempo sessions (v1 escrow), server and payer sides.
+export * as Attribution from './Attribution.js'
+export * as ChannelSponsor from './ChannelSponsor.js'
 export * as ChannelTransaction from './ChannelTransaction.js'
 export * as Client from './Client.js'
 export * as EscrowChain from './EscrowChain.js'
@@ -9,3 +11,4 @@ export * as SessionRequest from './SessionRequest.js'
 export * as Sessions from './Sessions.js'
 export * as Settlement from './Settlement.js'
 export * as Stream from './Stream.js'
+export * as VoucherRate from './VoucherRate.js'
