@@ -66,9 +66,8 @@ describe.concurrent('docs snippets', () => {
     expect(readmes.filter((snippet) => snippet.mode === 'run').length).toBeGreaterThanOrEqual(1)
     // Fragments that are neither compiled nor run stay rare and visible.
     const skipped = snippets.filter((snippet) => snippet.mode === 'nocheck')
-    expect(skipped.map((snippet) => `${snippet.page}:${snippet.line}`)).toEqual([
-      'spec/README.md:96',
-    ])
+    // (by page, not line: the one fragment is spec/README.md's example test titles)
+    expect(skipped.map((snippet) => snippet.page)).toEqual(['spec/README.md'])
   })
 
   it('compiles every block that is not marked nocheck', async () => {

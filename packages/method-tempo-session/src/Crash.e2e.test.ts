@@ -284,5 +284,6 @@ describe('tempo session server killed at each step of voucher handling {tempo.se
   for (const [step, on] of cases)
     it(`${step} (#${on}): restarted on the same store and chain, nothing served unpaid, nothing captured twice {tempo.session.crash.transactional}`, async () => {
       await scenario(step, on)
-    }, 30_000)
+      // A process restart and several chain transactions: generous on a loaded 2-core CI.
+    }, 120_000)
 })
