@@ -281,7 +281,11 @@ describe('session answers over HTTP', () => {
             authorization: Credential.toAuthorization(Credential.from({ challenge, payload })),
           },
         })
-        return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+        return {
+          status: response.status,
+          retryAfter: response.headers.get('retry-after'),
+          body: (await response.json()) as Record<string, unknown>,
+        }
       }
       const voucher = async (amount: bigint) => ({
         action: 'voucher',
@@ -304,6 +308,7 @@ describe('session answers over HTTP', () => {
       const refused = await pay(await voucher(70n))
       expect(refused).toEqual({
         status: 429,
+        retryAfter: '2',
         body: expect.objectContaining({
           type: 'about:blank',
           title: 'Too Many Requests',

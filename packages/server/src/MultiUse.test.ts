@@ -20,6 +20,16 @@ class ShortError extends Errors.BaseError {
   readonly problemExtensions = { requiredTopUp: '5', type: 'overridden?' }
 }
 
+class SlowDownError extends Errors.BaseError {
+  override readonly name = 'SlowDownError'
+  readonly code = 'ERR_SLOW_DOWN'
+  readonly problem = 'verification-failed' as const
+  readonly retryAfter = 3
+  override get status(): number {
+    return 429
+  }
+}
+
 /** A toy metered method: `payload.action` is `use` (served) or `top` (answered), `short` refuses. */
 function meter() {
   const redeemed: string[] = []
@@ -28,7 +38,7 @@ function meter() {
     intent: 'session',
     testOnly: true,
     requestSchema: z.looseObject({ amount: z.string(), currency: z.string() }),
-    payloadSchema: z.object({ action: z.enum(['use', 'top', 'short']) }),
+    payloadSchema: z.object({ action: z.enum(['use', 'top', 'short', 'slow']) }),
     request: (price: { amount: string }) => ({ amount: price.amount, currency: 'usd' }),
     async verify(): Promise<Receipt.Receipt> {
       throw new Error('a multi-use method is never verified')
@@ -37,6 +47,7 @@ function meter() {
       const { action } = credential.payload
       redeemed.push(`${requestMethod} ${action}`)
       if (action === 'short') throw new ShortError('balance too low')
+      if (action === 'slow') throw new SlowDownError('too many vouchers')
       const receipt = Receipt.from({
         method: 'meter',
         reference: `ref-${redeemed.length}`,
@@ -265,6 +276,16 @@ describe('multi-use methods (Method.Server.redeem)', () => {
     const retried = await handler(new Request(`${origin}/stream`, init))
     expect(retried.headers.get('idempotent-replayed')).toBeNull()
     await retried.body?.cancel()
+  })
+
+  it("sends a method refusal's retryAfter as Retry-After (a rate-limited voucher)", async () => {
+    const server = setUp()
+    const challenge = await server.challengeFor('meter')
+    const limited = await server.send(server.meterHeader(challenge, 'slow'))
+    expect(limited.status).toBe(429)
+    expect(limited.headers.get('retry-after')).toBe('3')
+    expect(limited.headers.get('www-authenticate')).toBeNull()
+    expect(server.handled()).toBe(0)
   })
 
   it('keeps single-use semantics for charge methods on the same server', async () => {

@@ -102,6 +102,7 @@ export async function refuse(
   challengeId: string | undefined,
   status: number | undefined = error.status,
   extensions?: Record<string, unknown> | undefined,
+  options: { retryAfter?: number | undefined } = {},
 ): Promise<Result.Response> {
   const problem = error.toProblem(extensions) ?? Problem.from('verification-failed')
   let response: Response
@@ -109,7 +110,7 @@ export async function refuse(
     const challenges = await issue(context)
     response = Respond.paymentRequired(challenges, problem, context.config.retryAfter)
     announce(context, challenges)
-  } else response = Respond.refusal(status ?? 400, problem)
+  } else response = Respond.refusal(status ?? 400, problem, options)
   report(context, {
     status: response.status,
     problem: problem.type,

@@ -41,7 +41,9 @@ export async function redeemMultiUse(parameters: {
     redemption = await redeem({ ...verify, requestMethod: request.method.toUpperCase() })
   } catch (error) {
     if (!(error instanceof Errors.BaseError) || error.problem === undefined) throw error
-    return refuse(context, error, payment.challengeId, error.status, extensionsOf(error))
+    return refuse(context, error, payment.challengeId, error.status, extensionsOf(error), {
+      retryAfter: retryAfterOf(error),
+    })
   }
   payment.receipt = redemption.receipt
   config.log({
@@ -72,6 +74,17 @@ export async function redeemMultiUse(parameters: {
 }
 
 /** Extra problem members a method's error asks for (e.g. a session's `requiredTopUp`). */
+/**
+ * A method error's `retryAfter` (whole seconds, e.g. a rate-limited session voucher), sent
+ * as `Retry-After` on a refusal without a challenge.
+ */
+function retryAfterOf(error: Errors.BaseError): number | undefined {
+  const seconds = (error as { retryAfter?: unknown }).retryAfter
+  return typeof seconds === 'number' && Number.isInteger(seconds) && seconds >= 0
+    ? seconds
+    : undefined
+}
+
 function extensionsOf(error: Errors.BaseError): Record<string, unknown> | undefined {
   const extensions = (error as { problemExtensions?: unknown }).problemExtensions
   if (extensions === null || typeof extensions !== 'object') return undefined
