@@ -1,5 +1,5 @@
 // @paywire/conformance: the conformance suite of the HTTP "Payment" authentication scheme.
-// The server suite, the client suite and the vectors (catalog, coverage, runners, reports), and paywire's adapter
+// The server suite, the client suite, the vectors and the client × server matrix (catalog, coverage, runners, reports), and paywire's adapter
 // for the mpp-tools cross-SDK harness, usable in-process. fast-check arbitraries live in the
 // `@paywire/conformance/arbitraries` subpath.
 export * as Adapter from './adapters/paywire/abi.js'
@@ -13,6 +13,8 @@ export * as ClientCheck from './client/Check.js'
 export * as ClientScenario from './client/Scenario.js'
 export * as ClientServer from './client/Server.js'
 export * as ClientSuite from './client/Suite.js'
+export * as Matrix from './Matrix.js'
+export * as MatrixReport from './MatrixReport.js'
 export * as Progress from './Progress.js'
 export * as Report from './Report.js'
 export * as Requirements from './Requirements.js'

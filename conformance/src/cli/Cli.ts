@@ -3,11 +3,14 @@
 // writes its reports. Exit status: 0 when nothing failed, 1 on any fail or error,
 // 2 on a usage or configuration mistake.
 import { readFileSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import * as Catalog from '../Catalog.js'
 import * as Coverage from '../Coverage.js'
 import * as ClientSuite from '../client/Suite.js'
+import * as Matrix from '../Matrix.js'
+import * as MatrixReport from '../MatrixReport.js'
 import * as Progress from '../Progress.js'
 import * as Report from '../Report.js'
 import * as Results from '../Results.js'
@@ -29,6 +32,8 @@ const usage = `Usage:
   paywire-conformance client [--only <id prefix>]... [--timeout <ms>] [--json <file>]
                              [--junit <file>] [--markdown <file>] [--html <file>] [--quiet]
                              (--adapter <adapter.json> | -- <adapter command...>)
+  paywire-conformance matrix --config <matrix.json> [--json <file>] [--markdown <file>]
+                             [--quiet]
 
 list: prints the catalog (server checks, client checks, vector tests); --coverage prints
 instead, per draft and level, how many requirements the listed tests check, and the MUST
@@ -40,6 +45,8 @@ vectors: runs the suite's vectors (paywire's spec/vectors) against an adapter of
 mpp-tools ABI, named by its manifest; its command runs once per request.
 client: runs the client checks against the client behind an adapter of the mpp-tools
 ABI, driven through its http.payment_request operation (see the package README).
+matrix: each client of the config (an adapter) pays each server's paid route once through
+http.payment_request; prints the client x server table (see the package README).
 Reports go to the given files ("-" for stdout); progress goes to stderr.
 Exit status: 0 all passed (warn, n/a, xfail allowed), 1 any fail or error, 2 usage.`
 
@@ -51,6 +58,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     if (command === 'server') return await server(rest, io)
     if (command === 'vectors') return await vectors(rest, io)
     if (command === 'client') return await client(rest, io)
+    if (command === 'matrix') return await matrix(rest, io)
     if (command === undefined || command === '--help' || command === 'help') {
       io.out(`${usage}\n`)
       return command === undefined ? 2 : 0
@@ -61,7 +69,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       error instanceof UsageError ||
       error instanceof Config.InvalidConfigError ||
       error instanceof Payer.InvalidPayerSettingsError ||
-      error instanceof Vectors.InvalidManifestError
+      error instanceof Vectors.InvalidManifestError ||
+      error instanceof Matrix.InvalidMatrixConfigError
     ) {
       io.err(`paywire-conformance: ${error.message}\n\n${usage}\n`)
       return 2
@@ -224,6 +233,36 @@ async function client(argv: readonly string[], io: Io): Promise<number> {
     onProgress: values.quiet ? undefined : Progress.reporter(io.stderr),
   })
   return report(results, values, io)
+}
+
+async function matrix(argv: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      json: { type: 'string' },
+      markdown: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+    },
+    strict: true,
+  })
+  if (positionals.length > 0) throw new UsageError('matrix takes no positional arguments')
+  if (values.config === undefined) throw new UsageError('matrix needs --config <matrix.json>')
+  const config = Matrix.read(readJson(values.config), dirname(resolve(values.config)))
+  const run = await Matrix.run(config, {
+    onCell: values.quiet
+      ? undefined
+      : (cell) => io.err(`${cell.client} x ${cell.server}: ${cell.outcome} [${cell.verdict}]\n`),
+  })
+  for (const [file, render] of [
+    [values.json, MatrixReport.json],
+    [values.markdown, MatrixReport.markdown],
+  ] as const)
+    if (file !== undefined) file === '-' ? io.out(render(run)) : writeFileSync(file, render(run))
+  // The table goes to stdout unless a report does.
+  if (values.json !== '-' && values.markdown !== '-') io.out(MatrixReport.text(run))
+  return Results.failed(run) ? 1 : 0
 }
 
 function report(

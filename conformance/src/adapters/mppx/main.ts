@@ -24,5 +24,5 @@ async function respond(): Promise<Mppx.Response> {
   } catch {
     return Mppx.failure('unknown_error', 'request is not valid UTF-8')
   }
-  return Mppx.handle(text)
+  return Mppx.respond(text)
 }

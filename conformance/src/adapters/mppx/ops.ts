@@ -3,7 +3,9 @@
 // SDK), so that paywire's vectors compare mppx with paywire. Each operation calls mppx's
 // public API and translates only at the edge: the harness's canonical values in, mppx's
 // objects out. What mppx has no public function for (base64url of text) is answered
-// `unsupported_operation`, never done by paywire code. Not part of the published package.
+// `unsupported_operation`, never done by paywire code. The flow operation,
+// `http.payment_request`, drives mppx's paying client (flow.ts, through {@link respond}).
+// Not part of the published package.
 import { Challenge, Credential, Receipt } from 'mppx'
 import { z } from 'zod'
 
@@ -30,21 +32,22 @@ export type Operation = keyof typeof operations
 
 /**
  * Operations of the ABI this adapter does not run, with the reason: mppx has no public
- * function for them, or (the HTTP flow) the adapter does not drive mppx's client yet.
- * They are answered `unsupported_operation`.
+ * function for them. They are answered `unsupported_operation`.
  */
 export const unsupported: Readonly<Record<string, string>> = {
   'base64url.encode': 'mppx exports no base64url codec for text (it calls ox internally)',
   'base64url.decode': 'mppx exports no base64url codec for text (it calls ox internally)',
-  'http.payment_request':
-    'not implemented by this adapter: it drives mppx codecs, not its paying client',
 }
+
+/** The flow operation: it does HTTP, so it runs asynchronously ({@link respond}). */
+export const flowOperation = 'http.payment_request'
 
 /** The harness's error types this adapter answers with. */
 export type ErrorType =
   | 'parse_error'
   | 'format_error'
   | 'generation_error'
+  | 'http_error'
   | 'unsupported_operation'
   | 'unknown_error'
 
@@ -75,12 +78,54 @@ export function handle(text: string): Response {
   const { schema, op, input } = envelope.data
   if (schema !== schemaVersion)
     return failure('unsupported_operation', `ABI schema ${schema} is not supported`)
+  if (op === flowOperation)
+    return failure('unsupported_operation', `operation "${op}" does HTTP: run it with respond`)
   if (!isOperation(op))
     return failure(
       'unsupported_operation',
       unsupported[op] ?? `operation "${op.slice(0, 64)}" is not an operation of the ABI`,
     )
   return run(op, input)
+}
+
+/**
+ * Handles one request given as JSON text, the flow operation included (it runs mppx's
+ * paying client): resolves with the response, never rejects. A refusal to pay, a failed
+ * request or an input of the wrong shape is `http_error`; a mode or `payer` member mppx
+ * cannot honour is `unsupported_operation`.
+ *
+ * @example
+ * ```ts
+ * import * as Mppx from './ops.js'
+ * await Mppx.respond('{"schema":1,"op":"http.payment_request","input":{}}')
+ * // { ok: false, error: { type: 'http_error', message: 'input: ...' } }
+ * ```
+ */
+export async function respond(text: string): Promise<Response> {
+  let request: unknown
+  try {
+    request = JSON.parse(text)
+  } catch {
+    return failure('unknown_error', 'request is not JSON')
+  }
+  const envelope = envelopeSchema.safeParse(request)
+  if (
+    !envelope.success ||
+    envelope.data.schema !== schemaVersion ||
+    envelope.data.op !== flowOperation
+  )
+    return handle(text)
+  // Loaded on demand: the codec operations start without viem and mppx's client.
+  const Flow = await import('./flow.js')
+  try {
+    return { ok: true, value: await Flow.paymentRequest(envelope.data.input) }
+  } catch (error) {
+    if (error instanceof Flow.MppxUnsupportedError)
+      return failure('unsupported_operation', error.message)
+    if (error instanceof Flow.MppxRefusedError || error instanceof Flow.MppxInputError)
+      return failure('http_error', error.message)
+    return failure('http_error', `mppx: ${messageOf(error)}`)
+  }
 }
 
 /**

@@ -90,8 +90,8 @@ describe('http.payment_request', () => {
     ],
     [
       'a payer method it does not have',
-      { payer: { methods: { tempo: {} }, policy: { currencies: {} } } },
-      /methods\.tempo/,
+      { payer: { methods: { stripe: {} }, policy: { currencies: {} } } },
+      /methods\.stripe/,
     ],
   ])('answers unsupported_operation to %s', async (_, change, message) => {
     const response = await respond({ ...ClientSuite.input(scenario('basic'), server), ...change })
@@ -102,6 +102,15 @@ describe('http.payment_request', () => {
     ['no url', { url: undefined }],
     ['a non-HTTP url', { url: 'file:///etc/passwd' }],
     ['an unknown member', { extra: true }],
+    [
+      'a tempo payer whose key is not a key',
+      {
+        payer: {
+          methods: { tempo: { rpcUrl: 'http://127.0.0.1:8545', privateKey: '0x1234' } },
+          policy: { currencies: { usd: { maxAmount: '1000' } } },
+        },
+      },
+    ],
     [
       'a cap that is not an amount',
       {

@@ -2,7 +2,8 @@
 // "Flow Operation"), for paywire: one HTTP request sent through @paywire/client's paying
 // fetch, and what happened (status, headers, body, and what was paid). The harness's
 // input carries no payer; paywire's `payer` member (an ABI extension, documented in the
-// package README) gives the methods to pay with and the spending policy to pay under.
+// package README) gives the methods to pay with (`test`, and `tempo` on a Tempo node) and
+// the spending policy to pay under.
 import { Client } from '@paywire/client'
 import { Charge, Method } from '@paywire/core'
 import { MemoryStore } from '@paywire/store-memory'
@@ -32,6 +33,21 @@ const origin = z.string().refine((value) => {
 }, 'expected an origin such as http://127.0.0.1:8402')
 
 /**
+ * `payer.methods.tempo`: the Tempo charge paid from `privateKey`'s account on the node at
+ * `rpcUrl` (its chain id is read from the node), in `mode` when the challenge allows both
+ * (default pull). The account must hold the charged token and the fee token.
+ */
+const tempoSchema = z.strictObject({
+  rpcUrl: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+\S*$/, 'expected the http(s) URL of a Tempo JSON-RPC endpoint'),
+  privateKey: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, "expected the payer's 0x-prefixed 32-byte hex private key"),
+  mode: z.enum(['pull', 'push']).optional(),
+})
+
+/**
  * paywire's `payer` extension of the flow input: the methods the client pays with (each
  * with what it needs) and its spending policy. Unknown members are refused, so that no
  * rule the suite asks for is silently dropped.
@@ -40,6 +56,8 @@ export const payerSchema = z.strictObject({
   methods: z.strictObject({
     /** The `test` method: an HMAC proof under a key shared with the server. */
     test: z.strictObject({ key: z.string().min(1), source: z.string().optional() }).optional(),
+    /** The Tempo charge (draft-tempo-charge-00): real payments on the node at `rpcUrl`. */
+    tempo: tempoSchema.optional(),
   }),
   policy: z.strictObject({
     /** Currencies paid, each with the largest single payment in base units. */
@@ -50,6 +68,8 @@ export const payerSchema = z.strictObject({
     recipients: z.array(z.string().min(1)).optional(),
     /** Longest accepted time between now and a challenge's `expires`, in seconds. */
     maxValiditySeconds: z.number().int().positive().optional(),
+    /** Accepted challenge realms: `host` (the request's host, the default), `any`, or a list. */
+    realms: z.union([z.enum(['host', 'any']), z.array(z.string().min(1))]).optional(),
     /** Origins credentials may reach over plain HTTP (local development); none by default. */
     insecureOrigins: z.array(origin).optional(),
   }),
@@ -86,6 +106,8 @@ export type Output = {
   body: string
   payment?: {
     paid: boolean
+    /** How many credentials were sent (at most one per challenge hop). */
+    credentials: number
     /** Present when a credential was sent. */
     challengeId?: string
     method?: string
@@ -139,7 +161,7 @@ export async function paymentRequest(
     // Without the extension in the input, the answer is the harness's HttpResponse alone.
     return request.payer === undefined
       ? output
-      : { ...output, payment: { paid: false, receipt: null } }
+      : { ...output, payment: { paid: false, credentials: 0, receipt: null } }
   }
   if (request.mode !== 'payment')
     throw new UnsupportedInputError(
@@ -150,26 +172,28 @@ export async function paymentRequest(
       'mode "payment" needs "payer" (paywire extension): the paying client pays only under a spending policy',
     )
   const client = Client.create({
-    methods: clientMethods(request.payer),
+    methods: await clientMethods(request.payer),
     policy: {
       currencies: request.payer.policy.currencies,
       origins: request.payer.policy.origins,
       recipients: request.payer.policy.recipients,
       maxValiditySeconds: request.payer.policy.maxValiditySeconds,
+      realms: request.payer.policy.realms,
     },
     insecureOrigins: request.payer.policy.insecureOrigins,
     store: MemoryStore.create(),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     ...(options.now === undefined ? {} : { now: options.now }),
   })
-  const { response, receipt, payment } = await client.fetch(request.url, init)
+  const { response, receipt, payment, payments } = await client.fetch(request.url, init)
   return {
     ...(await toOutput(response)),
     payment:
       payment === undefined
-        ? { paid: false, receipt: null }
+        ? { paid: false, credentials: 0, receipt: null }
         : {
             paid: true,
+            credentials: payments.length,
             challengeId: payment.challengeId,
             method: payment.method,
             intent: payment.intent,
@@ -213,8 +237,15 @@ function unknownMembers(payer: unknown): string[] {
   if (payer === null || typeof payer !== 'object') return []
   const known = {
     '': ['methods', 'policy'],
-    methods: ['test'],
-    policy: ['currencies', 'origins', 'recipients', 'maxValiditySeconds', 'insecureOrigins'],
+    methods: ['test', 'tempo'],
+    policy: [
+      'currencies',
+      'origins',
+      'recipients',
+      'maxValiditySeconds',
+      'realms',
+      'insecureOrigins',
+    ],
   } as const
   const found: string[] = []
   for (const [where, names] of Object.entries(known)) {
@@ -226,7 +257,7 @@ function unknownMembers(payer: unknown): string[] {
   return found
 }
 
-function clientMethods(payer: Payer): Method.Client[] {
+async function clientMethods(payer: Payer): Promise<Method.Client[]> {
   const methods: Method.Client[] = []
   const test = payer.methods.test
   if (test !== undefined) {
@@ -243,9 +274,37 @@ function clientMethods(payer: Payer): Method.Client[] {
       }),
     )
   }
+  const tempo = payer.methods.tempo
+  if (tempo !== undefined) methods.push(await tempoClient(tempo))
   if (methods.length === 0)
     throw new UnsupportedInputError('payer.methods names no method to pay with')
   return methods
+}
+
+/** The client half of @paywire/method-tempo on the chain of the node at `rpcUrl`. */
+async function tempoClient(settings: z.infer<typeof tempoSchema>): Promise<Method.Client> {
+  // Loaded on demand: paying with `test` only does not need viem.
+  const Tempo = await import('@paywire/method-tempo')
+  const chainId = await readChainId(settings.rpcUrl)
+  return Tempo.Client.client({
+    chain: Tempo.Chain.fromRpc({ rpcUrl: settings.rpcUrl, chainId }),
+    privateKey: settings.privateKey as `0x${string}`,
+    ...(settings.mode === undefined ? {} : { mode: settings.mode }),
+  }) as Method.Client
+}
+
+/** The node's chain id (`eth_chainId`); a node that does not answer is an http_error. */
+async function readChainId(rpcUrl: string): Promise<number> {
+  const response = await fetch(rpcUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+    signal: AbortSignal.timeout(10_000),
+  })
+  const body = (await response.json().catch(() => undefined)) as { result?: unknown } | undefined
+  if (typeof body?.result !== 'string' || !/^0x[0-9a-f]+$/i.test(body.result))
+    throw new Error(`the Tempo node at ${rpcUrl} gave no chain id`)
+  return Number(BigInt(body.result))
 }
 
 async function toOutput(response: Response): Promise<Omit<Output, 'payment'>> {
