@@ -227,3 +227,34 @@ describe('paywire-conformance server', () => {
     expect(noKey.stderr).toContain('methods.test.key')
   })
 })
+
+describe('the package bin', () => {
+  it('is the only bin, so `npx @paywire/conformance <command>` runs it (npm runs a single bin)', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      bin: Record<string, string>
+    }
+    expect(pkg.bin).toEqual({ 'paywire-conformance': './dist/cli/main.js' })
+  })
+
+  it('serves as paywire’s mpp-tools adapter with `adapter`: one request on stdin, one line out', async () => {
+    const child = spawn(process.execPath, [bin, 'adapter'], { stdio: ['pipe', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stdin.end(
+      JSON.stringify({
+        schema: 1,
+        op: 'challenge.parse',
+        input: {
+          header: 'Payment id="ch_1", realm="api", method="tempo", intent="charge", request="e30"',
+        },
+      }),
+    )
+    const status = await new Promise((resolve) => child.on('close', resolve))
+    expect(status).toBe(0)
+    expect(stdout.endsWith('\n')).toBe(true)
+    expect(JSON.parse(stdout)).toEqual({
+      ok: true,
+      value: { id: 'ch_1', realm: 'api', method: 'tempo', intent: 'charge', request: {} },
+    })
+  })
+})

@@ -32,6 +32,7 @@ const usage = `Usage:
   paywire-conformance client [--only <id prefix>]... [--timeout <ms>] [--json <file>]
                              [--junit <file>] [--markdown <file>] [--html <file>] [--quiet]
                              (--adapter <adapter.json> | -- <adapter command...>)
+  paywire-conformance adapter < request.json
   paywire-conformance matrix --config <matrix.json> [--json <file>] [--markdown <file>]
                              [--quiet]
 
@@ -47,6 +48,8 @@ client: runs the client checks against the client behind an adapter of the mpp-t
 ABI, driven through its http.payment_request operation (see the package README).
 matrix: each client of the config (an adapter) pays each server's paid route once through
 http.payment_request; prints the client x server table (see the package README).
+adapter: paywire's own adapter of the mpp-tools ABI: one JSON request on stdin, one
+response line on stdout.
 Reports go to the given files ("-" for stdout); progress goes to stderr.
 Exit status: 0 all passed (warn, n/a, xfail allowed), 1 any fail or error, 2 usage.`
 
