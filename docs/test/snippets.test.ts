@@ -5,13 +5,17 @@
 //   ```ts run      compiled, then run as a program that must exit 0 within its timeout
 //   ```ts nocheck  neither: an illustrative fragment (use sparingly; each is listed below)
 // A block that needs context it does not build (a configured server, a wallet) declares it
-// with `declare const` lines, so that it still compiles.
+// with `declare const` lines, so that it still compiles. Marked `run fixture=<name>`, it is
+// run with test/fixtures/<name>.ts giving each declared name a real value (see Fixture.ts);
+// every guide's block runs, so a guide's block that uses `declare` names a fixture.
 import { execFile } from 'node:child_process'
 import { access, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
+import * as Fixture from './Fixture.js'
+import * as LocalTempo from './LocalTempo.js'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
 const repository = dirname(root)
@@ -23,7 +27,14 @@ const tsx = require.resolve('tsx/cli')
 const runTimeoutMs = 45_000
 
 /** One TypeScript block of a page: a guide or a README, named by its path in the repository. */
-type Snippet = { page: string; line: number; mode: 'check' | 'run' | 'nocheck'; code: string }
+type Snippet = {
+  page: string
+  line: number
+  mode: 'check' | 'run' | 'nocheck'
+  /** With `run fixture=<name>`: the module of test/fixtures/ that gives the declared values. */
+  fixture?: string | undefined
+  code: string
+}
 
 /** Pages that must be found: if one moves or the search breaks, the first test says so. */
 const expectedPages = [
@@ -47,9 +58,15 @@ const fileOf = (snippet: Snippet) => {
 }
 const snippetOfFile = new Map(checked.map((snippet) => [fileOf(snippet), snippet]))
 
+// One local Tempo node for every `fixture=tempo-*` block, started by the first that runs.
+let localTempo: Promise<LocalTempo.LocalTempo> | undefined
+afterAll(async () => {
+  if (localTempo !== undefined) await (await localTempo).node.stop()
+})
+
 // The compile and the runs are independent: they go side by side (see maxConcurrency).
 describe.concurrent('docs snippets', () => {
-  it('finds the guides, the READMEs and their TypeScript blocks', () => {
+  it('finds the guides, the READMEs and their TypeScript blocks', async () => {
     // What was read and what each page contributes, so a page that drops out shows.
     const counts = pages.map((page) => {
       const own = snippets.filter((snippet) => snippet.page === page)
@@ -64,6 +81,15 @@ describe.concurrent('docs snippets', () => {
     expect(guides.filter((snippet) => snippet.mode === 'run').length).toBeGreaterThan(10)
     expect(readmes.length).toBeGreaterThanOrEqual(17)
     expect(readmes.filter((snippet) => snippet.mode === 'run').length).toBeGreaterThanOrEqual(1)
+    // Every block of a guide runs: context it declares comes from a fixture.
+    const checkOnly = guides.filter((snippet) => snippet.mode === 'check')
+    expect(checkOnly.map((snippet) => `${snippet.page}:${snippet.line}`)).toEqual([])
+    // Each fixture named exists, and each fixture in test/fixtures/ is named by some block.
+    const named = new Set(checked.flatMap((snippet) => snippet.fixture ?? []))
+    const files = (await readdir(join(root, 'test', 'fixtures'))).map((file) =>
+      file.replace(/\.ts$/, ''),
+    )
+    expect([...named].sort()).toEqual(files.sort())
     // Fragments that are neither compiled nor run stay rare and visible.
     const skipped = snippets.filter((snippet) => snippet.mode === 'nocheck')
     // (by page, not line: the one fragment is spec/README.md's example test titles)
@@ -76,6 +102,9 @@ describe.concurrent('docs snippets', () => {
     for (const snippet of checked) await writeFile(join(checkDir, fileOf(snippet)), snippet.code)
     const tsconfig = {
       extends: '../../tsconfig.json',
+      // A block's exports are there for its fixture's `verify`, not a library's API: their
+      // types need not be nameable in a declaration file.
+      compilerOptions: { declaration: false, declarationMap: false },
       include: [],
       files: checked.map(fileOf),
     }
@@ -101,11 +130,24 @@ describe.concurrent('docs snippets', () => {
     it(`runs the block at ${snippet.page}:${snippet.line}`, async () => {
       const file = join(runDir, fileOf(snippet))
       await mkdir(runDir, { recursive: true })
-      await writeFile(file, snippet.code)
+      let entry = file
+      const env: Record<string, string> = {}
+      if (snippet.fixture === undefined) await writeFile(file, snippet.code)
+      else {
+        const fixture = `../../test/fixtures/${snippet.fixture}.ts`
+        const program = Fixture.apply(snippet.code, fixture)
+        await writeFile(file, program.block)
+        entry = file.replace(/\.ts$/, '.main.ts')
+        await writeFile(entry, program.main(`./${fileOf(snippet)}`))
+        if (snippet.fixture.startsWith('tempo-')) {
+          localTempo ??= LocalTempo.start()
+          env[LocalTempo.variable] = await (await localTempo).accounts()
+        }
+      }
       const result = await run(
         process.execPath,
-        [tsx, '--conditions=@paywire/source', relative(root, file)],
-        { timeoutMs: runTimeoutMs },
+        [tsx, '--conditions=@paywire/source', relative(root, entry)],
+        { timeoutMs: runTimeoutMs, env },
       )
       expect(result.code, `${snippet.page}:${snippet.line} exited\n${result.output}`).toBe(0)
     }, 90_000)
@@ -159,18 +201,23 @@ export function extract(page: string, text: string): Snippet[] {
     let end = index + 1
     while (end < lines.length && (lines[end] as string).trim() !== fence) end++
     if (['ts', 'typescript'].includes(language)) {
-      const markers = rest.split(/\s+/).filter(Boolean)
-      const unknown = markers.filter((marker) => marker !== 'run' && marker !== 'nocheck')
-      if (unknown.length > 0 || markers.length > 1)
+      const [mode, ...options] = rest.split(/\s+/).filter(Boolean)
+      const fixture = /^fixture=([a-z][\w-]*)$/.exec(options[0] ?? '')?.[1]
+      const known =
+        mode === undefined ||
+        ((mode === 'run' || mode === 'nocheck') && options.length === 0) ||
+        (mode === 'run' && options.length === 1 && fixture !== undefined)
+      if (!known)
         throw new Error(
-          `${page}:${index + 1}: unknown block markers "${rest}" (use run or nocheck)`,
+          `${page}:${index + 1}: unknown block markers "${rest}" (use run, run fixture=<name> or nocheck)`,
         )
       const body = lines.slice(index + 1, end).map((line) => line.slice(indent.length))
       found.push({
         page,
         // Lines of the block count from the fence, so a diagnostic's line adds to it.
         line: index + 1,
-        mode: markers[0] === 'run' ? 'run' : markers[0] === 'nocheck' ? 'nocheck' : 'check',
+        mode: mode === 'run' ? 'run' : mode === 'nocheck' ? 'nocheck' : 'check',
+        fixture,
         code: `${body.join('\n')}\n`,
       })
     }
@@ -182,13 +229,19 @@ export function extract(page: string, text: string): Snippet[] {
 function run(
   command: string,
   args: string[],
-  options: { timeoutMs: number },
+  options: { timeoutMs: number; env?: Record<string, string> },
 ): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     execFile(
       command,
       args,
-      { cwd: root, timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 << 20 },
+      {
+        cwd: root,
+        env: { ...process.env, ...options.env },
+        timeout: options.timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: 16 << 20,
+      },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null
         resolve({ code, output: `${stdout}${stderr}`.trim() })
