@@ -3,8 +3,10 @@
 //            -> results/mppx-adapter.{json,md}
 //   server:  `paywire-conformance server` against targets/mppx-server.ts (mppx's server
 //            with its Tempo charge on a local Tempo node) -> results/mppx-server.{json,md}
-// Usage: pnpm --filter @paywire/conformance results:mppx [adapter|server]... [--mode pull|push]
-// (both when none is named). Needs a prior `pnpm --filter "@paywire/conformance..." build`:
+//   client:  `paywire-conformance client` against adapters/mppx (mppx's paying client behind
+//            its http.payment_request) -> results/mppx-client.{json,md}
+// Usage: pnpm --filter @paywire/conformance results:mppx [adapter|server|client]...
+// [--mode pull|push] (all three when none is named). Needs a prior `pnpm --filter "@paywire/conformance..." build`:
 // it runs the built command, as users do. Failing tests are findings, not errors of this
 // script: it exits non-zero only when a run could not be made (exit status 2, or no report).
 import { spawn } from 'node:child_process'
@@ -23,9 +25,10 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { mode: { type: 'string', default: 'pull' } },
 })
-const runs = positionals.length === 0 ? ['adapter', 'server'] : positionals
+const runs = positionals.length === 0 ? ['adapter', 'server', 'client'] : positionals
 for (const run of runs)
-  if (run !== 'adapter' && run !== 'server') throw new Error(`unknown run "${run}"`)
+  if (run !== 'adapter' && run !== 'server' && run !== 'client')
+    throw new Error(`unknown run "${run}"`)
 if (values.mode !== 'pull' && values.mode !== 'push') throw new Error('--mode is pull or push')
 if (!existsSync(bin) || !existsSync(join(packageDir, 'dist/adapters/mppx/main.js')))
   throw new Error(`${bin} is missing: run \`pnpm --filter "@paywire/conformance..." build\``)
@@ -57,6 +60,14 @@ if (runs.includes('server')) {
     await target.stop()
   }
 }
+
+if (runs.includes('client'))
+  await cli([
+    'client',
+    '--adapter',
+    join(packageDir, 'adapters/mppx/adapter.json'),
+    ...reports('mppx-client'),
+  ])
 
 function reports(name: string): string[] {
   return ['--json', join(results, `${name}.json`), '--markdown', join(results, `${name}.md`)]

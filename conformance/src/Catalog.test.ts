@@ -22,7 +22,7 @@ const requirements = new Map<string, Requirement>(
 const strength = (level: string) =>
   level.startsWith('MUST') ? 3 : level.startsWith('SHOULD') ? 2 : 1
 const capability =
-  /^(payment|transport:https?|expiry:wait|offers:several|route:(body|query|other|denied|sponsored|effects)|secret|log|(method|intent|extension|payment):[a-z0-9-]+|adapter:http\.payment_request|adapter:(base64url|challenge|credential|receipt)\.[a-z]+)$/
+  /^(payment|transport:https?|expiry:wait|offers:several|route:(body|query|other|denied|sponsored|effects|session)|secret|log|(method|intent|extension|payment):[a-z0-9-]+|adapter:http\.payment_request|adapter:(base64url|challenge|credential|receipt)\.[a-z]+)$/
 const specVectors = fileURLToPath(new URL('../../spec/vectors/', import.meta.url))
 
 describe('Catalog.tests', () => {

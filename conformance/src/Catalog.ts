@@ -14,6 +14,7 @@ import { checks as effects } from './server/checks/effects.js'
 import { checks as hostile } from './server/checks/hostile.js'
 import { checks as privacy } from './server/checks/privacy.js'
 import { checks as replay } from './server/checks/replay.js'
+import { checks as session } from './server/checks/session.js'
 import { checks as status } from './server/checks/status.js'
 import { checks as tempo } from './server/checks/tempo.js'
 import { checks as transport } from './server/checks/transport.js'
@@ -28,6 +29,7 @@ export const serverChecks: readonly Check[] = [
   ...hostile,
   ...transport,
   ...tempo,
+  ...session,
   ...effects,
   ...privacy,
 ]

@@ -10,6 +10,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Mppx from '../src/adapters/mppx/ops.js'
+import * as Catalog from '../src/Catalog.js'
+import * as ClientSuite from '../src/client/Suite.js'
 import * as Report from '../src/Report.js'
 import * as Results from '../src/Results.js'
 import * as Suite from '../src/Suite.js'
@@ -36,11 +38,12 @@ const verdicts = (results: { results: readonly Pick<Results.Result, 'id' | 'verd
 
 const adapter = recorded('mppx-adapter')
 const server = recorded('mppx-server')
+const client = recorded('mppx-client')
 const checkedInConfig = Config.from(JSON.parse(readFileSync(MppxServer.configFile, 'utf8')))
 
 describe('the recorded results against mppx', () => {
   it('fit the results schema, with Markdown reports rendered from the JSON', () => {
-    for (const { results, markdown } of [adapter, server]) {
+    for (const { results, markdown } of [adapter, server, client]) {
       expect(Results.schema.safeParse(results).success).toBe(true)
       expect(results.summary).toEqual(Results.summarize(results.results))
       expect(markdown).toBe(Report.markdown(results))
@@ -49,6 +52,7 @@ describe('the recorded results against mppx', () => {
     expect(adapter.results.target.url).toMatch(/\/conformance\/adapters\/mppx\/adapter\.json$/)
     expect(server.results.mode).toBe('server')
     expect(server.results.target.methods).toEqual(['tempo'])
+    expect(client.results.mode).toBe('client')
   })
 
   it('are summed up in docs/conformance-results.md with their current counts', () => {
@@ -56,6 +60,7 @@ describe('the recorded results against mppx', () => {
     for (const [run, { results }] of [
       ['vectors', adapter],
       ['server', server],
+      ['client', client],
     ] as const) {
       const { total, pass, fail, warn, xfail } = results.summary
       const counts = [total, pass, fail, warn, xfail, results.summary['n/a']].join(' *\\| *')
@@ -102,6 +107,34 @@ describe('the mppx adapter', () => {
     expect(results.summary.fail).toBeGreaterThan(0)
     expect(verdicts(results), rerecord).toEqual(verdicts({ results: expected }))
   })
+})
+
+describe('the mppx client', () => {
+  const manifest = Vectors.readManifest(manifestFile)
+
+  it('is recorded n/a on every client check: the scenarios pay only with the `test` method', () => {
+    // When the client suite offers a method mppx pays (tempo), this fails: record again.
+    const reasons = new Set(client.results.results.map((r) => `${r.verdict}: ${r.message}`))
+    expect([...reasons], rerecord).toEqual([
+      'n/a: the adapter cannot run this scenario: payer.methods.test: mppx has no `test` payment method',
+    ])
+    expect(client.results.results.length).toBe(Catalog.clientChecks.length)
+  })
+
+  it('still gets the recorded verdicts through its executable and manifest', async () => {
+    const bin = join(packageDir, 'dist/adapters/mppx/main.js')
+    if (!existsSync(bin))
+      throw new Error(`${bin} is missing: run \`pnpm --filter @paywire/conformance build\` first`)
+    // A few scenarios (one mppx spawn each): the paid one and the policy refusals.
+    const prefix = ['client.pay', 'client.policy']
+    const live = await ClientSuite.run({
+      adapter: { command: manifest.command, cwd: manifest.cwd },
+      filter: { prefix },
+    })
+    const expected = client.results.results.filter((r) => prefix.some((p) => r.id.startsWith(p)))
+    expect(live.results.length).toBeGreaterThanOrEqual(4)
+    expect(verdicts(live), rerecord).toEqual(verdicts({ results: expected }))
+  }, 30_000)
 })
 
 describe('the mppx server target', () => {

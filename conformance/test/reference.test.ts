@@ -218,6 +218,22 @@ describe('paywire reference server', () => {
     expectVerdict('server.tempo.sponsored.settles', 'n/a'))
   it('server.tempo.sponsored.hash-refused is n/a (tempo not claimed)', () =>
     expectVerdict('server.tempo.sponsored.hash-refused', 'n/a'))
+  it('server.session.open is n/a (no session route: see session.test.ts)', () =>
+    expectVerdict('server.session.open', 'n/a'))
+  it('server.session.voucher is n/a (no session route: see session.test.ts)', () =>
+    expectVerdict('server.session.voucher', 'n/a'))
+  it('server.session.voucher-lower is n/a (no session route: see session.test.ts)', () =>
+    expectVerdict('server.session.voucher-lower', 'n/a'))
+  it('server.session.voucher-equal is n/a (no session route: see session.test.ts)', () =>
+    expectVerdict('server.session.voucher-equal', 'n/a'))
+  it('server.session.voucher-above-deposit is n/a (no session route: see session.test.ts)', () =>
+    expectVerdict('server.session.voucher-above-deposit', 'n/a'))
+  it('server.session.top-up is n/a (no session route: see session.test.ts)', () =>
+    expectVerdict('server.session.top-up', 'n/a'))
+  it('server.session.close is n/a (no session route: see session.test.ts)', () =>
+    expectVerdict('server.session.close', 'n/a'))
+  it('server.session.sequences is n/a (no session route: see session.test.ts)', () =>
+    expectVerdict('server.session.sequences', 'n/a'))
   it('server.effects.challenge-only passes {core.side-effects.challenge-only, core.side-effects.unpaid}', () =>
     expectVerdict('server.effects.challenge-only', 'pass'))
   it('server.effects.refused passes {core.side-effects.unpaid}', () =>

@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
+import { Discovery } from '@paywire/discovery'
 import * as Catalog from '../Catalog.js'
 import * as Coverage from '../Coverage.js'
 import * as ClientSuite from '../client/Suite.js'
@@ -17,14 +18,15 @@ import * as Results from '../Results.js'
 import * as Suite from '../Suite.js'
 import type { Level } from '../server/Check.js'
 import * as Config from '../server/Config.js'
+import * as Discover from '../server/Discover.js'
 import * as Payer from '../server/Payer.js'
 import * as Vectors from '../Vectors.js'
 
 const usage = `Usage:
   paywire-conformance list [--prefix <id>]... [--level MUST|SHOULD|MAY] [--tag <tag>] [--json]
                           [--coverage]
-  paywire-conformance server <url> [--config <file>] [--only <id prefix>]... [--seed <n>]
-                             [--json <file>] [--junit <file>] [--markdown <file>]
+  paywire-conformance server <url> [--config <file>] [--discover] [--only <id prefix>]...
+                             [--seed <n>] [--json <file>] [--junit <file>] [--markdown <file>]
                              [--html <file>] [--quiet]
   paywire-conformance vectors --adapter <adapter.json> [--vectors <dir>] [--only <id prefix>]...
                              [--json <file>] [--junit <file>] [--markdown <file>]
@@ -42,6 +44,8 @@ requirements none checks.
 server: runs the server checks against <url>, the target's base URL (or, without
 --config, its paid GET route). The JSON config names the paid routes, the methods and
 intents the target claims and how the suite pays them (see the package README).
+--discover reads the routes the config does not name from the target's discovery
+document (/openapi.json, or the config's "discovery" path).
 vectors: runs the suite's vectors (paywire's spec/vectors) against an adapter of the
 mpp-tools ABI, named by its manifest; its command runs once per request.
 client: runs the client checks against the client behind an adapter of the mpp-tools
@@ -71,6 +75,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     if (
       error instanceof UsageError ||
       error instanceof Config.InvalidConfigError ||
+      error instanceof Discover.DiscoveryError ||
       error instanceof Payer.InvalidPayerSettingsError ||
       error instanceof Vectors.InvalidManifestError ||
       error instanceof Matrix.InvalidMatrixConfigError
@@ -137,6 +142,7 @@ async function server(argv: readonly string[], io: Io): Promise<number> {
     allowPositionals: true,
     options: {
       config: { type: 'string' },
+      discover: { type: 'boolean', default: false },
       only: { type: 'string', multiple: true },
       seed: { type: 'string' },
       json: { type: 'string' },
@@ -155,10 +161,18 @@ async function server(argv: readonly string[], io: Io): Promise<number> {
   if (seed !== undefined && !Number.isInteger(seed))
     throw new UsageError('--seed must be an integer')
   const target = new URL(url)
-  const config = Config.from(
+  const written: unknown =
     values.config === undefined
-      ? { routes: { paid: `${target.pathname}${target.search}` } }
-      : readJson(values.config),
+      ? values.discover
+        ? {}
+        : { routes: { paid: `${target.pathname}${target.search}` } }
+      : readJson(values.config)
+  // --discover: the routes the configuration does not name come from /openapi.json.
+  const config = await Discover.config(
+    url,
+    values.discover && typeof written === 'object' && written !== null && !('discovery' in written)
+      ? { ...written, discovery: Discovery.path }
+      : written,
   )
   const results = await Suite.run({
     url,

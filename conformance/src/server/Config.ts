@@ -2,6 +2,7 @@
 // claims, how the suite may pay, and the run's budgets. Read from the `--config` JSON
 // file of `paywire-conformance server`; every field but the routes has a default.
 import { z } from 'zod'
+import * as SessionPayer from './SessionPayer.js'
 
 const path = z
   .string()
@@ -68,10 +69,30 @@ export const schema = z
           description:
             'Path of a free GET route answering {"count": n}, n being how many times a paid handler ran.',
         }),
+        /** A paid GET route offering a Tempo session challenge (`tempo`/`session`). */
+        session: path.optional().meta({
+          description: 'Path of a paid GET route whose challenges offer a Tempo session.',
+        }),
       })
       .meta({ description: 'The paid endpoints of the target.' }),
+    /**
+     * Where the target publishes its discovery document (draft-payment-discovery), e.g.
+     * `"/openapi.json"`: routes the configuration does not name are read from its paid
+     * operations (`Discover.config`).
+     */
+    discovery: path.optional().meta({
+      description:
+        'Path of the target\'s discovery document, e.g. "/openapi.json": unnamed routes come from its paid operations.',
+    }),
     /** Methods the target claims, with what the suite needs to pay each (e.g. `{ test: { key } }`). */
     methods: z.record(z.string().regex(/^[a-z]+$/), z.unknown()).default({}),
+    /**
+     * How the suite opens Tempo session channels on routes.session (`rpcUrl`, `privateKey`,
+     * `deposit`); see SessionPayer.ts.
+     */
+    session: SessionPayer.settingsSchema.optional().meta({
+      description: 'The Tempo session payer: { rpcUrl, privateKey, deposit }.',
+    }),
     /** Intents the target claims. */
     intents: z.array(z.string()).default(['charge']),
     /** Extensions the target claims, e.g. `idempotency-key`. */
@@ -148,7 +169,8 @@ export function from(value: unknown): Config {
 /**
  * The capabilities a configuration claims, as the catalog names them: `method:<name>`,
  * `intent:<name>`, `extension:<name>`, `transport:http` (and `transport:https` for an https
- * `url`), `route:<body|query|other|denied|sponsored|effects>`, `expiry:wait`, `secret` and
+ * `url`), `route:<body|query|other|denied|sponsored|effects|session>`, `payment:session` for a
+ * `session` block, `expiry:wait`, `secret` and
  * `log` when they are configured, and `payment` (with `payment:<method>` for each) when the
  * suite can pay one of the claimed methods.
  *
@@ -174,6 +196,8 @@ export function capabilities(
   if (config.routes.denied !== undefined) claimed.add('route:denied')
   if (config.routes.sponsored !== undefined) claimed.add('route:sponsored')
   if (config.routes.effects !== undefined) claimed.add('route:effects')
+  if (config.routes.session !== undefined) claimed.add('route:session')
+  if (config.session !== undefined) claimed.add('payment:session')
   if (config.expiry.maxWaitSeconds > 0) claimed.add('expiry:wait')
   if (Object.keys(config.methods).length > 1) claimed.add('offers:several')
   if (config.secret !== undefined) claimed.add('secret')
@@ -207,6 +231,8 @@ export const howToClaim: Readonly<Record<string, string>> = {
   'route:denied': 'set routes.denied to a paid route whose policy denies payments',
   'expiry:wait': 'set expiry.maxWaitSeconds and give the target a short challenge lifetime',
   'payment:tempo': 'claim "tempo" in "methods" with { rpcUrl, privateKey }',
+  'route:session': 'set routes.session to a paid route offering a Tempo session',
+  'payment:session': 'set "session" to { rpcUrl, privateKey } of a funded Tempo account',
 }
 
 /** Raised when a configuration file does not fit {@link schema}. */
