@@ -10,24 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Catalog from '../src/Catalog.js'
 import * as Results from '../src/Results.js'
 import { fixture, start } from './fixtures/paywall.js'
+import * as Processes from './fixtures/processes.js'
 
 const bin = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
 const work = mkdtempSync(join(tmpdir(), 'paywire-conformance-'))
 const servers: Array<Awaited<ReturnType<typeof start>>> = []
 
-type Outcome = { status: number | null; stdout: string; stderr: string }
-
-function cli(args: readonly string[]): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.on('error', reject)
-    child.on('close', (status) => resolve({ status, stdout, stderr }))
-  })
-}
+const cli = (args: readonly string[]) => Processes.run(bin, args)
 
 const configFile = join(work, 'config.json')
 

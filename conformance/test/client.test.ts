@@ -2,7 +2,6 @@
 // test per client catalog entry, its title tagged with the requirements it checks, so
 // spec coverage counts what the suite verified on paywire's client), against broken
 // clients (one defect each, caught by exactly the test naming it), and through the CLI.
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Catalog from '../src/Catalog.js'
 import * as ClientSuite from '../src/client/Suite.js'
 import * as Results from '../src/Results.js'
+import * as Processes from './fixtures/processes.js'
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url))
 const bin = join(packageDir, 'dist/cli/main.js')
@@ -143,19 +143,7 @@ describe('each broken client', () => {
   })
 })
 
-type Outcome = { status: number | null; stdout: string; stderr: string }
-
-function cli(args: readonly string[]): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.on('error', reject)
-    child.on('close', (status) => resolve({ status, stdout, stderr }))
-  })
-}
+const cli = (args: readonly string[]) => Processes.run(bin, args)
 
 describe('paywire-conformance client', () => {
   it('exits 0 against paywire, writing the reports it is asked for', async () => {

@@ -2,7 +2,6 @@
 // adapter and the mppx adapter against the test fixture's `test` method. paywire pays the
 // basic route, refuses the route over its cap (expected, so xfail; unexpected, so fail);
 // mppx has no `test` method, so its cells are n/a. Configuration mistakes exit 2.
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,25 +9,14 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Matrix from '../src/Matrix.js'
 import { fixture, start } from './fixtures/paywall.js'
+import * as Processes from './fixtures/processes.js'
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url))
 const bin = join(packageDir, 'dist/cli/main.js')
 const work = mkdtempSync(join(tmpdir(), 'paywire-matrix-cli-'))
 let server: Awaited<ReturnType<typeof start>>
 
-type Outcome = { status: number | null; stdout: string; stderr: string }
-
-function cli(args: readonly string[]): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.on('error', reject)
-    child.on('close', (status) => resolve({ status, stdout, stderr }))
-  })
-}
+const cli = (args: readonly string[]) => Processes.run(bin, args)
 
 /** A configuration file in `work` (manifests relative to it: `adapters` is linked there). */
 function configFile(name: string, config: unknown): string {

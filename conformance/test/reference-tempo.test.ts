@@ -4,8 +4,7 @@
 // and fee-sponsored where the Tempo checks ask for them. Every MUST passes. The payer's
 // compatibility switch `memo: 'mppx-attribution'` adds mppx's memo to the transfer, and the
 // reference server accepts it: the draft checks a memo only when the challenge asks for one.
-import { type ChildProcess, spawn } from 'node:child_process'
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -19,8 +18,8 @@ import * as Suite from '../src/Suite.js'
 import * as Config from '../src/server/Config.js'
 import * as MppxAttribution from '../src/server/MppxAttribution.js'
 import * as TempoPayer from '../src/server/TempoPayer.js'
+import * as Processes from './fixtures/processes.js'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
 const configFile = fileURLToPath(new URL('./fixtures/reference-tempo.config.json', import.meta.url))
 const logs = mkdtempSync(join(tmpdir(), 'paywire-conformance-tempo-'))
 const logFile = join(logs, 'reference.log')
@@ -28,7 +27,7 @@ const logFile = join(logs, 'reference.log')
 const funds = 1_000_000_000n
 
 let node: TempoNode.TempoNode
-let server: ChildProcess | undefined
+let server: Processes.Server | undefined
 let url: string
 let payer: TempoNode.Account
 let recipient: `0x${string}`
@@ -41,50 +40,18 @@ const pushedGroups = ['status', 'receipt', 'cache', 'binding', 'replay', 'digest
   .concat(['idempotency', 'malformed', 'size', 'tempo'])
   .map((group) => `server.${group}.`)
 
-/** Starts the reference server with Tempo only, in its own process group; resolves with its URL. */
-function startReference(rpcUrl: string): Promise<string> {
-  // Tempo refuses transactions valid for 3 s or less: challenges live 10 s.
-  const args = ['serve:reference', '--port', '0', '--expires', '10', '--skew', '1']
-  const child = spawn(
-    'pnpm',
-    [...args, '--methods', 'tempo', '--tempo-rpc', rpcUrl, '--log-events'],
-    {
-      cwd: root,
-      detached: true,
-      env: { ...process.env, PAYWIRE_SECRET_KEY: 'conformance-run-secret-of-at-least-32-bytes' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  server = child
-  const log = createWriteStream(logFile)
-  child.stdout?.pipe(log)
-  child.stderr?.pipe(log)
-  return new Promise((resolve, reject) => {
-    let output = ''
-    const timer = setTimeout(
-      () => reject(new Error(`reference server did not start:\n${output}`)),
-      30_000,
-    )
-    const read = (chunk: Buffer) => {
-      output += chunk.toString()
-      const tempo = /^tempo: (.*)$/m.exec(output)?.[1]
-      if (tempo !== undefined) recipient = JSON.parse(tempo).recipient.address
-      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1]
-      if (url !== undefined) {
-        clearTimeout(timer)
-        resolve(url)
-      }
-    }
-    child.stdout?.on('data', read)
-    child.stderr?.on('data', read)
-    child.once('exit', (code) => reject(new Error(`reference server exited (${code}):\n${output}`)))
-  })
-}
-
 beforeAll(async () => {
   node = await TempoNode.start()
   payer = await node.newAccount(funds)
-  url = await startReference(node.rpcUrl)
+  // Tempo refuses transactions valid for 3 s or less: challenges live 10 s.
+  const args = ['serve:reference', '--port', '0', '--expires', '10', '--skew', '1']
+  server = await Processes.start({
+    name: 'reference server',
+    args: [...args, '--methods', 'tempo', '--tempo-rpc', node.rpcUrl, '--log-events'],
+    logFile,
+  })
+  url = server.url
+  recipient = JSON.parse(/^tempo: (.*)$/m.exec(server.output)?.[1] ?? 'null').recipient.address
   recipientBefore = await node.balanceOf(recipient)
   const file = JSON.parse(readFileSync(configFile, 'utf8'))
   const config = Config.from({
@@ -112,7 +79,7 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(async () => {
-  if (server?.pid !== undefined) process.kill(-server.pid, 'SIGTERM')
+  server?.stop()
   await node?.stop()
   rmSync(logs, { recursive: true, force: true })
 })

@@ -3,8 +3,7 @@
 // can wait them out, its decisions logged to a file the suite searches). Every MUST passes. One test per catalog entry, its title tagged
 // with the requirements the entry checks, so spec coverage counts what the suite
 // verified on paywire's server; a last test keeps these titles in step with the catalog.
-import { type ChildProcess, spawn } from 'node:child_process'
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -13,54 +12,23 @@ import * as Catalog from '../src/Catalog.js'
 import type * as Results from '../src/Results.js'
 import * as Suite from '../src/Suite.js'
 import * as Config from '../src/server/Config.js'
+import * as Processes from './fixtures/processes.js'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
 const configFile = fileURLToPath(new URL('./fixtures/reference.config.json', import.meta.url))
 
-let server: ChildProcess | undefined
+let server: Processes.Server | undefined
 let results: Results.Results
 const logs = mkdtempSync(join(tmpdir(), 'paywire-conformance-reference-'))
 const logFile = join(logs, 'reference.log')
 
-/** Starts `pnpm serve:reference --port 0` in its own process group; resolves with its URL. */
-function startReference(): Promise<string> {
-  const child = spawn(
-    'pnpm',
-    ['serve:reference', '--port', '0', '--expires', '2', '--skew', '1', '--log-events'],
-    {
-      cwd: root,
-      detached: true,
-      env: { ...process.env, PAYWIRE_SECRET_KEY: 'conformance-run-secret-of-at-least-32-bytes' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  server = child
-  // Everything the server prints is its log.
-  const log = createWriteStream(logFile)
-  child.stdout?.pipe(log)
-  child.stderr?.pipe(log)
-  return new Promise((resolve, reject) => {
-    let output = ''
-    const timer = setTimeout(
-      () => reject(new Error(`reference server did not start:\n${output}`)),
-      30_000,
-    )
-    const read = (chunk: Buffer) => {
-      output += chunk.toString()
-      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1]
-      if (url !== undefined) {
-        clearTimeout(timer)
-        resolve(url)
-      }
-    }
-    child.stdout?.on('data', read)
-    child.stderr?.on('data', read)
-    child.once('exit', (code) => reject(new Error(`reference server exited (${code}):\n${output}`)))
-  })
-}
-
 beforeAll(async () => {
-  const url = await startReference()
+  server = await Processes.start({
+    name: 'reference server',
+    args: ['serve:reference', '--port', '0', '--expires', '2', '--skew', '1', '--log-events'],
+    // Everything the server prints is its log.
+    logFile,
+  })
+  const url = server.url
   const config = Config.from({
     ...JSON.parse(readFileSync(configFile, 'utf8')),
     expiry: { skewSeconds: 1, maxWaitSeconds: 10 },
@@ -70,8 +38,7 @@ beforeAll(async () => {
 }, 90_000)
 
 afterAll(() => {
-  // The server runs under pnpm and tsx: end its whole process group, which this test started.
-  if (server?.pid !== undefined) process.kill(-server.pid, 'SIGTERM')
+  server?.stop()
   rmSync(logs, { recursive: true, force: true })
 })
 

@@ -3,7 +3,6 @@
 // deployed by its payee) and paywire's demo API (`pnpm paywire serve --tempo-rpc`, whose
 // GET /session is paid on a session channel) pass every server.session check; the fixture
 // with a defect (a lower voucher served, a top-up never broadcast) fails the check naming it.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { TempoNode } from '@paywire/testkit'
@@ -12,18 +11,18 @@ import * as Catalog from '../src/Catalog.js'
 import type * as Results from '../src/Results.js'
 import * as Suite from '../src/Suite.js'
 import * as Config from '../src/server/Config.js'
+import * as Processes from './fixtures/processes.js'
 import { type SessionDefect, startSession } from './fixtures/session-paywall.js'
 
 /** pathUSD: channels hold it, and the payer pays its fees with it. */
 const currency = '0x20c0000000000000000000000000000000000000'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
 const demoConfigFile = fileURLToPath(
   new URL('./fixtures/demo-session.config.json', import.meta.url),
 )
 
 let node: TempoNode.TempoNode
-let demo: ChildProcess | undefined
+let demo: Processes.Server | undefined
 const runs = new Map<string, Results.Results>()
 const servers: Array<{ close(): Promise<void> }> = []
 
@@ -31,35 +30,6 @@ function config(privateKey: string): Config.Config {
   return Config.from({
     routes: { paid: '/session', session: '/session' },
     session: { rpcUrl: node.rpcUrl, privateKey, deposit: '1000' },
-  })
-}
-
-/** Starts `paywire serve --tempo-rpc` in its own process group; resolves with its URL. */
-function startDemo(rpcUrl: string): Promise<string> {
-  const child = spawn('pnpm', ['paywire', 'serve', '--port', '0', '--tempo-rpc', rpcUrl], {
-    cwd: root,
-    detached: true,
-    env: { ...process.env, PAYWIRE_SECRET_KEY: 'conformance-run-secret-of-at-least-32-bytes' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  demo = child
-  return new Promise((resolve, reject) => {
-    let output = ''
-    const timer = setTimeout(
-      () => reject(new Error(`paywire serve did not start:\n${output}`)),
-      30_000,
-    )
-    const read = (chunk: Buffer) => {
-      output += chunk.toString()
-      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1]
-      if (url !== undefined && output.includes('tempo sessions: GET /session')) {
-        clearTimeout(timer)
-        resolve(url)
-      }
-    }
-    child.stdout?.on('data', read)
-    child.stderr?.on('data', read)
-    child.once('exit', (code) => reject(new Error(`paywire serve exited (${code}):\n${output}`)))
   })
 }
 
@@ -102,7 +72,12 @@ beforeAll(async () => {
     'top-up-not-broadcast',
     node.accounts[7] as TempoNode.Account,
   )
-  const url = await startDemo(node.rpcUrl)
+  demo = await Processes.start({
+    name: 'paywire serve',
+    args: ['paywire', 'serve', '--port', '0', '--tempo-rpc', node.rpcUrl],
+    ready: (output) => output.includes('tempo sessions: GET /session'),
+  })
+  const url = demo.url
   const payer = await node.newAccount(100_000_000n)
   // The configuration the README shows for the demo API, on this node and payer.
   const file = JSON.parse(readFileSync(demoConfigFile, 'utf8'))
@@ -117,7 +92,7 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(async () => {
-  if (demo?.pid !== undefined) process.kill(-demo.pid, 'SIGTERM')
+  demo?.stop()
   await Promise.all(servers.map((server) => server.close()))
   await node?.stop()
 })

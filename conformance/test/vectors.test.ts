@@ -1,7 +1,6 @@
 // Vectors mode: paywire's own vectors run through the adapter ABI, against paywire's
 // adapter (everything applicable passes) and against a broken adapter (one defect each),
 // which must fail on exactly the test ids naming its defect.
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Results from '../src/Results.js'
 import * as Vectors from '../src/Vectors.js'
+import * as Processes from './fixtures/processes.js'
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url))
 const bin = join(packageDir, 'dist/cli/main.js')
@@ -17,19 +17,7 @@ const broken = join(packageDir, 'test/fixtures/broken-adapter.mjs')
 const specVectors = join(packageDir, '../spec/vectors')
 const work = mkdtempSync(join(tmpdir(), 'paywire-vectors-'))
 
-type Outcome = { status: number | null; stdout: string; stderr: string }
-
-function cli(args: readonly string[]): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.on('error', reject)
-    child.on('close', (status) => resolve({ status, stdout, stderr }))
-  })
-}
+const cli = (args: readonly string[]) => Processes.run(bin, args)
 
 /** Writes the manifest of the broken adapter with `defect`, claiming `capabilities`. */
 function brokenManifest(defect: string, capabilities?: string[]): string {
