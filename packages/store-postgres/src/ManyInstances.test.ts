@@ -1,23 +1,26 @@
 // Three paywire server processes sharing one PostgreSQL store (issue 7, "Many instances"):
 // a credential pays once across all of them, and when PostgreSQL goes away they fail closed.
-import { TcpProxy } from '@paywire/testkit'
+import { PaidInstances, TcpProxy } from '@paywire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import * as Instances from '../test/instances.js'
 import * as postgres from '../test/postgres.js'
 
 let database: Awaited<ReturnType<typeof postgres.isolate>>
 let proxy: TcpProxy.TcpProxy
-let instances: Instances.Instances
+let instances: PaidInstances.Instances
 /** The store timeout of the instances, in milliseconds. */
 const storeTimeoutMs = 8_000
 
 beforeAll(async () => {
   database = await postgres.isolate()
   proxy = await TcpProxy.start(postgres.target())
-  instances = await Instances.start(3, {
-    STORE_TIMEOUT_MS: String(storeTimeoutMs),
-    STORE_URL: postgres.throughPort(proxy.port),
-    STORE_SCHEMA: database.schema,
+  instances = await PaidInstances.start({
+    script: 'test/instance.ts',
+    count: 3,
+    env: {
+      STORE_TIMEOUT_MS: String(storeTimeoutMs),
+      STORE_URL: postgres.throughPort(proxy.port),
+      STORE_SCHEMA: database.schema,
+    },
   })
 }, 90_000)
 afterAll(async () => {

@@ -1,26 +1,29 @@
 // Three paywire server processes sharing one Redis store (issue 7, "Many instances"):
 // a credential pays once across all of them, and when Redis goes away they fail closed.
 
-import { TcpProxy } from '@paywire/testkit'
+import { PaidInstances, TcpProxy } from '@paywire/testkit'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import * as Instances from '../test/instances.js'
 import * as redis from '../test/redis.js'
 
 const prefix = redis.uniquePrefix()
 let admin: Redis
 let proxy: TcpProxy.TcpProxy
-let instances: Instances.Instances
+let instances: PaidInstances.Instances
 /** The store timeout of the instances, in milliseconds. */
 const storeTimeoutMs = 8_000
 
 beforeAll(async () => {
   admin = await redis.connect()
   proxy = await TcpProxy.start(redis.target())
-  instances = await Instances.start(3, {
-    STORE_TIMEOUT_MS: String(storeTimeoutMs),
-    STORE_URL: redis.throughPort(proxy.port),
-    STORE_PREFIX: prefix,
+  instances = await PaidInstances.start({
+    script: 'test/instance.ts',
+    count: 3,
+    env: {
+      STORE_TIMEOUT_MS: String(storeTimeoutMs),
+      STORE_URL: redis.throughPort(proxy.port),
+      STORE_PREFIX: prefix,
+    },
   })
 }, 90_000)
 afterAll(async () => {

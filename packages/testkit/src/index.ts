@@ -2,6 +2,7 @@
 
 export * as devChain from './devChain.js'
 export * as FreePort from './FreePort.js'
+export * as PaidInstances from './PaidInstances.js'
 export * as StripeForm from './StripeForm.js'
 export * as StripeServer from './StripeServer.js'
 export * as TcpProxy from './TcpProxy.js'

@@ -1,11 +1,13 @@
-// Starts several paywire server processes (test/instance.ts) that share one store, and
-// pays them with the test method's client half. The processes load the other workspace
-// packages from their builds (turbo builds them before tests run), which starts them far
-// faster than compiling their sources would on a loaded machine.
+// Several paywire server processes sharing one store, paid with the test method's client
+// half: for tests that a shared store keeps many instances consistent (one success for one
+// credential across processes, a store outage, ...). The instance script is the caller's:
+// it reads PAYWIRE_SECRET_KEY and TEST_METHOD_KEY, mounts a route paid with
+// `TestMethod.server({ key })`, answers `GET /runs` with how many times its paid handler
+// ran, and prints `{"url": ...}` as its first line once it listens.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { Challenge, Credential, Secret } from '@paywire/core'
-import { TestMethod } from '@paywire/testkit'
+import * as TestMethod from './TestMethod.js'
 
 /** Running instances and what clients need to pay them. */
 export type Instances = {
@@ -17,8 +19,25 @@ export type Instances = {
   stop(): Promise<void>
 }
 
-/** Starts `count` instances with the given environment (STORE_URL, STORE_PREFIX...). */
-export async function start(count: number, env: Record<string, string>): Promise<Instances> {
+/**
+ * Starts `count` processes of `script` (run with `node --import tsx`, from the current
+ * directory) with `env` added to the environment (e.g. the store's URL), one shared
+ * binding secret and one test-method key; resolves once every one listens.
+ *
+ * @example
+ * ```ts
+ * import { PaidInstances } from '@paywire/testkit'
+ * const instances = await PaidInstances.start({
+ *   script: 'test/instance.ts',
+ *   count: 3,
+ *   env: { STORE_URL: 'redis://127.0.0.1:6379' },
+ * })
+ * const authorization = await instances.pay(`${instances.urls[0]}/paid`)
+ * await instances.stop()
+ * ```
+ */
+export async function start(options: start.Options): Promise<Instances> {
+  const { script, count, env = {} } = options
   const methodKey = Secret.generate()
   const children: ChildProcess[] = []
   const stop = async () => {
@@ -37,7 +56,7 @@ export async function start(count: number, env: Record<string, string>): Promise
   try {
     const urls = await Promise.all(
       Array.from({ length: count }, () => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'test/instance.ts'], {
+        const child = spawn(process.execPath, ['--import', 'tsx', script], {
           env: {
             ...process.env,
             ...env,
@@ -78,6 +97,17 @@ export async function start(count: number, env: Record<string, string>): Promise
   } catch (error) {
     await stop()
     throw error
+  }
+}
+
+export declare namespace start {
+  type Options = {
+    /** The instance script (see the module comment for what it must do). */
+    script: string
+    /** Processes to start. */
+    count: number
+    /** Added to each process's environment. */
+    env?: Record<string, string> | undefined
   }
 }
 
