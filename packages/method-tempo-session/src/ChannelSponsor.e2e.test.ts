@@ -4,7 +4,6 @@
 // transaction that fails a check, a sponsor short of fee-token balance and a fee over the
 // sponsor's cap are refused with nothing co-signed or broadcast; challenges without
 // sponsorship keep refusing placeholder transactions.
-import { createServer } from 'node:http'
 import { Client as PayingClient } from '@paywire/client'
 import { Challenge, Credential, Secret } from '@paywire/core'
 import { Escrow } from '@paywire/escrow'
@@ -12,7 +11,7 @@ import { FeePayer, Chain as TempoChain } from '@paywire/method-tempo'
 import { Paywire } from '@paywire/server'
 import { listener } from '@paywire/server/node'
 import { MemoryStore } from '@paywire/store-memory'
-import { FreePort, TempoNode } from '@paywire/testkit'
+import { TempoNode } from '@paywire/testkit'
 import { Secp256k1 } from 'ox'
 import { TxEnvelopeTempo } from 'ox/tempo'
 import {
@@ -27,6 +26,7 @@ import {
 } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import * as Api from '../test/api.js'
 import { type Fixture, setUp, token } from '../test/fixtures.js'
 import * as ChannelSponsor from './ChannelSponsor.js'
 import * as SessionClient from './Client.js'
@@ -108,15 +108,10 @@ beforeAll(async () => {
     ),
     '/plain': methodWith(undefined),
   }
-  const handlers: Record<string, ReturnType<typeof listener>> = {}
-  const server = createServer((req, res) => {
-    const handler = handlers[new URL(req.url ?? '/', 'http://localhost').pathname]
-    if (handler === undefined) res.writeHead(404).end()
-    else handler(req, res)
-  })
-  const { port, url, close } = await FreePort.listen(server)
+  const server = await Api.listen()
+  const { port, baseUrl: url, close } = server
   for (const [path, method] of Object.entries(routes))
-    handlers[path] = listener(
+    server.handlers[path] = listener(
       Paywire.create({
         realm: `127.0.0.1:${port}`,
         secret: Secret.generate(),

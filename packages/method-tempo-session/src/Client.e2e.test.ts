@@ -4,7 +4,6 @@
 // with nothing signed, recorded in the ledger, kept counted when the server fails them;
 // channel reuse only with room on chain; v2 challenges refused; top-up credentials under
 // a challenge; sponsored channel transactions signed with the fee payer placeholder.
-import { createServer } from 'node:http'
 import { Client as PayingClient, Policy } from '@paywire/client'
 import { Challenge, Credential, Expires, type Method, Secret } from '@paywire/core'
 import { Escrow } from '@paywire/escrow'
@@ -12,11 +11,11 @@ import { FeePayer, Chain as TempoChain } from '@paywire/method-tempo'
 import { Paywire } from '@paywire/server'
 import { listener } from '@paywire/server/node'
 import { MemoryStore } from '@paywire/store-memory'
-import { FreePort } from '@paywire/testkit'
 import { TxEnvelopeTempo } from 'ox/tempo'
 import type { Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import * as Api from '../test/api.js'
 import { type Fixture, setUp, token } from '../test/fixtures.js'
 import * as SessionClient from './Client.js'
 import * as Payer from './Payer.js'
@@ -51,13 +50,8 @@ beforeAll(async () => {
       return { ...request, methodDetails: { ...request.methodDetails, ...details() } }
     },
   })
-  let handlers: Record<string, ReturnType<typeof listener>> = {}
-  const server = createServer((req, res) => {
-    const handler = handlers[new URL(req.url ?? '/', 'http://localhost').pathname]
-    if (handler === undefined) res.writeHead(503).end()
-    else handler(req, res)
-  })
-  const { port, url, close } = await FreePort.listen(server)
+  const server = await Api.listen({ fallbackStatus: 503 })
+  const { port, baseUrl: url, close } = server
   const paywireOf = (methods: Method.Server<Server.Price, SessionRequest.SessionRequest>[]) =>
     Paywire.create({
       realm: `127.0.0.1:${port}`,
@@ -68,7 +62,7 @@ beforeAll(async () => {
   const route = { price: { amount: price.toString(), suggestedDeposit: '3000' } }
   const served = (_request: Request, payment: { receipt?: { reference: string } | undefined }) =>
     Response.json({ channelId: payment.receipt?.reference })
-  handlers = {
+  Object.assign<Record<string, Api.Handler>, Record<string, Api.Handler>>(server.handlers, {
     '/paid': listener(paywireOf([method]), route, served),
     '/suggest': listener(
       paywireOf([variant(() => (suggestion === undefined ? {} : { channelId: suggestion }))]),
@@ -91,7 +85,7 @@ beforeAll(async () => {
       res.writeHead(402, { 'www-authenticate': Challenge.serialize(challenge) }).end()
     },
     '/sponsored': listener(paywireOf([variant(() => ({ feePayer: true }))]), route, served),
-  }
+  })
   api = { origin: `http://127.0.0.1:${port}`, url: (path) => `${url}${path}`, close }
 }, 60_000)
 

@@ -3,16 +3,15 @@
 // policy. One channel: opened by the first paid request (its deposit counted against the
 // budget), paid requests with vouchers, a metered SSE stream that starves and resumes
 // after a top-up, 100 parallel requests, and a close; balances are read on chain.
-import { createServer } from 'node:http'
 import { Client as PayingClient } from '@paywire/client'
 import { Challenge, Credential, Secret, SessionChannel } from '@paywire/core'
 import { Escrow } from '@paywire/escrow'
 import { Paywire } from '@paywire/server'
 import { listener } from '@paywire/server/node'
 import { MemoryStore } from '@paywire/store-memory'
-import { FreePort } from '@paywire/testkit'
 import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import * as Api from '../test/api.js'
 import { type Fixture, setUp, token } from '../test/fixtures.js'
 import * as SessionClient from './Client.js'
 import * as Server from './Server.js'
@@ -42,20 +41,15 @@ beforeAll(async () => {
     currency: token,
     recipient: fixture.payee.account.address,
   })
-  let handlers: Record<string, ReturnType<typeof listener>> = {}
-  const server = createServer((req, res) => {
-    const handler = handlers[new URL(req.url ?? '/', 'http://localhost').pathname]
-    if (handler === undefined) res.writeHead(404).end()
-    else handler(req, res)
-  })
-  const { port, url, close } = await FreePort.listen(server)
+  const server = await Api.listen()
+  const { port, baseUrl: url, close } = server
   const paywire = Paywire.create({
     realm: `127.0.0.1:${port}`,
     secret: Secret.generate(),
     methods: [method],
     store: MemoryStore.create(),
   })
-  handlers = {
+  Object.assign(server.handlers, {
     '/paid': listener(
       paywire,
       { price: { amount: price.toString(), suggestedDeposit: '3000' } },
@@ -117,7 +111,7 @@ beforeAll(async () => {
       })
       return new Response(body, { headers: { ...Stream.headers } })
     }),
-  }
+  })
   api = { origin: `http://127.0.0.1:${port}`, url: (path) => `${url}${path}`, close }
 }, 60_000)
 

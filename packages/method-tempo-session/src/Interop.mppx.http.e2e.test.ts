@@ -21,6 +21,7 @@ import { SessionLegacy } from 'mppx/tempo'
 import { encodeFunctionData, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import * as Api from '../test/api.js'
 import { type Fixture, setUp, token } from '../test/fixtures.js'
 import { viemClient } from '../test/mppx.js'
 import * as SessionClient from './Client.js'
@@ -56,13 +57,8 @@ async function paywireApi() {
     currency: token,
     recipient: fixture.payee.account.address,
   })
-  let handlers: Record<string, ReturnType<typeof listener>> = {}
-  const server = createServer((req, res) => {
-    const handler = handlers[new URL(req.url ?? '/', 'http://localhost').pathname]
-    if (handler === undefined) res.writeHead(404).end()
-    else handler(req, res)
-  })
-  const { port, url, close } = await FreePort.listen(server)
+  const server = await Api.listen()
+  const { port, baseUrl: url, close } = server
   closers.push(close)
   const paywire = Paywire.create({
     realm: `127.0.0.1:${port}`,
@@ -70,7 +66,7 @@ async function paywireApi() {
     methods: [method],
     store: MemoryStore.create(),
   })
-  handlers = {
+  Object.assign(server.handlers, {
     '/paid': listener(
       paywire,
       { price: { amount: price.toString(), suggestedDeposit: '3000' } },
@@ -94,7 +90,7 @@ async function paywireApi() {
           { headers: { ...Stream.headers } },
         ),
     ),
-  }
+  })
   return { url: (path: string) => `${url}${path}` }
 }
 
