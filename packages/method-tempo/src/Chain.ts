@@ -4,7 +4,7 @@
 // demand. Receipts are normalized here so the method never sees RPC encodings.
 
 import { Errors } from '@paywire/core'
-import { createPublicClient, type Hex, http, BaseError as ViemBaseError } from 'viem'
+import { createPublicClient, type Hex, http } from 'viem'
 
 /** A log entry of a receipt. */
 export type Log = {
@@ -33,6 +33,12 @@ export type GasRequest = {
   feeToken?: string | undefined
 }
 
+/** The outcome of one call of a simulation. */
+export type SimulatedCall = {
+  status: 'success' | 'reverted'
+  gasUsed: bigint
+}
+
 /** The chain as the charge method sees it. */
 export type Chain = {
   /** The chain id this connection is for. */
@@ -51,6 +57,12 @@ export type Chain = {
   getBaseFee(): Promise<bigint>
   /** Gas a Tempo transaction with these calls would use. */
   estimateGas(request: GasRequest): Promise<bigint>
+  /**
+   * Runs `calls` from `from`, one after the other in one block, on the pending state,
+   * without sending anything (`eth_simulateV1`), each with at most `gas` when given: each
+   * call's outcome and gas.
+   */
+  simulateCalls(request: GasRequest & { gas?: bigint | undefined }): Promise<SimulatedCall[]>
 }
 
 /**
@@ -74,8 +86,8 @@ export function fromRpc(options: fromRpc.Options): Chain {
         params: params as never,
       })) as result
     } catch (cause) {
-      const reason = cause instanceof ViemBaseError ? cause.shortMessage : String(cause)
-      throw new ChainUnavailableError(`${method} failed: ${reason}`, { cause })
+      // The node's own words stay in `cause` (for logs), out of the message a client sees.
+      throw new ChainUnavailableError(`the Tempo node did not answer ${method}`, { cause })
     }
   }
   return {
@@ -116,6 +128,28 @@ export function fromRpc(options: fromRpc.Options): Chain {
       }
       return BigInt(await call<Hex>('eth_estimateGas', [params]))
     },
+    async simulateCalls(request) {
+      const calls = request.calls.map((entry) => ({
+        from: request.from,
+        to: entry.to,
+        data: entry.data,
+        value: '0x0',
+        ...(request.gas === undefined ? {} : { gas: `0x${request.gas.toString(16)}` }),
+      }))
+      const blocks = await call<SimulatedBlock[]>('eth_simulateV1', [
+        { blockStateCalls: [{ calls }] },
+        'pending',
+      ])
+      const results = blocks[0]?.calls ?? []
+      if (results.length !== calls.length)
+        throw new ChainUnavailableError(
+          `eth_simulateV1 answered ${results.length} results for ${calls.length} calls`,
+        )
+      return results.map((result) => ({
+        status: result.status === '0x1' ? 'success' : 'reverted',
+        gasUsed: BigInt(result.gasUsed),
+      }))
+    },
   }
 }
 
@@ -129,6 +163,8 @@ export declare namespace fromRpc {
     timeoutMs?: number | undefined
   }
 }
+
+type SimulatedBlock = { calls: { status: Hex; gasUsed: Hex }[] }
 
 type RpcReceipt = {
   transactionHash: Hex

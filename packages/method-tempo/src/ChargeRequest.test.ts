@@ -160,6 +160,7 @@ describe('Server request', () => {
     expect((await sponsored.request({ amount: '1' })).methodDetails).toEqual({
       chainId: 4217,
       feePayer: true,
+      memo: expect.stringMatching(/^0x[0-9a-f]{64}$/),
       supportedModes: ['pull'],
     })
   })

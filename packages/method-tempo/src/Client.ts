@@ -1,13 +1,16 @@
 // The client half of the Tempo charge (draft-tempo-charge-00): checks the request, then
 // signs a 0x76 transaction doing exactly the asked transfers (transferWithMemo where a
-// memo is asked), valid no later than the challenge's expiry. Pull mode returns it for
-// the server to broadcast; push mode broadcasts it and returns the hash. With `feePayer`,
-// the fee token is left empty and the fee payer slot holds the 0x00 placeholder.
+// memo is asked), valid no later than the challenge's expiry. The primary transfer is
+// bound to the challenge (Binding.ts): it carries the memo the challenge names, or else
+// the attribution memo of mppx 0.11 for the challenge. Pull mode returns the transaction
+// for the server to broadcast; push mode broadcasts it and returns the hash. With
+// `feePayer`, the fee token is left empty and the fee payer slot holds the 0x00 placeholder.
 import { Charge, Errors, Expires, Method } from '@paywire/core'
 import { Secp256k1 } from 'ox'
 import { TxEnvelopeTempo } from 'ox/tempo'
 import type { Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import * as Binding from './Binding.js'
 import type * as Chain from './Chain.js'
 import type * as ChargePayload from './ChargePayload.js'
 import * as ChargeRequest from './ChargeRequest.js'
@@ -68,7 +71,22 @@ export function client(
           : Math.floor(Expires.parse(challenge.expires) / 1000)
       const validBefore = Math.min(expires, nowSeconds + validity)
       if (validBefore <= nowSeconds) throw new RequestRefusedError('the challenge has expired')
-      const serialized = await sign({ request, account: account.address, validBefore, options })
+      const bound =
+        request.methodDetails.memo !== undefined || options.attribution === false
+          ? request
+          : {
+              ...request,
+              methodDetails: {
+                ...request.methodDetails,
+                memo: Binding.attribution(challenge, { clientId: options.clientId }),
+              },
+            }
+      const serialized = await sign({
+        request: bound,
+        account: account.address,
+        validBefore,
+        options,
+      })
       if (mode === 'pull')
         return { payload: { type: 'transaction', signature: serialized }, source }
       const receipt = await chain.sendRawTransactionSync(serialized)
@@ -91,6 +109,15 @@ export declare namespace client {
     feeToken?: string | undefined
     /** Longest validity given to a signed transaction; default 120 s (never past `expires`). */
     validitySeconds?: number | undefined
+    /**
+     * Whether a transfer for a challenge that names no memo carries the attribution memo of
+     * mppx 0.11 for that challenge (default `true`): the binding mppx servers and paywire
+     * servers with `binding: 'attribution'` require. `false` pays such a challenge with
+     * plain transfers, which only a server that binds nothing would accept.
+     */
+    attribution?: boolean | undefined
+    /** The client part of the attribution memo (hashed into it); none by default. */
+    clientId?: string | undefined
     /** Clock, milliseconds; default `Date.now`. */
     now?: (() => number) | undefined
   }

@@ -1,11 +1,13 @@
-// Server-paid fees (draft-tempo-charge-00 §"Fee Payment"): the server co-signs the
-// client's transaction in the 0x78 fee-payer domain, choosing the fee token, under a
-// policy: a cap on the fee of one payment, a total sponsor budget, and a fee-token
-// balance that must cover the worst case (§"Server Requirements", "Fee Token Exhaustion").
+// Server-paid fees (draft-tempo-charge-00 §"Fee Payment", §"Server-Paid Fees" in the
+// security considerations): the server co-signs the client's transaction in the 0x78
+// fee-payer domain, choosing the fee token, under a policy: caps on the fee of one payment
+// and on the priority fee the payer bids, a total budget, and a fee-token balance that must
+// cover the worst case. A sponsor never signs what it has not simulated: a transaction the
+// chain already knows, or whose calls would revert, is refused before anything is reserved.
 import { Errors } from '@paywire/core'
 import { Secp256k1 } from 'ox'
 import { TxEnvelopeTempo } from 'ox/tempo'
-import type { Hex } from 'viem'
+import { type Hex, keccak256 } from 'viem'
 import { privateKeyToAddress } from 'viem/accounts'
 import type * as Chain from './Chain.js'
 
@@ -26,14 +28,23 @@ export type FeePayer = {
   readonly address: string
   /** The TIP-20 token fees are paid in. */
   readonly feeToken: string
-  /** Base units spent on fees so far (settled payments). */
+  /** Base units spent on the fees of transactions this sponsor's own sponsorships got mined. */
   spent(): bigint
   /**
-   * Checks the policy, reserves the transaction's worst-case fee, and returns the
-   * co-signed serialization. Call `settle` or `release` on the result once the outcome
-   * is known.
+   * Checks the transaction against the policy (gas, fee caps), simulates its calls on the
+   * pending state (refusing one that would revert), co-signs it, refuses it when the chain
+   * already knows the co-signed transaction (a replay: its fee was paid once, by whoever got
+   * it mined) or while another sponsorship of it is open, then checks and reserves the
+   * worst-case fee against the budget and the fee-token balance. Nothing is reserved for a
+   * refused transaction. Call `settle` (with the receipt of the broadcast this sponsorship
+   * made) or `release` on the result once the outcome is known.
    */
   sponsor(parameters: sponsor.Parameters): Promise<Sponsorship>
+  /**
+   * The hash the transaction will have once this sponsor co-signs it, for looking it up on
+   * chain before sponsoring. The co-signature itself is never handed out here.
+   */
+  hashOf(parameters: { envelope: TxEnvelopeTempo.TxEnvelopeTempo; sender: string }): Hex
 }
 
 export declare namespace sponsor {
@@ -47,9 +58,14 @@ export declare namespace sponsor {
 /** A co-signed transaction and its reserved fee. */
 export type Sponsorship = {
   serialized: Hex
+  /** The co-signed transaction's hash. */
+  hash: Hex
   /** The worst-case fee reserved, in base units of the fee token. */
   maxFee: bigint
-  /** Records the fee actually paid (from the receipt) and frees the reservation. */
+  /**
+   * Records the fee actually paid and frees the reservation. Only a receipt of this very
+   * transaction counts (another hash is ignored): the sponsor paid for nothing else.
+   */
   settle(receipt: Chain.Receipt): void
   /** Frees the reservation: the transaction was not mined. */
   release(): void
@@ -71,60 +87,68 @@ export type Sponsorship = {
 export function from(options: from.Options): FeePayer {
   const address = privateKeyToAddress(options.privateKey)
   const feeToken = options.feeToken ?? pathUsd
+  const maxPriorityFeePerGas = options.maxPriorityFeePerGas ?? defaultMaxPriorityFeePerGas
   let spent = 0n
   let reserved = 0n
+  const inFlight = new Set<string>()
+  const cosign = (envelope: TxEnvelopeTempo.TxEnvelopeTempo, sender: string): Hex => {
+    const withToken = { ...envelope, feeToken: feeToken as Hex }
+    const signature = Secp256k1.sign({
+      payload: TxEnvelopeTempo.getFeePayerSignPayload(withToken, { sender: sender as Hex }),
+      privateKey: options.privateKey,
+    })
+    return TxEnvelopeTempo.serialize(withToken, { feePayerSignature: signature })
+  }
   return {
     address,
     feeToken,
     spent: () => spent,
+    hashOf: ({ envelope, sender }) => keccak256(cosign(envelope, sender)),
     async sponsor({ envelope, sender, chain }) {
-      const { gas, maxFeePerGas } = envelope
-      if (gas === undefined || maxFeePerGas === undefined || maxFeePerGas === 0n)
-        throw new SponsorPolicyError('gas', 'the transaction sets no gas limit or max fee per gas')
-      const maxFee = feeOf(gas, maxFeePerGas)
-      if (maxFee > options.maxFeePerPayment)
-        throw new SponsorPolicyError(
-          'max-fee',
-          `worst-case fee ${maxFee} exceeds the cap of ${options.maxFeePerPayment} per payment`,
-        )
-      const balance = await chain.getTokenBalance(feeToken, address)
-      // Checked and reserved synchronously after the last await: concurrent calls cannot overbook.
-      if (spent + reserved + maxFee > options.budget)
-        throw new SponsorPolicyError(
-          'budget',
-          `sponsor budget of ${options.budget} would be exceeded`,
-        )
-      if (balance < reserved + maxFee)
-        throw new SponsorPolicyError(
-          'balance',
-          `fee token balance ${balance} cannot cover fee ${maxFee}`,
-        )
-      reserved += maxFee
-      let released = false
-      const release = () => {
-        if (released) return
-        released = true
-        reserved -= maxFee
-      }
+      const maxFee = checkFees(envelope, options.maxFeePerPayment, maxPriorityFeePerGas)
+      // Simulated before it is co-signed: a sponsor never signs what would revert.
+      await assertWillSettle({ envelope, sender, chain })
+      const serialized = cosign(envelope, sender)
+      const hash = keccak256(serialized)
+      if (inFlight.has(hash))
+        throw new SponsorPolicyError('in-flight', 'this transaction is already being sponsored')
+      inFlight.add(hash)
       try {
-        const withToken = { ...envelope, feeToken: feeToken as Hex }
-        const signature = Secp256k1.sign({
-          payload: TxEnvelopeTempo.getFeePayerSignPayload(withToken, { sender: sender as Hex }),
-          privateKey: options.privateKey,
-        })
-        const serialized = TxEnvelopeTempo.serialize(withToken, { feePayerSignature: signature })
-        return {
-          serialized,
-          maxFee,
-          release,
-          settle(receipt) {
-            release()
-            spent += feeOf(receipt.gasUsed, receipt.effectiveGasPrice)
-          },
-        }
+        // A replay: its fee was paid once, by whoever got it mined.
+        if ((await chain.getTransactionReceipt(hash)) !== undefined)
+          throw new SponsorPolicyError('mined', 'this transaction is already on chain')
+        const balance = await chain.getTokenBalance(feeToken, address)
+        // Checked and reserved synchronously after the last await: concurrent calls cannot overbook.
+        if (spent + reserved + maxFee > options.budget)
+          throw new SponsorPolicyError('budget', unavailable, {
+            cause: new Error(`budget ${options.budget}, spent ${spent}, reserved ${reserved}`),
+          })
+        if (balance < reserved + maxFee)
+          throw new SponsorPolicyError('balance', unavailable, {
+            cause: new Error(`fee token balance ${balance}, needed ${reserved + maxFee}`),
+          })
       } catch (error) {
-        release()
+        inFlight.delete(hash)
         throw error
+      }
+      reserved += maxFee
+      let done = false
+      const release = () => {
+        if (done) return
+        done = true
+        reserved -= maxFee
+        inFlight.delete(hash)
+      }
+      return {
+        serialized,
+        hash,
+        maxFee,
+        release,
+        settle(receipt) {
+          if (done || receipt.transactionHash.toLowerCase() !== hash) return
+          release()
+          spent += feeOf(receipt.gasUsed, receipt.effectiveGasPrice)
+        },
       }
     },
   }
@@ -138,10 +162,27 @@ export declare namespace from {
     feeToken?: string | undefined
     /** Largest worst-case fee (gas × maxFeePerGas) sponsored for one payment, base units. */
     maxFeePerPayment: bigint
+    /**
+     * Largest priority fee per gas (attodollars) a sponsored transaction may bid; default
+     * {@link defaultMaxPriorityFeePerGas}. The payer chooses it and the sponsor pays it.
+     */
+    maxPriorityFeePerGas?: bigint | undefined
     /** Total fees this sponsor may pay over its lifetime, base units. */
     budget: bigint
   }
 }
+
+/**
+ * The priority fee per gas a sponsor accepts by default: 1 gwei-equivalent (10^9
+ * attodollars), a thousandth of a base unit per million gas.
+ *
+ * @example
+ * ```ts
+ * import { FeePayer } from '@paywire/method-tempo'
+ * FeePayer.defaultMaxPriorityFeePerGas // 1_000_000_000n
+ * ```
+ */
+export const defaultMaxPriorityFeePerGas = 1_000_000_000n
 
 /**
  * The fee in base units of a 6-decimal TIP-20 token for `gas` at `pricePerGas`
@@ -159,7 +200,65 @@ export function feeOf(gas: bigint, pricePerGas: bigint): bigint {
 }
 
 /** Which sponsorship rule refused a transaction. */
-export type PolicyCheck = 'gas' | 'max-fee' | 'budget' | 'balance'
+export type PolicyCheck =
+  | 'gas'
+  | 'max-fee'
+  | 'priority-fee'
+  | 'budget'
+  | 'balance'
+  | 'mined'
+  | 'in-flight'
+  | 'revert'
+
+/** What a client learns when the sponsor's own state refuses: nothing about that state. */
+const unavailable = 'the server cannot sponsor this payment now'
+
+/** The worst-case fee of an envelope, checked against the caps of the policy. */
+function checkFees(
+  envelope: TxEnvelopeTempo.TxEnvelopeTempo,
+  maxFeePerPayment: bigint,
+  maxPriorityFeePerGas: bigint,
+): bigint {
+  const { gas, maxFeePerGas } = envelope
+  if (gas === undefined || maxFeePerGas === undefined || maxFeePerGas === 0n)
+    throw new SponsorPolicyError('gas', 'the transaction sets no gas limit or max fee per gas')
+  const priority = envelope.maxPriorityFeePerGas ?? 0n
+  if (priority > maxPriorityFeePerGas)
+    throw new SponsorPolicyError(
+      'priority-fee',
+      `the transaction bids a priority fee of ${priority} per gas; at most ${maxPriorityFeePerGas} is sponsored`,
+    )
+  const maxFee = feeOf(gas, maxFeePerGas)
+  if (maxFee > maxFeePerPayment)
+    throw new SponsorPolicyError(
+      'max-fee',
+      `worst-case fee ${maxFee} exceeds the cap of ${maxFeePerPayment} per payment`,
+    )
+  return maxFee
+}
+
+/**
+ * Refuses a transaction whose calls revert on the pending state, each run with the
+ * transaction's own gas limit: mined, it would fail and the sponsor would pay its fee.
+ */
+async function assertWillSettle(parameters: {
+  envelope: TxEnvelopeTempo.TxEnvelopeTempo
+  sender: string
+  chain: Chain.Chain
+}): Promise<void> {
+  const { envelope, sender, chain } = parameters
+  const calls = envelope.calls.map((call) => ({
+    to: call.to as string,
+    data: (call.data ?? '0x') as Hex,
+  }))
+  const outcomes = await chain.simulateCalls({ from: sender, calls, gas: envelope.gas })
+  const failed = outcomes.findIndex((outcome) => outcome.status !== 'success')
+  if (failed !== -1)
+    throw new SponsorPolicyError(
+      'revert',
+      `call ${failed} of the transaction reverts on the current state (the sender cannot pay, the token refuses the transfer, or the gas limit is too low)`,
+    )
+}
 
 /** The sponsor's policy refuses to pay this transaction's fee. */
 export class SponsorPolicyError extends Errors.BaseError {
@@ -169,7 +268,8 @@ export class SponsorPolicyError extends Errors.BaseError {
   constructor(
     readonly check: PolicyCheck,
     detail: string,
+    options: Errors.BaseError.Options = {},
   ) {
-    super(`fee sponsorship refused (${check}): ${detail}`)
+    super(`fee sponsorship refused (${check}): ${detail}`, options)
   }
 }

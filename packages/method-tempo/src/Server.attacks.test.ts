@@ -13,6 +13,7 @@ import type * as Chain from './Chain.js'
 import * as Client from './Client.js'
 import * as FeePayer from './FeePayer.js'
 import * as Server from './Server.js'
+import * as Settlement from './Settlement.js'
 import * as Source from './Source.js'
 import * as Transaction from './Transaction.js'
 import * as Transfer from './Transfer.js'
@@ -126,7 +127,9 @@ describe('a transfer pays only the challenge it was made for (finding 1)', () =>
         ...(source === undefined ? {} : { source }),
       })
       const { context, keys } = claims()
-      await expect(server.verify({ credential, challenge, request, context })).rejects.toThrow()
+      await expect(
+        server.verify({ credential, challenge, request, context }),
+      ).rejects.toBeInstanceOf(Settlement.UnboundPaymentError)
       expect(keys.size).toBe(0)
     }
   })
@@ -145,7 +148,7 @@ describe('a transfer pays only the challenge it was made for (finding 1)', () =>
     })
     await expect(
       server.verify({ credential: replayed, challenge: b.challenge, request: b.request, context }),
-    ).rejects.toThrow()
+    ).rejects.toMatchObject({ name: 'Transaction.TransactionMismatchError', check: 'transfers' })
     expect(keys.size).toBe(0)
   })
 })
@@ -172,14 +175,17 @@ describe('a fee sponsor pays only for what will settle (findings 2 and 3)', () =
     for (let attempt = 0; attempt < 3; attempt++) {
       const { request, challenge } = await offer(server, { amount: '2000' })
       const answer = await paying.createCredential({ challenge, request })
-      await expect(
-        server.verify({
-          credential: credentialFor(challenge, answer),
-          challenge,
-          request,
-          context: claims().context,
-        }),
-      ).rejects.toThrow()
+      const verdict = server.verify({
+        credential: credentialFor(challenge, answer),
+        challenge,
+        request,
+        context: claims().context,
+      })
+      await expect(verdict).rejects.toMatchObject({ check: 'revert' })
+      // What the client reads names no balance, budget or node error.
+      await expect(verdict).rejects.toMatchObject({
+        message: expect.not.stringMatching(/[0-9]{4,}/),
+      })
     }
     expect(await chain.getNonce(broke.address)).toBe(0n)
     expect(await balance()).toBe(before)
@@ -210,7 +216,7 @@ describe('a fee sponsor pays only for what will settle (findings 2 and 3)', () =
         request,
         context: claims().context,
       }),
-    ).rejects.toThrow()
+    ).rejects.toMatchObject({ check: 'priority-fee' })
     expect(await chain.getNonce(victim.address)).toBe(0n)
     expect(await balance()).toBe(before)
     expect(feePayer.spent()).toBe(0n)
@@ -234,6 +240,16 @@ describe('a fee sponsor pays only for what will settle (findings 2 and 3)', () =
     expect(feePayer.spent()).toBe(fee)
     const [spentAfterOne, balanceAfterOne] = [feePayer.spent(), await balance()]
     for (let replay = 0; replay < 3; replay++) {
+      // A fresh challenge (its own memo), and the same request under another id.
+      const fresh = await offer(server, { amount: '2000' })
+      await expect(
+        server.verify({
+          credential: credentialFor(fresh.challenge, answer),
+          challenge: fresh.challenge,
+          request: fresh.request,
+          context,
+        }),
+      ).rejects.toMatchObject({ check: 'transfers' })
       const again = challengeFor(request)
       await expect(
         server.verify({
@@ -242,7 +258,7 @@ describe('a fee sponsor pays only for what will settle (findings 2 and 3)', () =
           request,
           context,
         }),
-      ).rejects.toThrow()
+      ).rejects.toBeInstanceOf(Settlement.PaymentAlreadyUsedError)
     }
     expect(feePayer.spent()).toBe(spentAfterOne)
     expect(await balance()).toBe(balanceAfterOne)
@@ -284,5 +300,46 @@ describe('a malleable sender signature (hardening)', () => {
     expect(await chain.getNonce(victim.address)).toBe(0n)
     // The low-s original still pays.
     expect(Transfer.decodeCall(envelope.calls[0] ?? {})?.amount).toBe(2000n)
+  })
+})
+
+describe('check: every verification step that moves no money (for after-success routes)', () => {
+  it('refuses before the handler what verify would refuse, and moves nothing for what it accepts', async () => {
+    const account = await node.newAccount(10_000_000n)
+    const feePayer = FeePayer.from({
+      privateKey: account.privateKey,
+      maxFeePerPayment: 1_000_000n,
+      budget: 10_000_000n,
+    })
+    const { recipient, server, victim } = await shop({ feePayer })
+    const check = server.check as NonNullable<typeof server.check>
+    const broke = await node.newAccount(0n)
+    const bad = await offer(server, { amount: '2000' })
+    const unpaid = await Client.client({ chain, privateKey: broke.privateKey }).createCredential(
+      bad,
+    )
+    await expect(
+      check({
+        credential: credentialFor(bad.challenge, unpaid),
+        ...bad,
+        context: claims().context,
+      }),
+    ).rejects.toMatchObject({ check: 'revert' })
+    const good = await offer(server, { amount: '2000' })
+    const paid = await Client.client({ chain, privateKey: victim.privateKey }).createCredential(
+      good,
+    )
+    const { context, keys } = claims()
+    const sponsorBefore = await node.balanceOf(account.address)
+    await check({ credential: credentialFor(good.challenge, paid), ...good, context })
+    expect(keys.size).toBe(0)
+    expect(await chain.getNonce(victim.address)).toBe(0n)
+    expect(await node.balanceOf(account.address)).toBe(sponsorBefore)
+    // The reservation made while checking was released: verify can still sponsor it.
+    await expect(
+      server.verify({ credential: credentialFor(good.challenge, paid), ...good, context }),
+    ).resolves.toMatchObject({ status: 'success' })
+    expect(await node.balanceOf(recipient as Hex)).toBe(2000n)
+    expect(feePayer.spent()).toBeGreaterThan(0n)
   })
 })

@@ -84,13 +84,13 @@ describe('pull mode under RPC faults', () => {
   })
 
   it('refuses while the node is unreachable after broadcast, and settles once on retry', async () => {
-    let down = true
+    let down = false
     const { recipient, verify } = await setup('pull', (real) => ({
       ...real,
       sendRawTransactionSync: async (serialized) => {
-        const receipt = await real.sendRawTransactionSync(serialized)
-        if (down) throw timeout()
-        return receipt
+        await real.sendRawTransactionSync(serialized)
+        down = true
+        throw timeout()
       },
       getTransactionReceipt: async (hash) => {
         if (down) throw timeout()
@@ -100,7 +100,8 @@ describe('pull mode under RPC faults', () => {
     const { context, keys } = claims()
     await expect(verify(context)).rejects.toBeInstanceOf(Settlement.PaymentNotSettledError)
     expect(keys.size).toBe(0)
-    // The payer's transaction did land; the same credential, retried, is accepted exactly once.
+    // The payer's transaction did land; the same credential, retried, is accepted exactly
+    // once: the transaction is found mined (bound to this challenge) and not sent again.
     down = false
     await expect(verify(context)).resolves.toMatchObject({ status: 'success' })
     await expect(verify(context)).rejects.toBeInstanceOf(Settlement.PaymentAlreadyUsedError)

@@ -10,6 +10,7 @@ import {
   startChain,
   tamper,
 } from '../test/fixtures.js'
+import * as Binding from './Binding.js'
 import type * as Chain from './Chain.js'
 import * as Client from './Client.js'
 import * as FeePayer from './FeePayer.js'
@@ -85,32 +86,52 @@ describe('pull mode', () => {
     ).resolves.toMatchObject({ status: 'success' })
   })
 
-  it('accepts a transfer carrying a memo the challenge did not ask for {tempo.charge.pull.verify-before-broadcast, tempo.charge.transaction.authorize}', async () => {
-    // The draft checks a memo only when methodDetails.memo asks for one (mppx's attribution
-    // memo on an unasked transfer, spec/DEVIATIONS.md row 6, is such a memo).
+  it("binds each transfer to its challenge: the issued memo by default, mppx's attribution memo where the server issues none {tempo.charge.pull.verify-before-broadcast, tempo.charge.transaction.authorize}", async () => {
     const payer = await node.newAccount(10_000_000n)
     const recipient = (await node.newAccount(0n)).address
-    const server = Server.server({ chain, recipient })
     const client = Client.client({ chain, privateKey: payer.privateKey, mode: 'pull' })
+    for (const binding of ['memo', 'attribution'] as const) {
+      const server = Server.server({ chain, recipient, binding })
+      const request = await server.request({ amount: '1500' })
+      const challenge = challengeFor(request)
+      expect(Binding.isIssued(request.methodDetails.memo)).toBe(binding === 'memo')
+      const answer = await client.createCredential({ challenge, request })
+      const serialized = (answer.payload as { signature: string }).signature
+      const call = Transaction.deserialize(serialized).envelope.calls[0]
+      expect(Transfer.decodeCall(call ?? {})?.memo).toBe(
+        binding === 'memo' ? request.methodDetails.memo : Binding.attribution(challenge),
+      )
+      await expect(
+        server.verify({
+          credential: credentialFor(challenge, answer),
+          challenge,
+          request,
+          context: claims().context,
+        }),
+      ).resolves.toMatchObject({ status: 'success' })
+    }
+    expect(await node.balanceOf(recipient as Hex)).toBe(3000n)
+  })
+
+  it('refuses, before broadcast, a transfer without a memo of this challenge where the server issues none {tempo.charge.pull.verify-before-broadcast}', async () => {
+    const payer = await node.newAccount(10_000_000n)
+    const recipient = (await node.newAccount(0n)).address
+    const server = Server.server({ chain, recipient, binding: 'attribution' })
+    const plain = Client.client({
+      chain,
+      privateKey: payer.privateKey,
+      mode: 'pull',
+      attribution: false,
+    })
     const request = await server.request({ amount: '1500' })
-    expect(request.methodDetails.memo).toBeUndefined()
     const challenge = challengeFor(request)
-    const memo = `0x${'5e'.repeat(32)}`
-    const answer = await client.createCredential({
-      challenge,
-      request: { ...request, methodDetails: { ...request.methodDetails, memo } },
-    })
-    const serialized = (answer.payload as { signature: string }).signature
-    const call = Transaction.deserialize(serialized).envelope.calls[0]
-    expect(Transfer.decodeCall(call ?? {})?.memo).toBe(memo)
-    const receipt = await server.verify({
-      credential: credentialFor(challenge, answer),
-      challenge,
-      request,
-      context: claims().context,
-    })
-    expect(receipt.status).toBe('success')
-    expect(await node.balanceOf(recipient as Hex)).toBe(1500n)
+    const answer = await plain.createCredential({ challenge, request })
+    const { context, keys } = claims()
+    await expect(
+      server.verify({ credential: credentialFor(challenge, answer), challenge, request, context }),
+    ).rejects.toMatchObject({ check: 'transfers' })
+    expect(keys.size).toBe(0)
+    expect(await chain.getNonce(payer.address)).toBe(0n)
   })
 
   it('pays every split and the primary remainder in one transaction {tempo.charge.splits.client-effects, tempo.charge.splits.client-memo, tempo.charge.transaction.split-transfers, tempo.charge.splits.same-currency}', async () => {

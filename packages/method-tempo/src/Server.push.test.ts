@@ -3,6 +3,7 @@ import type { Hex } from 'viem'
 import { privateKeyToAddress } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { challengeFor, claims, credentialFor, startChain } from '../test/fixtures.js'
+import * as Binding from './Binding.js'
 import type * as Chain from './Chain.js'
 import * as ChargeRequest from './ChargeRequest.js'
 import * as Client from './Client.js'
@@ -72,9 +73,16 @@ describe('push mode', () => {
     expect(receipt.reference).toMatch(/^0x[0-9a-f]{64}$/)
   })
 
-  it('verifies a memo carried by TransferWithMemo {tempo.charge.hash.verify-receipt}', async () => {
-    const memo = `0x${'ab'.repeat(32)}`
-    const { server, request, challenge, answer } = await pay({ amount: '2000', memo })
+  it('issues a fresh memo per challenge and verifies it on the TransferWithMemo log {tempo.charge.hash.verify-receipt, tempo.charge.request.memo}', async () => {
+    const { server, request, challenge, answer } = await pay({ amount: '2000' })
+    const memo = request.methodDetails.memo
+    expect(Binding.isIssued(memo)).toBe(true)
+    expect((await server.request({ amount: '2000' })).methodDetails.memo).not.toBe(memo)
+    const hash = (answer.payload as { hash: Hex }).hash
+    const logs = (await chain.getTransactionReceipt(hash))?.logs ?? []
+    expect(Transfer.fromLogs(logs, request.currency).map((movement) => movement.memo)).toContain(
+      memo,
+    )
     const receipt = await server.verify({
       credential: credentialFor(challenge, answer),
       challenge,
@@ -84,13 +92,11 @@ describe('push mode', () => {
     expect(receipt.status).toBe('success')
   })
 
-  it('accepts TransferWithMemo logs carrying a memo the challenge did not ask for {tempo.charge.hash.verify-receipt}', async () => {
-    // Memos are verified only when asked (mppx's attribution memo, spec/DEVIATIONS.md row 6).
+  it("accepts mppx's attribution memo of the challenge in place of the memo it issued {tempo.charge.hash.verify-receipt}", async () => {
     const { recipient, server, client } = await parties()
     const request = await server.request({ amount: '2500' })
-    expect(request.methodDetails.memo).toBeUndefined()
     const challenge = challengeFor(request)
-    const memo = `0x${'5e'.repeat(32)}`
+    const memo = Binding.attribution(challenge)
     const answer = await client.createCredential({
       challenge,
       request: { ...request, methodDetails: { ...request.methodDetails, memo } },
@@ -108,6 +114,41 @@ describe('push mode', () => {
       context: claims().context,
     })
     expect(receipt).toMatchObject({ status: 'success', reference: hash })
+  })
+
+  it('refuses a pushed transfer whose memo binds it to nothing, or to another challenge {tempo.charge.hash.verify-receipt}', async () => {
+    const { server, client } = await parties()
+    const request = await server.request({ amount: '2500' })
+    const challenge = challengeFor(request)
+    for (const memo of [
+      `0x${'5e'.repeat(32)}`,
+      Binding.issue(),
+      Binding.attribution({ ...challenge, id: 'other' }),
+    ]) {
+      const answer = await client.createCredential({
+        challenge,
+        request: { ...request, methodDetails: { ...request.methodDetails, memo } },
+      })
+      const { context, keys } = claims()
+      await expect(
+        server.verify({
+          credential: credentialFor(challenge, answer),
+          challenge,
+          request,
+          context,
+        }),
+      ).rejects.toBeInstanceOf(Settlement.UnboundPaymentError)
+      expect(keys.size).toBe(0)
+    }
+  })
+
+  it('never offers push for a charge whose memo the operator chose (it binds no challenge) {tempo.charge.modes.include-explicitly}', async () => {
+    const { server } = await parties()
+    const invoiced = await server.request({ amount: '2500', memo: `0x${'00'.repeat(28)}deadbeef` })
+    expect(invoiced.methodDetails.supportedModes).toEqual(['pull'])
+    expect(() =>
+      server.request({ amount: '2500', memo: `0x${'00'.repeat(28)}deadbeef`, modes: ['push'] }),
+    ).toThrow(Server.ModeRefusedError)
   })
 
   it('verifies every split and the primary remainder regardless of order {tempo.charge.splits.verify-any-order}', async () => {

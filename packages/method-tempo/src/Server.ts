@@ -1,19 +1,20 @@
 // The server half of the Tempo charge (draft-tempo-charge-00): builds requests (chainId
-// always emitted, supportedModes whenever only one mode is offered), and verifies
-// credentials: pull (check the signed transaction, optionally co-sign as fee payer,
-// broadcast, confirm), push (confirm a transaction the client broadcast), and
-// zero-amount proofs. A transaction hash is claimed once, after every check passed.
-import { Charge, Errors, Expires, Method, Receipt } from '@paywire/core'
-import { type Hex, keccak256 } from 'viem'
+// always emitted, a fresh challenge memo unless the operator names one, supportedModes
+// whenever only one mode is offered), and verifies credentials: pull (internal/pull.ts:
+// check, simulate, optionally co-sign as fee payer, claim, broadcast, confirm), push
+// (internal/push.ts: confirm a bound transaction the client broadcast, claim), and
+// zero-amount proofs. A transaction hash pays one challenge, the one it is bound to.
+import { Charge, Expires, Method, Receipt } from '@paywire/core'
+import type { Hex } from 'viem'
+import * as Binding from './Binding.js'
 import type * as Chain from './Chain.js'
 import * as ChargePayload from './ChargePayload.js'
 import * as ChargeRequest from './ChargeRequest.js'
 import type * as FeePayer from './FeePayer.js'
+import * as Pull from './internal/pull.js'
+import * as Push from './internal/push.js'
+import { ModeRefusedError } from './internal/verification.js'
 import * as Proof from './Proof.js'
-import * as Settlement from './Settlement.js'
-import * as Source from './Source.js'
-import * as Transaction from './Transaction.js'
-import * as Transfer from './Transfer.js'
 
 /**
  * The method identifier.
@@ -55,7 +56,11 @@ export type Price = {
 }
 
 /**
- * The server half of the Tempo charge.
+ * The server half of the Tempo charge. Every transfer it accepts is bound to the challenge
+ * it pays (Binding.ts): by default each challenge carries a fresh `methodDetails.memo`;
+ * with `binding: 'attribution'` it carries none and the transfer must carry mppx's
+ * attribution memo for the challenge. `check` runs every check of `verify` that moves no
+ * money (for routes that settle after the handler succeeded).
  *
  * @example
  * ```ts
@@ -70,69 +75,24 @@ export type Price = {
 export function server(
   options: server.Options,
 ): Method.Server<Price, ChargeRequest.ChargeRequest, ChargePayload.ChargePayload> {
-  const { chain } = options
   return Method.defineServer({
     method,
     intent: Charge.intent,
     requestSchema: ChargeRequest.schema,
     payloadSchema: ChargePayload.schema,
     request: (price: Price) => buildRequest(price, options),
-    async verify({ credential, challenge, request, context }) {
-      const { payload } = credential
-      if (request.methodDetails.chainId !== chain.chainId)
-        throw new ModeRefusedError(
-          `the challenge is for chain ${request.methodDetails.chainId}, this server settles on ${chain.chainId}`,
-        )
-      const finish = (reference: string) =>
-        Receipt.from({
-          method,
-          reference,
-          timestamp: context.now(),
-          ...(request.externalId === undefined ? {} : { externalId: request.externalId }),
-        })
-      if (request.amount === '0') {
-        if (payload.type !== 'proof')
-          throw new ModeRefusedError('a zero-amount charge is paid with a proof credential')
-        await Proof.verify({
-          signature: payload.signature as Hex,
-          source: credential.source,
-          challengeId: challenge.id,
-          chainId: chain.chainId,
-        })
-        return finish(challenge.id)
-      }
-      const allowed = ChargeRequest.modes(request)
-      if (payload.type === 'proof')
-        throw new ModeRefusedError('a proof credential pays only a zero-amount charge')
-      if (payload.type === 'hash') {
-        if (request.methodDetails.feePayer === true)
-          throw new ModeRefusedError('a hash credential cannot answer a fee-sponsored challenge')
-        if (!allowed.includes('push'))
-          throw new ModeRefusedError('this challenge does not accept push mode')
-        return finish(
-          await verifyPush({
-            hash: payload.hash,
-            source: credential.source,
-            request,
-            context,
-            options,
-          }),
-        )
-      }
-      if (!allowed.includes('pull'))
-        throw new ModeRefusedError('this challenge does not accept pull mode')
-      const expires =
-        challenge.expires === undefined ? undefined : Expires.parse(challenge.expires) / 1000
-      return finish(
-        await verifyPull({
-          serialized: payload.signature,
-          source: credential.source,
-          expires,
-          request,
-          context,
-          options,
-        }),
-      )
+    async verify(parameters) {
+      const { request, context } = parameters
+      const reference = await run(parameters, options, 'settle')
+      return Receipt.from({
+        method,
+        reference,
+        timestamp: context.now(),
+        ...(request.externalId === undefined ? {} : { externalId: request.externalId }),
+      })
+    },
+    async check(parameters) {
+      await run(parameters, options, 'check')
     },
   })
 }
@@ -149,9 +109,64 @@ export declare namespace server {
     feePayer?: FeePayer.FeePayer | undefined
     /** Modes offered by default; both. */
     modes?: ChargeRequest.Mode[] | undefined
+    /**
+     * How a transfer is bound to its challenge when the price names no memo: `'memo'`
+     * (default) issues a fresh `methodDetails.memo` per challenge (the attribution memo of
+     * mppx 0.11 is accepted in its place); `'attribution'` issues none and requires that
+     * attribution memo, as an mppx 0.11 server does.
+     */
+    binding?: 'memo' | 'attribution' | undefined
     /** How long a claimed transaction hash is remembered; 30 days. */
     claimTtlSeconds?: number | undefined
   }
+}
+
+/** The reference (transaction hash, or challenge id for a proof) of a verified credential. */
+async function run(
+  parameters: Method.VerifyParameters<ChargeRequest.ChargeRequest, ChargePayload.ChargePayload>,
+  options: server.Options,
+  step: 'check' | 'settle',
+): Promise<string> {
+  const { credential, challenge, request, context } = parameters
+  const { payload } = credential
+  const { chain } = options
+  if (request.methodDetails.chainId !== chain.chainId)
+    throw new ModeRefusedError(
+      `the challenge is for chain ${request.methodDetails.chainId}, this server settles on ${chain.chainId}`,
+    )
+  if (request.amount === '0') {
+    if (payload.type !== 'proof')
+      throw new ModeRefusedError('a zero-amount charge is paid with a proof credential')
+    await Proof.verify({
+      signature: payload.signature as Hex,
+      source: credential.source,
+      challengeId: challenge.id,
+      chainId: chain.chainId,
+    })
+    return challenge.id
+  }
+  const allowed = ChargeRequest.modes(request)
+  if (payload.type === 'proof')
+    throw new ModeRefusedError('a proof credential pays only a zero-amount charge')
+  const verification = { request, challenge, context, options, source: credential.source }
+  if (payload.type === 'hash') {
+    if (request.methodDetails.feePayer === true)
+      throw new ModeRefusedError('a hash credential cannot answer a fee-sponsored challenge')
+    if (!allowed.includes('push'))
+      throw new ModeRefusedError('this challenge does not accept push mode')
+    const pushed = { ...verification, hash: payload.hash }
+    return step === 'check' ? Push.inspect(pushed) : Push.settle(pushed)
+  }
+  if (!allowed.includes('pull'))
+    throw new ModeRefusedError('this challenge does not accept pull mode')
+  const expires =
+    challenge.expires === undefined ? undefined : Expires.parse(challenge.expires) / 1000
+  const prepared = await Pull.prepare({ ...verification, serialized: payload.signature, expires })
+  if (step === 'check') {
+    Pull.inspect(prepared, verification)
+    return prepared.hash
+  }
+  return Pull.settle(prepared, { ...verification, ttlSeconds: options.claimTtlSeconds })
 }
 
 function buildRequest(price: Price, options: server.Options): ChargeRequest.ChargeRequest {
@@ -160,10 +175,16 @@ function buildRequest(price: Price, options: server.Options): ChargeRequest.Char
   if (feePayer && options.feePayer === undefined)
     throw new ModeRefusedError('feePayer charges need a server configured with a fee payer')
   const offered = price.modes ?? options.modes ?? ['pull', 'push']
-  const modes = feePayer ? offered.filter((mode) => mode === 'pull') : [...new Set(offered)]
+  // A memo the operator chose binds no challenge: a pushed transfer could then be anyone's.
+  const pushable = !feePayer && price.memo === undefined
+  const modes = pushable ? [...new Set(offered)] : offered.filter((mode) => mode === 'pull')
   if (modes.length === 0)
     throw new ModeRefusedError('no submission mode left to offer for this charge')
   const both = modes.includes('pull') && modes.includes('push')
+  const memo =
+    zero || (options.binding ?? 'memo') === 'attribution'
+      ? price.memo
+      : (price.memo ?? Binding.issue())
   return ChargeRequest.schema.parse({
     amount: price.amount,
     currency: price.currency ?? options.currency ?? pathUsd,
@@ -173,121 +194,11 @@ function buildRequest(price: Price, options: server.Options): ChargeRequest.Char
     methodDetails: {
       chainId: options.chain.chainId,
       ...(feePayer ? { feePayer: true } : {}),
-      ...(price.memo === undefined ? {} : { memo: price.memo }),
+      ...(memo === undefined ? {} : { memo }),
       ...(price.splits === undefined ? {} : { splits: price.splits }),
       ...(zero || both ? {} : { supportedModes: modes }),
     },
   })
 }
 
-type VerifyContext = {
-  request: ChargeRequest.ChargeRequest
-  context: Method.Context
-  options: server.Options
-  source: string | undefined
-}
-
-async function verifyPull(
-  parameters: VerifyContext & { serialized: string; expires: number | undefined },
-): Promise<string> {
-  const { request, context, options, source } = parameters
-  const { chain } = options
-  const decoded = Transaction.deserialize(parameters.serialized)
-  if (source !== undefined) assertSource(source, decoded.sender, chain.chainId)
-  Transaction.verify(decoded, {
-    request,
-    expires: parameters.expires,
-    now: Math.floor(context.now() / 1000),
-  })
-  let serialized = parameters.serialized as Hex
-  let sponsorship: FeePayer.Sponsorship | undefined
-  if (request.methodDetails.feePayer === true) {
-    if (options.feePayer === undefined) throw new ModeRefusedError('this server has no fee payer')
-    sponsorship = await options.feePayer.sponsor({
-      envelope: decoded.envelope,
-      sender: decoded.sender,
-      chain,
-    })
-    serialized = sponsorship.serialized
-  }
-  const hash = keccak256(serialized)
-  const receipt = await broadcast(chain, serialized, hash)
-  if (receipt === undefined) {
-    sponsorship?.release()
-    throw new Settlement.PaymentNotSettledError(`transaction ${hash} was not confirmed on chain`)
-  }
-  sponsorship?.settle(receipt)
-  Settlement.verifyReceipt({ receipt, request, payer: decoded.sender })
-  await Settlement.claim({
-    context,
-    chainId: chain.chainId,
-    hash,
-    ttlSeconds: options.claimTtlSeconds,
-  })
-  return hash
-}
-
-/**
- * Broadcasts and waits for the receipt. When the send fails (timeout, dropped connection,
- * rejection), the node may still have mined it: the receipt is looked up once by hash.
- */
-async function broadcast(
-  chain: Chain.Chain,
-  serialized: Hex,
-  hash: Hex,
-): Promise<Chain.Receipt | undefined> {
-  let receipt: Chain.Receipt | undefined
-  try {
-    receipt = await chain.sendRawTransactionSync(serialized)
-  } catch {
-    // The send's failure is not the verdict: only a receipt for this exact hash is.
-    receipt = await chain.getTransactionReceipt(hash).catch(() => undefined)
-  }
-  return receipt !== undefined && receipt.transactionHash.toLowerCase() === hash
-    ? receipt
-    : undefined
-}
-
-async function verifyPush(parameters: VerifyContext & { hash: string }): Promise<string> {
-  const { request, context, options, source } = parameters
-  const { chain } = options
-  const hash = parameters.hash.toLowerCase() as Hex
-  const receipt = await chain.getTransactionReceipt(hash)
-  if (receipt === undefined || receipt.transactionHash.toLowerCase() !== hash)
-    throw new Settlement.PaymentNotSettledError(
-      `transaction ${hash} is not mined on chain ${chain.chainId}`,
-    )
-  let payer = receipt.from
-  if (source !== undefined) {
-    const parsed = Source.parse(source)
-    assertSource(source, parsed.address, chain.chainId)
-    payer = parsed.address
-  }
-  Settlement.verifyReceipt({ receipt, request, payer })
-  const ttlSeconds = options.claimTtlSeconds ?? Settlement.defaultClaimTtlSeconds
-  const minedAt = await chain.getBlockTimestamp(receipt.blockNumber)
-  // A marker must outlive every transaction it could be replayed for: refuse older ones.
-  if (BigInt(Math.floor(context.now() / 1000)) - minedAt > BigInt(Math.floor(ttlSeconds * 0.9)))
-    throw new Settlement.PaymentNotSettledError(
-      `transaction ${hash} is too old to pay a new challenge`,
-    )
-  await Settlement.claim({ context, chainId: chain.chainId, hash, ttlSeconds })
-  return hash
-}
-
-function assertSource(source: string, sender: string, chainId: number): void {
-  const parsed = Source.parse(source)
-  if (parsed.chainId !== chainId)
-    throw new Settlement.SenderMismatchError(
-      `source is on chain ${parsed.chainId}, the challenge on ${chainId}`,
-    )
-  if (!Transfer.sameAddress(parsed.address, sender))
-    throw new Settlement.SenderMismatchError('the transaction was not signed by the source account')
-}
-
-/** The credential uses a mode, or the server a configuration, the challenge does not allow. */
-export class ModeRefusedError extends Errors.BaseError {
-  override readonly name = 'Server.ModeRefusedError'
-  readonly code = 'ERR_TEMPO_MODE_REFUSED'
-  readonly problem = 'verification-failed' as const
-}
+export { ModeRefusedError }

@@ -1,16 +1,17 @@
 // After a transaction is mined, in both modes (draft-tempo-charge-00 §"Hash Verification",
 // §"Settlement Procedure"): the receipt must show success and `Transfer` /
 // `TransferWithMemo` logs of the currency, sent by the payer, that pay every transfer the
-// request asks for. Then the transaction hash is claimed once, so one transaction never
-// pays two challenges.
+// request asks for, the primary one bound to the challenge (Binding.ts). The transaction
+// hash is claimed once, so one transaction never pays two challenges.
 import { Errors, type Method } from '@paywire/core'
+import * as Binding from './Binding.js'
 import type * as Chain from './Chain.js'
-import * as ChargeRequest from './ChargeRequest.js'
+import type * as ChargeRequest from './ChargeRequest.js'
 import * as Transfer from './Transfer.js'
 
 /**
  * Checks a receipt against a request: success, and logs from `payer` paying each
- * expected transfer.
+ * expected transfer, the primary one carrying a memo that binds it to `challenge`.
  *
  * @throws {PaymentRevertedError} when the transaction failed.
  * @throws {SenderMismatchError} when the transfers exist but were sent by someone else.
@@ -20,21 +21,39 @@ import * as Transfer from './Transfer.js'
  * import { Settlement } from '@paywire/method-tempo'
  * declare const receipt: import('@paywire/method-tempo').Chain.Receipt
  * declare const request: import('@paywire/method-tempo').ChargeRequest.ChargeRequest
- * Settlement.verifyReceipt({ receipt, request, payer: '0x1234567890abcdef1234567890abcdef12345678' })
+ * Settlement.verifyReceipt({
+ *   receipt,
+ *   request,
+ *   challenge: { id: 'challenge-id', realm: 'api.example.com' },
+ *   payer: '0x1234567890abcdef1234567890abcdef12345678',
+ * })
  * ```
  */
 export function verifyReceipt(parameters: verifyReceipt.Parameters): void {
   const { receipt, request, payer } = parameters
   if (receipt.status !== 'success')
     throw new PaymentRevertedError(`transaction ${receipt.transactionHash} reverted`)
-  const expected = ChargeRequest.transfers(request)
+  const binding = Binding.of(request, parameters.challenge)
   const movements = Transfer.fromLogs(receipt.logs, request.currency)
   const fromPayer = movements.filter((movement) => Transfer.sameAddress(movement.from, payer))
-  const { missing } = Transfer.match(expected, fromPayer)
+  const { missing } = Binding.match(binding, fromPayer)
   const first = missing[0]
   if (first === undefined) return
-  if (Transfer.match(expected, movements).missing.length === 0)
+  if (Binding.match(binding, movements).missing.length === 0)
     throw new SenderMismatchError(`the transfers were not sent by the payer ${payer}`)
+  const unbound = Binding.match(
+    {
+      alternatives: [
+        binding.alternatives[0]?.map((transfer) => ({ ...transfer, memo: undefined })) ?? [],
+      ],
+      bound: false,
+    },
+    fromPayer,
+  )
+  if (unbound.missing.length === 0)
+    throw new UnboundPaymentError(
+      `transaction ${receipt.transactionHash} pays the amount, but its transfer carries no memo binding it to this challenge`,
+    )
   throw new PaymentMismatchError(
     `no ${request.currency} transfer from ${payer} pays ${first.amount} to ${first.recipient}${
       first.memo === undefined ? '' : ` with memo ${first.memo}`
@@ -46,6 +65,8 @@ export declare namespace verifyReceipt {
   type Parameters = {
     receipt: Chain.Receipt
     request: ChargeRequest.ChargeRequest
+    /** The challenge paid: the primary transfer's memo must bind to it. */
+    challenge: Binding.ChallengeRef
     /** The account whose transfers count. */
     payer: string
   }
@@ -129,6 +150,16 @@ export class PaymentMismatchError extends Errors.BaseError {
 export class SenderMismatchError extends Errors.BaseError {
   override readonly name = 'Settlement.SenderMismatchError'
   readonly code = 'ERR_TEMPO_SENDER_MISMATCH'
+  readonly problem = 'verification-failed' as const
+}
+
+/**
+ * The transfers pay the amount but nothing ties them to this challenge (no memo of this
+ * challenge): they may have paid someone else's.
+ */
+export class UnboundPaymentError extends Errors.BaseError {
+  override readonly name = 'Settlement.UnboundPaymentError'
+  readonly code = 'ERR_TEMPO_PAYMENT_UNBOUND'
   readonly problem = 'verification-failed' as const
 }
 

@@ -1,11 +1,14 @@
 // Pull mode before broadcast (draft-tempo-charge-00 §"Transaction Verification"): decode
-// the client's signed 0x76 transaction, recover its sender, and check that it does
-// exactly what the challenge asked: chain id, token, recipients, amounts, memos, splits,
-// a validity window inside the challenge's expiry, the fee fields of its fee mode, and
-// nothing else (no extra call, access list, authorization or key provisioning).
+// the client's signed 0x76 transaction, recover its sender (low-s signatures only), and
+// check that it does exactly what the challenge asked: chain id, token, recipients,
+// amounts, memos bound to the challenge (Binding.ts), splits, a validity window inside the
+// challenge's expiry, the fee fields of its fee mode, and nothing else (no extra call,
+// access list, authorization or key provisioning).
 import { Errors } from '@paywire/core'
+import { Secp256k1 } from 'ox'
 import { SignatureEnvelope, TxEnvelopeTempo } from 'ox/tempo'
-import * as ChargeRequest from './ChargeRequest.js'
+import * as Binding from './Binding.js'
+import type * as ChargeRequest from './ChargeRequest.js'
 import * as Transfer from './Transfer.js'
 
 /** A decoded client transaction and its recovered sender. */
@@ -43,6 +46,10 @@ export function deserialize(serialized: string): Decoded {
     throw new MalformedTransactionError('the transaction carries no sender signature')
   if (signature.type !== 'secp256k1')
     throw new MalformedTransactionError(`sender signature type ${signature.type} is not supported`)
+  // The malleable twin of a signature (s above half the order) recovers the same sender
+  // but gives other bytes and another hash: refuse it, so one payment has one hash.
+  if (signature.signature.s > Secp256k1.noble.CURVE.n / 2n)
+    throw new MalformedTransactionError('the sender signature is not in low-s form')
   let canonical: string
   let sender: string
   try {
@@ -61,8 +68,9 @@ export function deserialize(serialized: string): Decoded {
 
 /**
  * Checks, before anything is broadcast, that a decoded transaction pays exactly what the
- * request asks and nothing else, within the challenge's validity. `expires` is the
- * challenge's expiry in Unix seconds (when the challenge has one); `now` is in seconds.
+ * request asks and nothing else, within the challenge's validity, with its primary
+ * transfer bound to `challenge` (Binding.ts). `expires` is the challenge's expiry in Unix
+ * seconds (when the challenge has one); `now` is in seconds.
  *
  * @throws {TransactionMismatchError} naming the failed check.
  * @throws {TransactionExpiredError} when the transaction's validity already ended.
@@ -71,7 +79,8 @@ export function deserialize(serialized: string): Decoded {
  * import { Transaction } from '@paywire/method-tempo'
  * declare const decoded: Transaction.Decoded
  * declare const request: import('@paywire/method-tempo').ChargeRequest.ChargeRequest
- * Transaction.verify(decoded, { request, now: Math.floor(Date.now() / 1000) })
+ * const challenge = { id: 'challenge-id', realm: 'api.example.com' }
+ * Transaction.verify(decoded, { request, challenge, now: Math.floor(Date.now() / 1000) })
  * ```
  */
 export function verify(decoded: Decoded, options: verify.Options): void {
@@ -85,7 +94,7 @@ export function verify(decoded: Decoded, options: verify.Options): void {
       'chain-id',
       `transaction is for chain ${envelope.chainId}, the challenge for chain ${request.methodDetails.chainId}`,
     )
-  verifyCalls(envelope, request, fail)
+  verifyCalls(envelope, Binding.of(request, options.challenge), request, fail)
   if ((envelope.accessList?.length ?? 0) > 0)
     fail('extra-effect', 'transaction carries an access list')
   if ((envelope.authorizationList?.length ?? 0) > 0)
@@ -105,6 +114,8 @@ export function verify(decoded: Decoded, options: verify.Options): void {
 export declare namespace verify {
   type Options = {
     request: ChargeRequest.ChargeRequest
+    /** The challenge the transaction pays: its transfers must be bound to it. */
+    challenge: Binding.ChallengeRef
     /** Challenge expiry, Unix seconds. */
     expires?: number | undefined
     /** Current time, Unix seconds. */
@@ -124,6 +135,7 @@ export type Check =
 
 function verifyCalls(
   envelope: TxEnvelopeTempo.TxEnvelopeTempo,
+  binding: Binding.Binding,
   request: ChargeRequest.ChargeRequest,
   fail: (check: Check, detail: string) => never,
 ): void {
@@ -139,12 +151,12 @@ function verifyCalls(
       )
     movements.push(movement)
   })
-  const { missing, unused } = Transfer.match(ChargeRequest.transfers(request), movements)
+  const { missing, unused } = Binding.match(binding, movements)
   const first = missing[0]
   if (first !== undefined)
     fail(
       'transfers',
-      `no call pays ${first.amount} to ${first.recipient}${first.memo === undefined ? '' : ` with memo ${first.memo}`}`,
+      `no call pays ${first.amount} to ${first.recipient}${first.memo === undefined ? '' : ` with memo ${first.memo}`}${binding.alternatives.length > 1 ? ' (or the attribution memo of this challenge)' : ''}`,
     )
   if (unused.length > 0)
     fail('extra-effect', `${unused.length} transfer call(s) beyond what the challenge asks`)

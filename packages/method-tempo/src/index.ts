@@ -1,5 +1,7 @@
 // @paywire/method-tempo: the Tempo payment method (draft-tempo-charge-00): stablecoin
-// charges in pull and push mode, fee sponsorship and zero-amount proofs.
+// charges in pull and push mode, each transfer bound to its challenge, fee sponsorship
+// and zero-amount proofs.
+export * as Binding from './Binding.js'
 export * as Chain from './Chain.js'
 export * as ChargePayload from './ChargePayload.js'
 export * as ChargeRequest from './ChargeRequest.js'
