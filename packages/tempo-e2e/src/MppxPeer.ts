@@ -13,7 +13,7 @@ import { toRequest, writeResponse } from '@paywire/server/node'
 import { FreePort } from '@paywire/testkit'
 import { Mppx as MppxClient, tempo as tempoClient } from 'mppx/client'
 import { Mppx as MppxServer, tempo as tempoServer } from 'mppx/server'
-import { createClient, defineChain, type Hex, http, keccak256, toBytes } from 'viem'
+import { createClient, defineChain, type Hex, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { tempoLocalnet } from 'viem/chains'
 
@@ -116,15 +116,4 @@ export async function serve(options: {
     return result.withReceipt(Response.json({ paid: true }))
   }
   return { origin: url, realm, url: (path) => `${url}${path}`, close }
-}
-
-/**
- * The attribution memo an mppx 0.11 client puts on its primary transfer and an mppx 0.11
- * server requires (spec/DEVIATIONS.md, row 6), built from its documented byte layout:
- * keccak256("mpp")[0..4], version 0x01, keccak256(realm)[0..10], ten zero bytes (no client
- * id), keccak256(challenge id)[0..7].
- */
-export function attributionMemo(challenge: { id: string; realm: string }): Hex {
-  const hash = (text: string) => keccak256(toBytes(text)).slice(2)
-  return `0x${hash('mpp').slice(0, 8)}01${hash(challenge.realm).slice(0, 20)}${'00'.repeat(10)}${hash(challenge.id).slice(0, 14)}`
 }

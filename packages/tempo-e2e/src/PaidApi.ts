@@ -105,12 +105,15 @@ export function payer(options: {
   accept?: Client.create.Options['accept']
   sent?: Sent | undefined
   realms?: Policy.Policy['realms']
+  /** Whether the Tempo client adds the attribution memo where a challenge names none (default). */
+  attribution?: boolean | undefined
 }): Client.Client {
   const methods: Method.Client[] = [
     TempoClient.client({
       chain: options.chain,
       privateKey: options.privateKey,
       mode: options.mode,
+      attribution: options.attribution,
     }),
   ]
   if (options.testMethod === true) methods.push(TestMethod.client({ key: testKey }))

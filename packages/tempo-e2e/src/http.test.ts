@@ -138,7 +138,8 @@ describe('tempo charge over HTTP', () => {
       amount: prices.paid,
       currency: pathUsd,
       recipient,
-      methodDetails: { chainId: node.chainId },
+      // A fresh memo binds the transfer to this challenge (spec/DEVIATIONS.md, row 21).
+      methodDetails: { chainId: node.chainId, memo: expect.stringMatching(/^0x[0-9a-f]{64}$/) },
     })
     const account = await node.newAccount(10_000_000n)
     const sent: Sent = []
@@ -198,7 +199,8 @@ describe('tempo charge over HTTP', () => {
     expect(replay.headers.get('payment-receipt')).toBeNull()
     const problem = (await replay.json()) as { type: string; detail: string }
     expect(problem.type).toBe('https://paymentauth.org/problems/verification-failed')
-    expect(problem.detail).toMatch(/already paid a challenge/)
+    // The transfer carries the first challenge's memo: it pays that challenge and no other.
+    expect(problem.detail).toMatch(/no memo binding it to this challenge/)
   })
 
   it('offers tempo and the test method side by side; the client pays with the one it prefers {core.challenge.multiple, core.client.select-one, core.accept-payment.order}', async () => {

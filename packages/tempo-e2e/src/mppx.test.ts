@@ -5,7 +5,7 @@
 // row in spec/DEVIATIONS.md, and a companion test pins the cause, so that a fix on either
 // side, or a new cause, shows up as a failing test.
 import { Challenge, Credential, Receipt } from '@paywire/core'
-import { Chain, FeePayer, Client as TempoClient } from '@paywire/method-tempo'
+import { Binding, Chain, FeePayer, Client as TempoClient, Transfer } from '@paywire/method-tempo'
 import { TempoNode } from '@paywire/testkit'
 import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -62,7 +62,11 @@ describe('mppx client pays a paywire server', () => {
     return { account, response, credential }
   }
 
-  /** mppx pays `/paid` in `mode`; paywire settles it and the price reaches the recipient. */
+  /**
+   * mppx pays `/paid` in `mode`; paywire settles it and the price reaches the recipient.
+   * paywire's challenge names a fresh memo; mppx pays its attribution memo instead, which
+   * binds the transfer to the same challenge (spec/DEVIATIONS.md, row 21).
+   */
   async function settlesMppx(mode: 'pull' | 'push') {
     const before = await node.balanceOf(recipient)
     const { response, credential } = await mppxPays('/paid', mode)
@@ -73,6 +77,11 @@ describe('mppx client pays a paywire server', () => {
     const onChain = await chain.getTransactionReceipt(receipt.reference as Hex)
     expect(onChain?.status).toBe('success')
     expect(await node.balanceOf(recipient)).toBe(before + BigInt(prices.paid))
+    const asked = (Challenge.decodeRequest(credential.challenge).methodDetails as { memo: string })
+      .memo
+    expect(Binding.isIssued(asked)).toBe(true)
+    const paid = Transfer.fromLogs(onChain?.logs ?? [], pathUsd).map((movement) => movement.memo)
+    expect(paid).toContain(Binding.attribution(credential.challenge))
   }
 
   it("settles mppx's pull payment: 200, a receipt naming the transaction, the price moved exactly {tempo.charge.transaction.authorize, tempo.charge.transaction.nonce-key, tempo.charge.receipt.return}", () =>
@@ -107,7 +116,7 @@ describe('mppx client pays a paywire server', () => {
     const problem = (await response.json()) as Problem
     expect(problem.detail).toContain(`with memo ${memo}`)
     const signature = (credential.payload as { signature: string }).signature
-    expect(signature).toContain(MppxPeer.attributionMemo(credential.challenge).slice(2))
+    expect(signature).toContain(Binding.attribution(credential.challenge).slice(2))
     expect(signature).not.toContain(memo.slice(2))
   })
 
@@ -144,9 +153,19 @@ describe('paywire client pays an mppx server', () => {
   }
 
   /** paywire's client pays the mppx server's `/resource`. */
-  async function paywirePays(api: MppxPeer.Api, mode: 'pull' | 'push') {
+  async function paywirePays(
+    api: MppxPeer.Api,
+    mode: 'pull' | 'push',
+    options: { attribution?: boolean } = {},
+  ) {
     const account = await node.newAccount(10_000_000n)
-    const client = payer({ origin: api.origin, chain, privateKey: account.privateKey, mode })
+    const client = payer({
+      origin: api.origin,
+      chain,
+      privateKey: account.privateKey,
+      mode,
+      ...options,
+    })
     const { response } = await client.fetch(api.url('/resource'))
     return { account, response }
   }
@@ -168,27 +187,31 @@ describe('paywire client pays an mppx server', () => {
     expect((request.recipient as string).toLowerCase()).toBe(recipient.toLowerCase())
   })
 
-  it.fails('is paid in pull mode (expected failure: DEVIATIONS row 6, mppx requires its attribution memo on the transfer) {tempo.charge.pull.verify-before-broadcast}', async () => {
-    const { api } = await mppxServer()
-    const { response } = await paywirePays(api, 'pull')
+  /** paywire's client pays the mppx server in `mode`: 200, a receipt, the price moved once. */
+  async function paidInFull(mode: 'pull' | 'push') {
+    const { api, recipient } = await mppxServer()
+    const { response } = await paywirePays(api, mode)
     expect(response.status).toBe(200)
-  })
+    const receipt = Receipt.deserialize(response.headers.get('payment-receipt') ?? '')
+    expect((await chain.getTransactionReceipt(receipt.reference as Hex))?.status).toBe('success')
+    expect(await node.balanceOf(recipient)).toBe(BigInt(prices.paid))
+  }
 
-  it.fails('is paid in push mode (expected failure: DEVIATIONS row 6, mppx requires its attribution memo on the transfer) {tempo.charge.hash.verify-receipt}', async () => {
-    const { api } = await mppxServer()
-    const { response } = await paywirePays(api, 'push')
-    expect(response.status).toBe(200)
-  })
+  it("is paid in pull mode: paywire's client binds its transfer with mppx's attribution memo when the challenge names no memo {tempo.charge.pull.verify-before-broadcast, tempo.charge.receipt.return}", () =>
+    paidInFull('pull'))
 
-  it.fails('is paid for a fee-sponsored challenge (expected failure: DEVIATIONS rows 6 and 11) {tempo.charge.fee.client-placeholder}', async () => {
+  it("is paid in push mode: paywire's client binds its transfer with mppx's attribution memo when the challenge names no memo {tempo.charge.hash.verify-receipt, tempo.charge.receipt.return}", () =>
+    paidInFull('push'))
+
+  it.fails('is paid for a fee-sponsored challenge (expected failure: DEVIATIONS row 11) {tempo.charge.fee.client-placeholder}', async () => {
     const { api } = await mppxServer({ sponsored: true })
     const { response } = await paywirePays(api, 'pull')
     expect(response.status).toBe(200)
   })
 
-  it("row 11, the cause: with mppx's memo added, paywire's sponsored transaction is still refused, since mppx sponsors only expiring-nonce transactions", async () => {
+  it("row 11, the cause: paywire's sponsored transaction, memo and all, is refused since mppx sponsors only expiring-nonce transactions", async () => {
     const { api, recipient, sponsor } = await mppxServer({ sponsored: true })
-    const { authorization, request } = await payWithMemo(api, 'pull', { sponsored: true })
+    const { authorization, request } = await payDirectly(api, 'pull', { sponsored: true })
     expect(request.methodDetails).toMatchObject({ feePayer: true })
     const paid = await fetch(api.url('/resource'), { headers: { authorization } })
     // mppx 0.11 answers its fee payer policy's refusal as a 500 without detail.
@@ -200,10 +223,10 @@ describe('paywire client pays an mppx server', () => {
     expect(await node.balanceOf((sponsor as TempoNode.Account).address)).toBe(10_000_000n)
   })
 
-  it("row 6, the cause: mppx refuses paywire's payment for lacking the attribution memo; in push mode the money has moved {tempo.charge.hash.verify-receipt}", async () => {
+  it('row 6: mppx refuses a payment made as the draft alone says (no memo where the challenge asks none); in push mode the money has moved {tempo.charge.hash.verify-receipt}', async () => {
     const { api, recipient } = await mppxServer()
     for (const mode of ['pull', 'push'] as const) {
-      const { response } = await paywirePays(api, mode)
+      const { response } = await paywirePays(api, mode, { attribution: false })
       expect(response.status).toBe(402)
       expect(response.headers.get('payment-receipt')).toBeNull()
       expect(((await response.json()) as Problem).detail).toBe(
@@ -214,23 +237,9 @@ describe('paywire client pays an mppx server', () => {
     expect(await node.balanceOf(recipient)).toBe(BigInt(prices.paid))
   })
 
-  it("row 6, only that: paywire's transaction carrying mppx's attribution memo is accepted, pull and push", async () => {
-    const { api, recipient } = await mppxServer()
-    for (const mode of ['pull', 'push'] as const) {
-      const { response, authorization } = await payWithMemo(api, mode)
-      const paid = await fetch(api.url('/resource'), { headers: { authorization } })
-      expect(paid.status, `${mode} mode`).toBe(200)
-      expect(Receipt.deserialize(paid.headers.get('payment-receipt') ?? '').reference).toMatch(
-        /^0x[0-9a-f]{64}$/,
-      )
-      expect(response.status).toBe(402)
-    }
-    expect(await node.balanceOf(recipient)).toBe(2n * BigInt(prices.paid))
-  })
-
   it('row 9: mppx omits supportedModes on a fee-sponsored challenge and accepts a hash credential for it {tempo.charge.hash.reject-fee-payer, tempo.charge.modes.include-explicitly}', async () => {
     const { api } = await mppxServer({ sponsored: true })
-    const { response, authorization, request } = await payWithMemo(api, 'push')
+    const { response, authorization, request } = await payDirectly(api, 'push')
     expect(request.methodDetails).toEqual({ chainId: node.chainId, feePayer: true })
     expect(response.status).toBe(402)
     const paid = await fetch(api.url('/resource'), { headers: { authorization } })
@@ -255,12 +264,12 @@ describe('paywire client pays an mppx server', () => {
 })
 
 /**
- * paywire's Tempo client pays the mppx server's challenge with one change: the primary
- * transfer carries mppx's attribution memo. Unless `sponsored`, it signs without the fee
- * payer placeholder (so that push works on a sponsored challenge too). Returns the header
- * and the 402 it answers.
+ * paywire's Tempo client answers the mppx server's challenge by hand (its attribution memo
+ * added, as always when a challenge names no memo). Unless `sponsored`, it signs without the
+ * fee payer placeholder (so that push works on a sponsored challenge too). Returns the
+ * header and the 402 it answers.
  */
-async function payWithMemo(
+async function payDirectly(
   api: MppxPeer.Api,
   mode: 'pull' | 'push',
   options: { sponsored?: boolean } = {},
@@ -279,7 +288,6 @@ async function payWithMemo(
       methodDetails: {
         chainId: methodDetails.chainId,
         ...(options.sponsored === true ? { feePayer: methodDetails.feePayer } : {}),
-        memo: MppxPeer.attributionMemo(challenge),
       },
     },
   })
