@@ -343,6 +343,27 @@ function credentials() {
         ),
         requirements: [malformedCredential, 'core.challenge.id.non-empty'],
       },
+      {
+        // A second byte form of the same credential (RFC 8259 §8.1: no byte order mark).
+        name: 'UTF-8 byte order mark before the JSON',
+        token: Base64Url.encode(
+          new Uint8Array([
+            0xef,
+            0xbb,
+            0xbf,
+            ...new TextEncoder().encode(JSON.stringify(credential)),
+          ]),
+        ),
+        requirements: [malformedCredential],
+      },
+      {
+        // Last-wins and first-wins parsers would read two different payloads.
+        name: 'payload member named twice',
+        token: Base64Url.encode(
+          JSON.stringify(credential).replace('"payload":{', '"payload":{"hash":"0x02",'),
+        ),
+        requirements: [malformedCredential],
+      },
     ].map((entry) => ({ ...entry, error: errorCode(() => Credential.deserialize(entry.token)) })),
   }
 }

@@ -8,7 +8,9 @@ const values = new Int16Array(128).fill(-1)
 for (let i = 0; i < alphabet.length; i++) values[alphabet.charCodeAt(i)] = i
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder('utf-8', { fatal: true })
+// `ignoreBOM`: a leading U+FEFF is kept, never silently dropped: the decoded text is exactly
+// what the bytes say (a JSON text starting with it is then refused, RFC 8259 §8.1).
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 /** Only alphabet letters: what every strict input is made of. */
 const strict = /^[A-Za-z0-9_-]*$/
 /**

@@ -116,6 +116,58 @@ describe('Credential', () => {
     },
   )
 
+  it('refuses a token whose JSON starts with a UTF-8 byte order mark: one credential has one byte form {core.status.malformed-credential}', () => {
+    const json = JSON.stringify(Credential.from({ challenge, payload: {} }))
+    const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(json)])
+    expect(() => Credential.deserialize(Base64Url.encode(bom))).toThrow(
+      Credential.MalformedCredentialError,
+    )
+    expect(Credential.deserialize(Base64Url.encode(json)).challenge.id).toBe(challenge.id)
+  })
+
+  it.each([
+    [
+      'the credential',
+      (json: string) => json.replace('{"challenge"', '{"payload":{"x":1},"challenge"'),
+    ],
+    [
+      'the payload',
+      (json: string) => json.replace('"payload":{', '"payload":{"hash":"0x1","hash":"0x2",'),
+    ],
+    [
+      'the echoed challenge',
+      (json: string) => json.replace('"realm":', '"realm":"evil.example","realm":'),
+    ],
+  ])(
+    'refuses a member named twice in %s (no last-wins reading) {core.status.malformed-credential}',
+    (_, twice) => {
+      const json = JSON.stringify(Credential.from({ challenge, payload: { hash: '0x0' } }))
+      const token = Base64Url.encode(twice(json))
+      expect(token).not.toBe(Base64Url.encode(json))
+      expect(() => Credential.deserialize(token)).toThrow(Credential.MalformedCredentialError)
+    },
+  )
+
+  it('refuses a request whose decoded JSON names a member twice', () => {
+    const request = Base64Url.encode('{"amount":"1","amount":"1000000","currency":"usd"}')
+    expect(() => Challenge.decodeRequest({ ...challenge, request })).toThrow(
+      expect.objectContaining({ type: 'https://paymentauth.org/problems/malformed-credential' }),
+    )
+  })
+
+  it('refuses a Payment credential sharing the Authorization field with another scheme (RFC 9110 §11.6.2: one credentials per field)', () => {
+    const token = Credential.serialize(Credential.from({ challenge, payload: {} }))
+    for (const header of [
+      `Bearer x, Payment ${token}`,
+      `Payment ${token}, Bearer x`,
+      `Basic YTpi, payment ${token}`,
+    ])
+      expect(() => Credential.fromAuthorization(header)).toThrow(
+        expect.objectContaining({ code: 'ERR_CREDENTIAL_MULTIPLE', httpStatus: 400 }),
+      )
+    expect(Credential.fromAuthorization('Bearer x, Basic YTpi')).toBeUndefined()
+  })
+
   it('keeps the token and the proof it carries out of error messages {core.credential.no-log}', () => {
     const proof = 'proof-4f9c2a7e-do-not-log'
     const echo = JSON.stringify(challenge)

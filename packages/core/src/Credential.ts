@@ -129,7 +129,9 @@ export function toAuthorization(credential: Credential): string {
 
 /**
  * Reads a Payment credential from an `Authorization` field value. Returns `undefined`
- * when the value uses another scheme (e.g. `Bearer`).
+ * when the value uses another scheme (e.g. `Bearer`). A Payment credential beside any
+ * other credential in the field (one line, or several lines joined) is refused: the field
+ * holds one credentials (RFC 9110 §11.6.2).
  *
  * @throws {MalformedCredentialError | MultipleCredentialsError}
  * @example
@@ -152,6 +154,13 @@ export function fromAuthorization(value: string | null | undefined): Credential 
   if (payments.length === 0) return undefined
   if (payments.length > 1)
     throw new MultipleCredentialsError('request carries more than one Payment credential')
+  // The field carries one credentials (RFC 9110 §11.6.2). A Payment credential beside
+  // another scheme's (one line, or two lines joined) is ambiguous: the application may act
+  // on the other one while paywire reads this one.
+  if (entries.length > 1)
+    throw new MultipleCredentialsError(
+      'the Authorization field carries a Payment credential beside another scheme: send it alone',
+    )
   const entry = payments[0] as (typeof payments)[number]
   if (!('token68' in entry))
     throw new MalformedCredentialError('Payment credential must be a base64url token')

@@ -137,7 +137,29 @@ describe('Json.parse', () => {
     },
   )
 
-  it('keeps the last of duplicate keys (as JSON.parse) without crashing', () => {
-    expect(Json.parse('{"a":"1","a":"2"}')).toEqual({ a: '2' })
+  it.each([
+    ['at the top', '{"a":"1","a":"2"}'],
+    ['nested', '{"x":{"amount":"1","amount":"1000"}}'],
+    ['in an object inside an array', '[{"a":1},{"b":1,"b":2}]'],
+    ['written with an escape', '{"a":1,"\\u0061":2}'],
+    ['after a value that looks like a name', '{"a":"b","b":1,"b":2}'],
+  ])(
+    'refuses a member name given twice, %s (last-wins would let two readers disagree)',
+    (_where, text) => {
+      expect(() => Json.parse(text)).toThrow(/twice/)
+    },
+  )
+
+  it.each([
+    '{"a":{"a":{"a":1}}}',
+    '[{"a":1},{"a":2}]',
+    '{"a":"a","b":["a","a"],"c":{"a":"b"}}',
+    '{"a\\"":1,"a":2}',
+  ])('accepts the same name in different objects, and names repeated as values: %s', (text) => {
+    expect(() => Json.parse(text)).not.toThrow()
+  })
+
+  it('refuses a text that starts with a byte order mark', () => {
+    expect(() => Json.parse('\uFEFF{"a":1}')).toThrow(Json.InvalidJsonError)
   })
 })

@@ -37,8 +37,9 @@ export function canonicalize(value: unknown): string {
 }
 
 /**
- * Parses untrusted JSON text with size and depth limits. Objects come back without a
- * prototype, so keys such as `__proto__` are plain data.
+ * Parses untrusted JSON text with size and depth limits. A member name given twice in one
+ * object is refused (RFC 8259 §4 leaves it undefined; parsers disagree on which wins).
+ * Objects come back without a prototype, so keys such as `__proto__` are plain data.
  *
  * @throws {InvalidJsonError} when the text is not JSON or exceeds a limit.
  * @example
@@ -54,9 +55,10 @@ export function parse(text: string, options: parse.Options = {}): Value {
     throw new InvalidJsonError(
       `JSON text of ${text.length} characters exceeds the limit of ${maxLength}`,
     )
-  // Nesting is measured on the text before parsing, in one pass, so that a deep input
-  // is refused before any work proportional to its depth is done elsewhere.
-  assertDepth(text, maxDepth)
+  // Nesting and duplicate member names are checked on the text before parsing, in one
+  // pass, so that a deep input is refused before any work proportional to its depth is
+  // done elsewhere.
+  assertStructure(text, maxDepth)
   let value: Value
   try {
     value = JSON.parse(text) as Value
@@ -104,23 +106,66 @@ function withoutPrototypes(value: Value): Value {
   return value
 }
 
-function assertDepth(text: string, maxDepth: number): void {
-  let depth = 0
-  let inString = false
+/**
+ * One pass over the text before it is parsed: nesting deeper than `maxDepth` and a member
+ * name given twice in one object (which JSON.parse would resolve silently, last one wins:
+ * two readers could then see two different values) are refused. On invalid JSON the pass
+ * may stop anywhere; JSON.parse then reports the text.
+ */
+function assertStructure(text: string, maxDepth: number): void {
+  // One frame per open container: arrays as `null`, objects as the names seen so far
+  // (created on the first name) and whether the next string is a name.
+  const frames: Array<{ names: Set<string> | undefined; expectName: boolean } | null> = []
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === 92 /* \ */) i++
-      else if (c === 34 /* " */) inString = false
-    } else if (c === 34) inString = true
-    else if (c === 123 /* { */ || c === 91 /* [ */) {
-      if (++depth > maxDepth)
+    if (c === 34 /* " */) {
+      const start = i
+      let escaped = false
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i)
+        if (d === 92 /* \ */) {
+          escaped = true
+          i++
+        } else if (d === 34) break
+      }
+      const frame = frames[frames.length - 1]
+      if (frame !== undefined && frame !== null && frame.expectName) {
+        frame.expectName = false
+        const name = memberName(text.slice(start, i + 1), escaped)
+        if (name === undefined) continue
+        frame.names ??= new Set()
+        if (frame.names.has(name))
+          throw new InvalidJsonError(`JSON object has the member "${printable(name)}" twice`)
+        frame.names.add(name)
+      }
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      frames.push(c === 123 ? { names: undefined, expectName: true } : null)
+      if (frames.length > maxDepth)
         throw new InvalidJsonError(`JSON nesting exceeds the limit of ${maxDepth} levels`)
-    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--
+    } else if (c === 125 /* } */ || c === 93 /* ] */) frames.pop()
+    else if (c === 44 /* , */) {
+      const frame = frames[frames.length - 1]
+      if (frame !== undefined && frame !== null) frame.expectName = true
+    }
   }
 }
 
-/** Nesting the recursive writer handles; deeper values go the iterative way. */
+/** A member name as JSON.parse reads it (escapes resolved), or undefined when invalid. */
+function memberName(quoted: string, escaped: boolean): string | undefined {
+  if (!escaped) return quoted.slice(1, -1)
+  try {
+    return JSON.parse(quoted) as string
+  } catch {
+    return undefined
+  }
+}
+
+/** A member name shortened and stripped of control characters, for an error message. */
+function printable(name: string): string {
+  const shown = name.length > 40 ? `${name.slice(0, 40)}…` : name
+  return shown.replace(/[^\x20-\x7e]/g, '?')
+}
+
 const recursionLimit = 128
 
 /**
