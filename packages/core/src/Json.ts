@@ -129,7 +129,7 @@ function assertStructure(text: string, maxDepth: number): void {
         } else if (d === 34) break
       }
       const frame = frames[frames.length - 1]
-      if (frame !== undefined && frame !== null && frame.expectName) {
+      if (frame?.expectName) {
         frame.expectName = false
         const name = memberName(text.slice(start, i + 1), escaped)
         if (name === undefined) continue
