@@ -90,6 +90,12 @@ export type Store = {
   delete(key: string): Promise<void>
   /** Releases connections and timers. */
   close?(): Promise<void>
+  /**
+   * Who sees the same keys: `'process'` for a store held in one process's memory (claims
+   * made in one process are invisible to the others, so a server run as several processes
+   * on it could accept one credential once per process); `'shared'` (or absent) otherwise.
+   */
+  readonly scope?: 'process' | 'shared' | undefined
 }
 
 /**

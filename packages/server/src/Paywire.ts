@@ -14,12 +14,15 @@ import {
 } from '@paywire/core'
 import { charge, guard, unexpected } from './internal/charge.js'
 import type { CheckedRoute, Config } from './internal/config.js'
+import { checkStaticPrice, warnLocalStore } from './internal/startup.js'
 import * as Routes from './Route.js'
 
 /** Default lifetime of an issued challenge, in seconds. */
 export const defaultExpiresIn = 300
 /** Default limit on a request body paywire reads to check its digest, in bytes. */
 export const defaultMaxBodyBytes = 1_048_576
+/** Longest wait for one store operation, in ms, by default: 10 s. */
+export const defaultStoreTimeoutMs = 10_000
 /** The environment variable the binding secret is read from when no `secret` is given. */
 export const secretEnvironmentVariable = 'PAYWIRE_SECRET_KEY'
 
@@ -47,6 +50,7 @@ export const secretEnvironmentVariable = 'PAYWIRE_SECRET_KEY'
  */
 export function create(options: create.Options): Paywire {
   const config = configure(options)
+  warnLocalStore(options.store, config.log)
   // Routes are checked once per server: their offers depend on this configuration.
   const checked = new WeakMap<Route, CheckedRoute>()
   const check = (route: Route): CheckedRoute => {
@@ -89,8 +93,17 @@ export declare namespace create {
     /** The server halves of the payment methods offered, in preference order. */
     // biome-ignore lint/suspicious/noExplicitAny: each method has its own input, request and payload types
     methods: ReadonlyArray<Method.Server<any, any, any>>
-    /** Where single-use claims and idempotent responses are kept. */
+    /**
+     * Where single-use claims and idempotent responses are kept. Every instance of the
+     * realm must share it: a process-local store (`scope: 'process'`, the memory store)
+     * behind a server run as several processes is reported at startup (a warning log).
+     */
     store: Store.Store
+    /**
+     * Longest wait for one store operation, in ms (default {@link defaultStoreTimeoutMs}):
+     * past it the paid request fails closed with 503 (no handler, no receipt).
+     */
+    storeTimeoutMs?: number | undefined
     /** Challenge lifetime in seconds (default {@link defaultExpiresIn}). */
     expiresIn?: number | undefined
     /** Clock disagreement tolerated when checking `expires`, in seconds (default 30). */
@@ -378,7 +391,9 @@ function configure(options: create.Options): Config {
     secret: Secret.from(secretInput),
     previousSecrets: (options.previousSecrets ?? []).map((secret) => Secret.from(secret)),
     methods,
-    store: guard(options.store),
+    store: guard(options.store, {
+      timeoutMs: positive('storeTimeoutMs', options.storeTimeoutMs, defaultStoreTimeoutMs),
+    }),
     expiresIn: positive('expiresIn', options.expiresIn, defaultExpiresIn),
     skewSeconds: nonNegative('skewSeconds', options.skewSeconds, Expires.defaultSkewSeconds),
     maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes, defaultMaxBodyBytes),
@@ -430,6 +445,7 @@ function checkRoute(config: Config, route: Route): CheckedRoute {
         })
   const flat = offers.flat()
   if (flat.length === 0) throw new ConfigurationError('a route must offer at least one method')
+  checkStaticPrice(route, flat)
   if (route.description !== undefined) assertHeaderSafe('description', route.description)
   const settle = route.settle ?? 'before-handler'
   if (settle !== 'before-handler' && settle !== 'after-success')

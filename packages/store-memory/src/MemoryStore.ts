@@ -60,6 +60,8 @@ export function create(options: create.Options = {}): MemoryStore {
   }
 
   return {
+    // One process's memory: a server run as several processes warns at startup.
+    scope: 'process',
     async claim(key, claimOptions) {
       open()
       const ttlSeconds = requireTtl(claimOptions?.ttlSeconds)

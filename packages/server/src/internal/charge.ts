@@ -16,6 +16,7 @@ import type { Payment, Result, Span } from '../Paywire.js'
 import * as Route from '../Route.js'
 import { BodyTooLargeError, readRequestBody } from './body.js'
 import type { CheckedRoute, Config } from './config.js'
+import { receiptOf } from './contract.js'
 import * as Idempotency from './idempotency.js'
 import { type Context, challenge, deny, errorName, fire, priceRequest, refuse } from './issue.js'
 import { covers, redeemMultiUse } from './multiuse.js'
@@ -278,7 +279,7 @@ async function redeemBound(
   const event = { request, route: context.routeKey, payment }
   try {
     if (route.settle === 'before-handler') {
-      payment.receipt = await method.verify(verify)
+      payment.receipt = receiptOf(await method.verify(verify), method)
       verified(context, payment)
       fire(context, config.hooks.onSettled, { ...event, receipt: payment.receipt })
     } else {
@@ -399,15 +400,29 @@ function rebuild(request: Request, body: Uint8Array): Request {
   })
 }
 
-/** @internal Wraps a store so that its failures are recognised (and answered with 503). */
-export function guard(store: Store.Store): Store.Store {
+/**
+ * @internal Wraps a store so that its failures are recognised (and answered with 503), and
+ * so that no operation holds a paid request longer than `timeoutMs`: one that has not
+ * answered by then fails the same way (fail closed; it may still apply later, which only
+ * ever consumes a claim).
+ */
+export function guard(store: Store.Store, options: { timeoutMs: number }): Store.Store {
   const wrap =
     <args extends unknown[], value>(operation: (...args: args) => Promise<value>) =>
     async (...args: args): Promise<value> => {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${options.timeoutMs} ms`)),
+          options.timeoutMs,
+        )
+      })
       try {
-        return await operation(...args)
+        return await Promise.race([operation(...args), timedOut])
       } catch (cause) {
         throw new StoreFailure('the store failed', { cause })
+      } finally {
+        clearTimeout(timer)
       }
     }
   return {

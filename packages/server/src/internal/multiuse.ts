@@ -7,6 +7,7 @@
 import { Errors, type Method, Problem } from '@paywire/core'
 import type { Payment, Result } from '../Paywire.js'
 import { authorized } from './charge.js'
+import { redemptionOf } from './contract.js'
 import type * as Idempotency from './idempotency.js'
 import { type Context, deny, fire, refuse } from './issue.js'
 import { paid } from './paid.js'
@@ -45,6 +46,8 @@ export async function redeemMultiUse(parameters: {
       retryAfter: retryAfterOf(error),
     })
   }
+  // Outside the try: a broken redemption is not a refusal but a 500 (contract.ts).
+  redemption = redemptionOf(redemption, method)
   payment.receipt = redemption.receipt
   config.log({
     level: 'info',

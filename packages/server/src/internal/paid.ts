@@ -5,6 +5,7 @@
 import type { Method } from '@paywire/core'
 import type { Payment, Result } from '../Paywire.js'
 import { failed, unexpected } from './charge.js'
+import { receiptOf } from './contract.js'
 import * as Idempotency from './idempotency.js'
 import { type Context, errorName, fire } from './issue.js'
 import * as Respond from './respond.js'
@@ -51,7 +52,10 @@ export function paid(parameters: {
       return withoutReceipt(response)
     }
     try {
-      payment.receipt = await parameters.method.verify(parameters.verify)
+      payment.receipt = receiptOf(
+        await parameters.method.verify(parameters.verify),
+        parameters.method,
+      )
     } catch (error) {
       // Settlement failed after the handler ran: its response is withheld.
       await response.body?.cancel().catch(() => undefined)
