@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { Store } from '@paywire/core'
 import { Redis, type RedisOptions } from 'ioredis'
+import * as Eviction from './internal/eviction.js'
 import * as Record from './internal/record.js'
 
 import { ClosedError, InvalidOptionError, InvalidValueError } from './internal/record.js'
@@ -43,6 +44,9 @@ export function create(options: create.Options = {}): RedisStore {
     'commandTimeoutMs',
     options.commandTimeoutMs ?? defaultCommandTimeoutMs,
   )
+  const evictionPolicy = options.evictionPolicy ?? 'refuse'
+  if (evictionPolicy !== 'refuse' && evictionPolicy !== 'warn')
+    throw new InvalidOptionError(`evictionPolicy must be 'refuse' or 'warn'`)
   const client = new Redis(options.url ?? defaultUrl, {
     ...options.redisOptions,
     commandTimeout: commandTimeoutMs,
@@ -55,6 +59,21 @@ export function create(options: create.Options = {}): RedisStore {
   client.on('error', (error: Error) => options.onConnectionError?.(error))
   let closed = false
   let connected: Promise<void> | undefined
+  const warn =
+    options.onWarning ?? ((message: string) => console.warn(`paywire store-redis: ${message}`))
+  // Checked once per connection (a new server after a failover has its own policy); a
+  // refusal is checked again by the next operation, so a fixed server is taken up at once.
+  let evictionChecked: Promise<void> | undefined
+  client.on('ready', () => {
+    evictionChecked = undefined
+  })
+  const checkEviction = () => {
+    evictionChecked ??= Eviction.check(client, evictionPolicy, warn).catch((error: unknown) => {
+      evictionChecked = undefined
+      throw error
+    })
+    return evictionChecked
+  }
 
   // Waits for a connection attempt under way (at start, or a reconnection in progress);
   // between attempts, while Redis is known to be down, fails at once.
@@ -75,8 +94,10 @@ export function create(options: create.Options = {}): RedisStore {
     if (closed) throw new ClosedError('redis store is closed')
     try {
       await ready()
+      await checkEviction()
       return await command()
     } catch (error) {
+      if (error instanceof Store.UnavailableError) throw error
       throw new Store.UnavailableError(`redis ${operation} failed: ${describe(error)}`, {
         cause: error,
       })
@@ -145,6 +166,15 @@ export declare namespace create {
     maxReconnectDelayMs?: number | undefined
     /** Connection errors as they happen (operations reject on their own either way). */
     onConnectionError?: ((error: Error) => void) | undefined
+    /**
+     * What to do when Redis may evict keys (`maxmemory-policy` other than `noeviction`),
+     * checked on each connection: `'refuse'` (default) fails every operation closed with
+     * Store.UnavailableError until the policy is `noeviction`; `'warn'` goes on after one
+     * warning (`onWarning`) per connection.
+     */
+    evictionPolicy?: 'refuse' | 'warn' | undefined
+    /** Receives warnings (default: `console.warn`). */
+    onWarning?: ((message: string) => void) | undefined
     /**
      * Further ioredis options (TLS, username, sentinels...). The store sets its own
      * `commandTimeout`, `maxRetriesPerRequest`, `autoResendUnfulfilledCommands`,
