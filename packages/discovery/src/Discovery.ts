@@ -6,6 +6,7 @@
 import { Errors, type Method } from '@paywire/core'
 import type { Paywire } from '@paywire/server'
 import { z } from 'zod'
+import * as Fetching from './internal/fetchDocument.js'
 import * as PaymentInfo from './PaymentInfo.js'
 import * as ServiceInfo from './ServiceInfo.js'
 
@@ -276,9 +277,13 @@ export function response(value: Document, options: { head?: boolean } = {}): Res
 }
 
 /**
- * Fetches and validates the discovery document of an origin (`GET <origin>/openapi.json`).
+ * Fetches and validates the discovery document of an origin (`GET <origin>/openapi.json`),
+ * within bounds: over https (plain http only to a loopback host, unless `plaintext` says
+ * otherwise), following at most `maxRedirects` redirects and only within the origin, reading
+ * at most `maxBytes` (default 1 MiB) within `timeoutMs` (default 10 s).
  *
- * @throws {InvalidDocumentError} when the answer is not a JSON discovery document.
+ * @throws {InvalidDocumentError} when the answer is not a JSON discovery document, or a
+ * bound is crossed.
  * @example
  * ```ts
  * import { Discovery } from '@paywire/discovery'
@@ -286,26 +291,54 @@ export function response(value: Document, options: { head?: boolean } = {}): Res
  * ```
  */
 export async function fetch(origin: string | URL, options: fetch.Options = {}): Promise<Document> {
-  const send = options.fetch ?? globalThis.fetch.bind(globalThis)
-  const url = new URL(path, origin)
-  const answer = await send(url.href, { headers: { accept: 'application/json' } })
+  const fail = (message: string, cause?: unknown) =>
+    new InvalidDocumentError(message, cause === undefined ? {} : { cause })
+  const { answer, body, url } = await Fetching.get(
+    new URL(path, origin),
+    {
+      plaintext: options.plaintext ?? 'loopback',
+      maxBytes: options.maxBytes ?? defaultMaxBytes,
+      timeoutMs: options.timeoutMs ?? defaultTimeoutMs,
+      maxRedirects: options.maxRedirects ?? 3,
+      send: options.fetch ?? globalThis.fetch.bind(globalThis),
+    },
+    fail,
+  )
   if (answer.status !== 200)
     throw new InvalidDocumentError(`${url.href} answered ${answer.status}, expected 200`)
   const type = answer.headers.get('content-type') ?? ''
   if (!/^application\/json\s*(;|$)/i.test(type))
     throw new InvalidDocumentError(`${url.href} is served as "${type}", expected application/json`)
-  let body: unknown
+  let value: unknown
   try {
-    body = await answer.json()
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body))
   } catch (cause) {
     throw new InvalidDocumentError(`${url.href} is not JSON`, { cause })
   }
-  return parse(body)
+  return parse(value)
 }
 
 export declare namespace fetch {
-  type Options = { fetch?: ((input: string, init: RequestInit) => Promise<Response>) | undefined }
+  type Options = {
+    fetch?: ((input: string, init: RequestInit) => Promise<Response>) | undefined
+    /**
+     * Plain http: `'loopback'` (default) only to `localhost`, `127.0.0.0/8` and `[::1]`;
+     * `'refuse'` never; `'allow'` always.
+     */
+    plaintext?: 'loopback' | 'refuse' | 'allow' | undefined
+    /** Largest body read, in bytes (default 1 MiB). */
+    maxBytes?: number | undefined
+    /** Time for the whole fetch, redirects included, in ms (default 10 s). */
+    timeoutMs?: number | undefined
+    /** Redirects followed within the origin (default 3); one to another origin never is. */
+    maxRedirects?: number | undefined
+  }
 }
+
+/** The largest discovery document fetched, by default: 1 MiB. */
+const defaultMaxBytes = 1_048_576
+/** The time a fetch of a discovery document may take, by default: 10 s. */
+const defaultTimeoutMs = 10_000
 
 async function describe(
   operation: Operation,
