@@ -90,6 +90,8 @@ export function server(
     },
     async redeem({ credential, challenge, request, requestMethod }) {
       const payload = credential.payload as Payload.Payload
+      // When the credential names its payer, it must be the channel's (Sessions.ts).
+      const { source } = credential
       if (
         request.methodDetails.escrowContract.toLowerCase() !== options.escrow.toLowerCase() ||
         (request.methodDetails.chainId ?? 4217) !== options.chainId
@@ -103,11 +105,11 @@ export function server(
           return {
             kind: 'answer',
             receipt: receipt(
-              await sessions.topUp({ ...payload, sponsor: sponsorOf(request, options) }),
+              await sessions.topUp({ ...payload, sponsor: sponsorOf(request, options), source }),
             ),
           }
         case 'close': {
-          const { txHash, state } = await sessions.close(payload)
+          const { txHash, state } = await sessions.close({ ...payload, source })
           return { kind: 'answer', receipt: receipt(state, { txHash }) }
         }
         case 'open':
@@ -116,10 +118,11 @@ export function server(
             price,
             sponsor: sponsorOf(request, options),
             challengeId: challenge.id,
+            source,
           })
           break
         case 'voucher':
-          await sessions.voucher({ ...payload, challengeId: challenge.id })
+          await sessions.voucher({ ...payload, challengeId: challenge.id, source })
           break
       }
       if (requestMethod === 'HEAD')

@@ -20,6 +20,7 @@ import * as ChannelTransaction from './ChannelTransaction.js'
 import * as EscrowChain from './EscrowChain.js'
 import * as SettlementRecords from './internal/settlementRecords.js'
 import * as Settler from './internal/settler.js'
+import * as SourceCheck from './internal/source.js'
 import * as SponsoredOpen from './internal/sponsoredOpen.js'
 import type * as Payload from './Payload.js'
 import type * as Settlement from './Settlement.js'
@@ -44,6 +45,8 @@ export type Sessions = {
       sponsor?: ChannelSponsor.ChannelSponsor | undefined
       /** The challenge the credential answers: its opening voucher is attributed to it. */
       challengeId?: string | undefined
+      /** The credential's `source`: when given, it must name the channel's payer. */
+      source?: string | undefined
     },
   ): Promise<SessionChannel.State>
   /**
@@ -57,6 +60,8 @@ export type Sessions = {
     transaction: Hex
     additionalDeposit: bigint
     sponsor?: ChannelSponsor.ChannelSponsor | undefined
+    /** The credential's `source`: when given, it must name the channel's payer. */
+    source?: string | undefined
   }): Promise<SessionChannel.State>
   /**
    * Verifies and accepts a voucher; an equal one is an idempotent success. Checks run
@@ -71,6 +76,8 @@ export type Sessions = {
     parameters: SignedVoucher & {
       /** The challenge the credential answers: an accepted voucher is attributed to it. */
       challengeId?: string | undefined
+      /** The credential's `source`: when given, it must name the channel's payer. */
+      source?: string | undefined
     },
   ): Promise<SessionChannel.State>
   /**
@@ -97,7 +104,10 @@ export type Sessions = {
    * the answer was lost) is answered from the chain with that transaction.
    */
   close(
-    parameters: SignedVoucher,
+    parameters: SignedVoucher & {
+      /** The credential's `source`: when given, it must name the channel's payer. */
+      source?: string | undefined
+    },
   ): Promise<{ txHash: Hex; capture: bigint; state: SessionChannel.State }>
   /**
    * Carries out a parsed credential payload (`Payload.parse`): open, topUp, voucher or
@@ -111,6 +121,8 @@ export type Sessions = {
       sponsor?: ChannelSponsor.ChannelSponsor | undefined
       /** The challenge the credential answers, for attribution (never taken from `payload`). */
       challengeId?: string | undefined
+      /** The credential's `source`: when given, it must name the channel's payer. */
+      source?: string | undefined
     },
   ): Promise<{ state: SessionChannel.State; txHash?: Hex | undefined }>
   /** The current state of a channel. */
@@ -274,8 +286,9 @@ export function create(parameters: create.Parameters): Sessions {
   })
 
   const sessions: Sessions = {
-    async open({ price, transaction, sponsor, ...voucher }) {
+    async open({ price, transaction, sponsor, source, ...voucher }) {
       if (voucher.challengeId !== undefined) Attribution.assertChallengeId(voucher.challengeId)
+      const minDeposit = parameters.minDeposit ?? 0n
       if (transaction !== undefined) {
         const opened = ChannelTransaction.verifyOpen(transaction, {
           chainId: chain.chainId,
@@ -288,6 +301,9 @@ export function create(parameters: create.Parameters): Sessions {
           throw new ChannelMismatchError(
             `the transaction opens channel ${opened.channelId}, not ${voucher.channelId}`,
           )
+        // Before anything is broadcast: the payer named, and a deposit worth a channel.
+        SourceCheck.assertPayer(source, opened.payer, chain.chainId)
+        assertMinDeposit(opened.deposit, minDeposit)
         // A retried open whose transaction is already mined is not broadcast again.
         const existing = await chain.getChannel(voucher.channelId)
         if (/^0x0{40}$/.test(existing.payer)) {
@@ -303,6 +319,7 @@ export function create(parameters: create.Parameters): Sessions {
         }
       }
       const { onChain } = await sync(voucher.channelId)
+      SourceCheck.assertPayer(source, onChain.payer, chain.chainId)
       if (!sameAddress(onChain.payee, parameters.payee))
         throw new ChannelMismatchError(`channel ${voucher.channelId} pays another payee`)
       if (!sameAddress(onChain.token, parameters.currency))
@@ -311,6 +328,7 @@ export function create(parameters: create.Parameters): Sessions {
         throw new SessionChannel.ClosePendingError(
           `channel ${voucher.channelId} has a pending close request`,
         )
+      assertMinDeposit(onChain.deposit, minDeposit)
       const available = onChain.deposit - onChain.settled
       if (available < price)
         throw new SessionChannel.InsufficientBalanceError(
@@ -338,13 +356,14 @@ export function create(parameters: create.Parameters): Sessions {
       return state
     },
 
-    async topUp({ channelId, transaction, additionalDeposit, sponsor }) {
+    async topUp({ channelId, transaction, additionalDeposit, sponsor, source }) {
       const known = await SessionLedger.read(store, channelId)
       if (known.status === 'none')
         throw new SessionChannel.ChannelNotOpenError(`channel ${channelId} is not open`)
       const before = await readExisting(chain, channelId)
       if (before.finalized)
         throw new SessionChannel.ChannelFinalizedError(`channel ${channelId} is finalized on chain`)
+      SourceCheck.assertPayer(source, before.payer, chain.chainId)
       ChannelTransaction.verifyTopUp(transaction, {
         chainId: chain.chainId,
         escrow: chain.escrow,
@@ -364,13 +383,13 @@ export function create(parameters: create.Parameters): Sessions {
       return state
     },
 
-    async voucher({ challengeId, ...voucher }) {
+    async voucher({ challengeId, source, ...voucher }) {
       if (challengeId !== undefined) Attribution.assertChallengeId(challengeId)
       const known = await SessionLedger.read(store, voucher.channelId)
       // A channel opened on chain but never recorded (the server stopped between sending
       // the open and persisting it) is taken up by its next voucher, checked like an open.
       if (known.status === 'none') {
-        const state = await sessions.open({ ...voucher, price: 0n, challengeId })
+        const state = await sessions.open({ ...voucher, price: 0n, challengeId, source })
         notify(voucher.channelId)
         return state
       }
@@ -384,6 +403,7 @@ export function create(parameters: create.Parameters): Sessions {
       const repeated = representsAccepted(known, voucher)
       if (!repeated) await voucherRate.take(voucher.channelId)
       const { onChain } = await sync(voucher.channelId)
+      SourceCheck.assertPayer(source, onChain.payer, chain.chainId)
       if (!repeated) await verifySignature(onChain, voucher)
       // A channel opened before the index existed joins it with its first voucher here.
       await track(voucher.channelId)
@@ -424,8 +444,9 @@ export function create(parameters: create.Parameters): Sessions {
 
     settle: (channelId) => settler.settle(channelId),
 
-    async close(voucher) {
+    async close({ source, ...voucher }) {
       const onChain = await readExisting(chain, voucher.channelId)
+      SourceCheck.assertPayer(source, onChain.payer, chain.chainId)
       if (onChain.finalized) return settler.closedBefore(voucher, onChain)
       const { state } = await sync(voucher.channelId)
       await verifySignature(onChain, voucher)
@@ -454,16 +475,16 @@ export function create(parameters: create.Parameters): Sessions {
       }
     },
 
-    async act(payload, { price, sponsor, challengeId }) {
+    async act(payload, { price, sponsor, challengeId, source }) {
       switch (payload.action) {
         case 'open':
-          return { state: await sessions.open({ ...payload, price, sponsor, challengeId }) }
+          return { state: await sessions.open({ ...payload, price, sponsor, challengeId, source }) }
         case 'topUp':
-          return { state: await sessions.topUp({ ...payload, sponsor }) }
+          return { state: await sessions.topUp({ ...payload, sponsor, source }) }
         case 'voucher':
-          return { state: await sessions.voucher({ ...payload, challengeId }) }
+          return { state: await sessions.voucher({ ...payload, challengeId, source }) }
         case 'close': {
-          const { txHash, state } = await sessions.close(payload)
+          const { txHash, state } = await sessions.close({ ...payload, source })
           return { state, txHash }
         }
       }
@@ -516,6 +537,12 @@ export declare namespace create {
     currency: Address
     /** Smallest voucher increase accepted (the challenge's `minVoucherDelta`). */
     minVoucherDelta?: bigint | undefined
+    /**
+     * Smallest deposit of a channel this server opens (base units; default none beyond the
+     * price of one unit): below it a channel costs more to settle and close than it can
+     * earn. An open transaction below it is refused before it is broadcast (or sponsored).
+     */
+    minDeposit?: bigint | undefined
     /**
      * When to settle: after a charge once `everyAmount` is served and unsettled, and on
      * `settleDue()` once the last settlement is `everyMs` old. A close always captures.
@@ -613,9 +640,20 @@ function representsAccepted(state: SessionChannel.State, voucher: SignedVoucher)
   )
 }
 
+/** Refuses a deposit below the server's minimum (402 insufficient-balance, with the shortfall). */
+function assertMinDeposit(deposit: bigint, minDeposit: bigint): void {
+  if (deposit < minDeposit)
+    throw new SessionChannel.InsufficientBalanceError(
+      `the channel deposits ${deposit}, less than this server's minimum of ${minDeposit}`,
+      { requiredTopUp: minDeposit - deposit },
+    )
+}
+
 function sameAddress(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase()
 }
+
+export { SourceMismatchError } from './internal/source.js'
 
 /** The escrow has no channel with this id. */
 export class ChannelNotFoundError extends Errors.BaseError {

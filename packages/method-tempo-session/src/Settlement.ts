@@ -25,13 +25,19 @@ export type Schedule = {
   leaseSeconds?: number | undefined
 }
 
-/** Why a channel is due: a recorded close to finish, or a settlement by amount or by age. */
-export type Reason = 'close' | 'amount' | 'age' | 'any'
+/**
+ * Why a channel is due: a recorded close to finish, the payer's forced close (its grace
+ * period runs: what was served must be settled before it ends), or a settlement by amount
+ * or by age.
+ */
+export type Reason = 'close' | 'close-requested' | 'amount' | 'age' | 'any'
 
 /**
  * Whether a channel is due, and why: a close recorded but not finalized is always due (its
  * transaction must be sent); otherwise only a channel with a voucher worth settling
- * (`SessionChannel.settlement`: never one above what was spent) is, by `schedule`.
+ * (`SessionChannel.settlement`: never one above what was spent) is: always once its payer
+ * requested a forced close (the payer may withdraw the unsettled rest when the grace
+ * period ends), else by `schedule`.
  *
  * @example
  * ```ts
@@ -45,6 +51,7 @@ export function due(parameters: due.Parameters): Reason | undefined {
   const { state, settledAt, schedule, now } = parameters
   if (state.status === 'closed') return state.closing !== undefined ? 'close' : undefined
   if (SessionChannel.settlement(state) === undefined) return undefined
+  if (state.closeRequestedAt !== 0n) return 'close-requested'
   const { everyAmount, everyMs } = schedule
   if (everyAmount === undefined && everyMs === undefined) return 'any'
   if (everyAmount !== undefined && state.spent - state.settled >= everyAmount) return 'amount'

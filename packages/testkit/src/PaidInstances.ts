@@ -5,9 +5,92 @@
 // `TestMethod.server({ key })`, answers `GET /runs` with how many times its paid handler
 // ran, and prints `{"url": ...}` as its first line once it listens.
 import { type ChildProcess, spawn } from 'node:child_process'
+import { Agent, request as httpRequest } from 'node:http'
 import { createInterface } from 'node:readline'
 import { Challenge, Credential, Secret } from '@paywire/core'
 import * as TestMethod from './TestMethod.js'
+
+/**
+ * How many concurrent replays of one credential the many-instances tests send: the
+ * `PAYWIRE_REPLAYS` environment variable, default 10,000 (issue 14's figure).
+ *
+ * @example
+ * ```ts
+ * import { PaidInstances } from '@paywire/testkit'
+ * PaidInstances.replayCount() // 10_000 unless PAYWIRE_REPLAYS says otherwise
+ * ```
+ */
+export function replayCount(): number {
+  const value = Number(process.env.PAYWIRE_REPLAYS ?? 10_000)
+  if (!Number.isSafeInteger(value) || value < 2)
+    throw new RangeError(`PAYWIRE_REPLAYS must be an integer of at least 2, found ${value}`)
+  return value
+}
+
+/**
+ * Sends `count` requests carrying one `Authorization` header at once, spread round-robin
+ * over `urls`, each through a keep-alive pool of `socketsPerInstance` connections (every
+ * request is in flight at once on the client; each server takes them as fast as its pool
+ * allows). Resolves how many answers had each status.
+ *
+ * @example
+ * ```ts
+ * import { PaidInstances } from '@paywire/testkit'
+ * declare const instances: PaidInstances.Instances
+ * const authorization = await instances.pay(`${instances.urls[0]}/paid`)
+ * const statuses = await PaidInstances.replay({ urls: instances.urls, path: '/paid', authorization, count: 10_000 })
+ * // { '200': 1, '402': 9999 }
+ * ```
+ */
+export async function replay(options: replay.Options): Promise<Record<string, number>> {
+  const { urls, path, authorization, count } = options
+  const agents = urls.map(
+    () => new Agent({ keepAlive: true, maxSockets: options.socketsPerInstance ?? 128 }),
+  )
+  const one = (index: number) =>
+    new Promise<number>((resolve, reject) => {
+      const base = new URL(urls[index % urls.length] as string)
+      const req = httpRequest(
+        {
+          host: base.hostname,
+          port: base.port,
+          path,
+          method: 'GET',
+          headers: { authorization },
+          agent: agents[index % urls.length],
+        },
+        (res) => {
+          res.resume()
+          res.on('end', () => resolve(res.statusCode ?? 0))
+          res.on('error', reject)
+        },
+      )
+      req.on('error', reject)
+      req.end()
+    })
+  try {
+    const statuses = await Promise.all(Array.from({ length: count }, (_, index) => one(index)))
+    const tally: Record<string, number> = {}
+    for (const status of statuses) tally[status] = (tally[status] ?? 0) + 1
+    return tally
+  } finally {
+    for (const agent of agents) agent.destroy()
+  }
+}
+
+export declare namespace replay {
+  type Options = {
+    /** The instances' base URLs. */
+    urls: readonly string[]
+    /** The path requested (with `GET`). */
+    path: string
+    /** The one `Authorization` header every request carries. */
+    authorization: string
+    count: number
+    /** Connections per instance (default 128). */
+    socketsPerInstance?: number | undefined
+  }
+}
 
 /** Running instances and what clients need to pay them. */
 export type Instances = {

@@ -148,14 +148,37 @@ export function create(context: Context) {
     await SettlementRecords.untrack(store, channelId)
   }
 
+  /**
+   * A channel's state with the chain's news (a forced close the payer requested, a top-up,
+   * a finalization) when it holds served value not yet settled: the grace period of a forced
+   * close must not pass unnoticed because the payer stopped sending requests.
+   */
+  const current = async (state: SessionChannel.State): Promise<SessionChannel.State> => {
+    if (state.status !== 'open' || state.spent <= state.settled) return state
+    try {
+      return (await sync(state.channelId)).state
+    } catch (error) {
+      if (!(error instanceof SessionChannel.ChannelFinalizedError)) throw error
+      return SessionLedger.read(store, state.channelId)
+    }
+  }
+
   const settleDue = async (): Promise<Sessions.settleDue.ReturnType> => {
     const result: Sessions.settleDue.ReturnType = { settled: [], closed: [], failed: [] }
-    for (const { state, settledAt } of await channels()) {
-      const { channelId } = state
+    for (const listed of await channels()) {
+      const { channelId } = listed.state
+      let state: SessionChannel.State
+      try {
+        state = await current(listed.state)
+      } catch (error) {
+        result.failed.push({ channelId, error })
+        continue
+      }
       if (state.finalized) {
         await SettlementRecords.untrack(store, channelId)
         continue
       }
+      const { settledAt } = listed
       const reason = Settlement.due({ state, settledAt, schedule, now: now() })
       if (reason === undefined || settling.has(channelId)) continue
       settling.add(channelId)
