@@ -1,0 +1,110 @@
+// A Tempo charge server in its own process, for the crash tests (Crash.e2e.test.ts):
+// @paywire/server's node binding with the Tempo charge, claims in a SQLite file, the local
+// Tempo node. Test-only fault injection, opt-in through the environment: `CRASH_AT=<step>`
+// makes the process SIGKILL itself (no cleanup, no flush) the first time it reaches:
+//
+// - `challenge-claimed`: the challenge is claimed in the store, before any chain call
+// - `broadcast`: the client's pull transaction is mined, before its hash is recorded
+// - `receipt-read`: a pushed transaction's receipt is read, before its hash is recorded
+// - `recorded`: the transaction hash is recorded (claimed) in the store, before the handler
+// - `handler`: inside the paid handler (after recording `served:<challenge id>`), before any
+//   response byte is sent
+//
+// The faults wrap the Store and the Chain handed to the server (the seams it offers);
+// nothing in the packages' code knows about them. Other environment: CRASH_DB, CRASH_PORT,
+// CRASH_SECRET, CRASH_RPC, CRASH_CHAIN_ID, CRASH_RECIPIENT, CRASH_CURRENCY, CRASH_PRICE.
+// Routes: GET /paid; GET /served lists the challenge ids whose handler ran. Prints `ready`.
+import { createServer } from 'node:http'
+import type { Store } from '@paywire/core'
+import { Chain, Server } from '@paywire/method-tempo'
+import { Paywire } from '@paywire/server'
+import { listener } from '@paywire/server/node'
+import { SqliteStore } from '@paywire/store-sqlite'
+
+export const steps = [
+  'challenge-claimed',
+  'broadcast',
+  'receipt-read',
+  'recorded',
+  'handler',
+] as const
+export type Step = (typeof steps)[number]
+
+const env = (name: string): string => {
+  const value = process.env[name]
+  if (value === undefined || value === '') throw new Error(`${name} is not set`)
+  return value
+}
+
+const crashAt = (process.env.CRASH_AT || undefined) as Step | undefined
+if (crashAt !== undefined && !steps.includes(crashAt))
+  throw new Error(`unknown CRASH_AT ${crashAt}`)
+
+/** Dies the first time `step` is reached, if it is armed. */
+const reached = async (step: Step): Promise<void> => {
+  if (step !== crashAt) return
+  process.kill(process.pid, 'SIGKILL')
+  await new Promise(() => undefined)
+}
+
+const sqlite = SqliteStore.create({ path: env('CRASH_DB') })
+const store: Store.Store = {
+  ...sqlite,
+  async claim(key, options) {
+    const won = await sqlite.claim(key, options)
+    if (won && key.startsWith('paywire:challenge:')) await reached('challenge-claimed')
+    if (won && key.startsWith('paywire:proof:tempo:')) await reached('recorded')
+    return won
+  },
+  get: (key) => sqlite.get(key),
+  put: (key, value, options) => sqlite.put(key, value, options),
+  compareAndSwap: (key, expected, value, options) =>
+    sqlite.compareAndSwap(key, expected, value, options),
+  delete: (key) => sqlite.delete(key),
+}
+
+const rpc = Chain.fromRpc({ rpcUrl: env('CRASH_RPC'), chainId: Number(env('CRASH_CHAIN_ID')) })
+const chain: Chain.Chain = {
+  ...rpc,
+  async sendRawTransactionSync(serialized) {
+    const receipt = await rpc.sendRawTransactionSync(serialized)
+    await reached('broadcast')
+    return receipt
+  },
+  async getTransactionReceipt(hash) {
+    const receipt = await rpc.getTransactionReceipt(hash)
+    // The push path reads a receipt that is there; the pull path looks first (none yet).
+    if (receipt !== undefined) await reached('receipt-read')
+    return receipt
+  },
+}
+
+const port = Number(env('CRASH_PORT'))
+const paywire = Paywire.create({
+  realm: `127.0.0.1:${port}`,
+  secret: env('CRASH_SECRET'),
+  methods: [
+    Server.server({ chain, recipient: env('CRASH_RECIPIENT'), currency: env('CRASH_CURRENCY') }),
+  ],
+  store,
+})
+const paid = listener(
+  paywire,
+  { price: { amount: env('CRASH_PRICE') } },
+  async (_request, payment) => {
+    await sqlite.put(`served:${payment.challengeId}`, true)
+    await reached('handler')
+    return Response.json({ paid: true })
+  },
+)
+
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://localhost')
+  if (url.pathname === '/paid') return paid(req, res)
+  if (url.pathname === '/served' && url.searchParams.has('challenge'))
+    return void sqlite
+      .get(`served:${url.searchParams.get('challenge')}`)
+      .then((entry) => res.end(JSON.stringify(entry !== undefined)))
+  res.writeHead(404).end()
+})
+server.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'))
