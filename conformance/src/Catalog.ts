@@ -17,6 +17,7 @@ import { checks as replay } from './server/checks/replay.js'
 import { checks as session } from './server/checks/session.js'
 import { checks as status } from './server/checks/status.js'
 import { checks as tempo } from './server/checks/tempo.js'
+import { checks as tempoBinding } from './server/checks/tempoBinding.js'
 import { checks as transport } from './server/checks/transport.js'
 import * as Vectors from './Vectors.js'
 
@@ -29,6 +30,7 @@ export const serverChecks: readonly Check[] = [
   ...hostile,
   ...transport,
   ...tempo,
+  ...tempoBinding,
   ...session,
   ...effects,
   ...privacy,

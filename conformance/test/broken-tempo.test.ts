@@ -16,6 +16,10 @@ const caughtBy: Record<TempoDefect, string> = {
   'sponsored-hash-accepted': 'server.tempo.sponsored.hash-refused',
   'receipt-wrong-reference': 'server.tempo.receipt',
   'sponsored-modes-omitted': 'server.tempo.sponsored.settles',
+  'push-unbound': 'server.tempo.push.unbound',
+  'sponsor-unsimulated': 'server.tempo.sponsored.revert-refused',
+  'sponsor-replay-charged': 'server.tempo.sponsored.replay-free',
+  'verify-no-receipt': 'server.tempo.receipt',
 }
 
 let node: TempoNode.TempoNode
@@ -63,7 +67,7 @@ describe('the correct Tempo fixture', () => {
     expect(results.results.map((r) => [r.id, r.verdict, r.message])).toEqual(
       results.results.map((r) => [r.id, 'pass', r.message]),
     )
-    expect(results.results).toHaveLength(9)
+    expect(results.results).toHaveLength(12)
   })
 })
 

@@ -36,6 +36,7 @@ const caughtBy: Record<Defect, string> = {
   'logs-secret': 'server.log.no-secret',
   'account-required': 'server.privacy.no-accounts',
   'credential-echoed': 'server.privacy.credential-sensitive',
+  'lenient-json': 'server.malformed.byte-forms',
 }
 
 /** Fixtures that bind statefully: the defect lives in that design. */

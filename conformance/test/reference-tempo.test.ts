@@ -9,14 +9,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Challenge, Credential } from '@paywire/core'
-import { Chain, Transaction, Transfer } from '@paywire/method-tempo'
+import { Binding, Chain, Transaction, Transfer } from '@paywire/method-tempo'
 import { TempoNode } from '@paywire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Catalog from '../src/Catalog.js'
 import type * as Results from '../src/Results.js'
 import * as Suite from '../src/Suite.js'
 import * as Config from '../src/server/Config.js'
-import * as MppxAttribution from '../src/server/MppxAttribution.js'
 import * as TempoPayer from '../src/server/TempoPayer.js'
 import * as Processes from './fixtures/processes.js'
 
@@ -195,7 +194,7 @@ describe("the Tempo payer's compatibility memo (methods.tempo.memo)", () => {
     const { challenge, payload, response } = await payWith('mppx-attribution', 'pull')
     const { envelope } = Transaction.deserialize(payload.signature as string)
     const calls = envelope.calls.map((call) => Transfer.decodeCall(call))
-    expect(calls.map((call) => call?.memo)).toEqual([MppxAttribution.memo(challenge)])
+    expect(calls.map((call) => call?.memo)).toEqual([Binding.attribution(challenge)])
     expect(response.status).toBe(200)
     expect(response.headers.get('payment-receipt')).toBeTruthy()
   })
@@ -207,7 +206,7 @@ describe("the Tempo payer's compatibility memo (methods.tempo.memo)", () => {
     const movements = Transfer.fromLogs(receipt?.logs ?? [], TempoNode.pathUsd).filter((movement) =>
       Transfer.sameAddress(movement.recipient, recipient),
     )
-    expect(movements.map((movement) => movement.memo)).toEqual([MppxAttribution.memo(challenge)])
+    expect(movements.map((movement) => movement.memo)).toEqual([Binding.attribution(challenge)])
     expect(response.status).toBe(200)
   })
 })

@@ -7,7 +7,6 @@
 import { Challenge } from '@paywire/core'
 import type * as Tempo from '@paywire/method-tempo'
 import { z } from 'zod'
-import type * as MppxAttribution from './MppxAttribution.js'
 import {
   InvalidPayerSettingsError,
   type Payer,
@@ -81,6 +80,16 @@ export declare namespace payWith {
     /** The request the transaction pays (default the challenge's). */
     request?: Record<string, unknown> | undefined
     mode?: Mode | undefined
+    /**
+     * `false`: the transfers carry no memo at all, whatever the challenge names and the
+     * `memo` setting (a payment bound to no challenge, as an unrelated transfer is).
+     */
+    bound?: boolean | undefined
+    /**
+     * `'empty'`: paid from a fresh account holding nothing (its transaction is well formed
+     * and would revert on chain). Default the configured account.
+     */
+    account?: 'configured' | 'empty' | undefined
   }
 }
 
@@ -140,21 +149,21 @@ export function from(settings: Settings): TempoPayer {
   }
   const payWith = (parameters: payWith.Options) =>
     oneAtATime(async () => {
-      const { tempo, attribution, chain } = await connect()
+      const { tempo, accounts, chain } = await connect()
       const input = parameters.request ?? decodeRequest(parameters.challenge)
       const parsed = tempo.ChargeRequest.schema.safeParse(input)
       if (!parsed.success)
         throw new UnpayableChallengeError(
           `the challenge's request is not a Tempo charge request: ${parsed.error.issues[0]?.message}`,
         )
-      const request =
-        options.memo === 'mppx-attribution' && parsed.data.methodDetails.memo === undefined
-          ? withMemo(parsed.data, attribution.memo(parameters.challenge))
-          : parsed.data
+      const unbound = parameters.bound === false
+      const request = unbound ? withoutMemo(parsed.data) : parsed.data
       const client = tempo.Client.client({
         chain,
-        privateKey,
+        privateKey: parameters.account === 'empty' ? accounts.generatePrivateKey() : privateKey,
         mode: parameters.mode ?? options.mode,
+        // A memo where the challenge names none: mppx's attribution memo, when configured.
+        attribution: !unbound && options.memo === 'mppx-attribution',
       })
       try {
         const paid = await client.createCredential({
@@ -206,25 +215,24 @@ export function is(payer: Payer): payer is TempoPayer {
 }
 
 /** The modules a payment needs, loaded on first use: the rest of the suite does not need viem. */
-type Modules = { tempo: typeof Tempo; attribution: typeof MppxAttribution }
+type Modules = { tempo: typeof Tempo; accounts: typeof import('viem/accounts') }
 
 async function open(rpcUrl: string, privateKey: `0x${string}`): Promise<Connection & Modules> {
-  const [tempo, attribution, accounts] = await Promise.all([
+  const [tempo, accounts] = await Promise.all([
     import('@paywire/method-tempo'),
-    import('./MppxAttribution.js'),
     import('viem/accounts'),
   ])
   const chainId = await readChainId(rpcUrl)
   const chain = tempo.Chain.fromRpc({ rpcUrl, chainId })
-  return { tempo, attribution, chain, chainId, address: accounts.privateKeyToAddress(privateKey) }
+  return { tempo, accounts, chain, chainId, address: accounts.privateKeyToAddress(privateKey) }
 }
 
-/** `request` with `memo` on its primary transfer (the client pays it with transferWithMemo). */
-function withMemo(
+/** `request` without its memo (the client pays it with plain transfers). */
+function withoutMemo(
   request: Tempo.ChargeRequest.ChargeRequest,
-  memo: string,
 ): Tempo.ChargeRequest.ChargeRequest {
-  return { ...request, methodDetails: { ...request.methodDetails, memo } }
+  const { memo: _memo, ...methodDetails } = request.methodDetails
+  return { ...request, methodDetails }
 }
 
 async function readChainId(rpcUrl: string): Promise<number> {

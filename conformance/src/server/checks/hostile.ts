@@ -7,6 +7,7 @@ import fc from 'fast-check'
 import { malformedCredentialToken, mutation } from '../../arbitraries.js'
 import {
   authorization,
+  buy,
   type Check,
   type Context,
   challenges,
@@ -83,6 +84,25 @@ export function corpus(challenge: Challenge.Challenge): CorpusEntry[] {
   ]
 }
 
+/**
+ * A paying `Authorization` value re-encoded as the same credential in other bytes: its
+ * JSON after a UTF-8 byte order mark, and with the first payload member named twice (the
+ * real value last, as a last-wins parser would read it).
+ */
+function byteForms(paid: string): Array<[string, string]> {
+  const json = new TextDecoder().decode(Base64Url.decode(paid.slice('Payment '.length)))
+  const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(json)])
+  const parsed = JSON.parse(json) as { payload?: Record<string, unknown> }
+  const [member] = Object.keys(parsed.payload ?? {})
+  const forms: Array<[string, string]> = [['a byte order mark', `Payment ${Base64Url.encode(bom)}`]]
+  if (member !== undefined)
+    forms.push([
+      `payload member "${member}" named twice`,
+      `Payment ${Base64Url.encode(json.replace('"payload":{', `"payload":{${JSON.stringify(member)}:"x",`))}`,
+    ])
+  return forms
+}
+
 /** The checks of hostile input and negotiation. */
 export const checks: Check[] = [
   define({
@@ -99,6 +119,29 @@ export const checks: Check[] = [
         const exchange = await context.request(context.routes.paid, { authorization: entry.value })
         expectRefusal(exchange, `a credential with ${entry.name}`, { problems: entry.problems })
       }
+      return undefined
+    },
+  }),
+  define({
+    id: 'server.malformed.byte-forms',
+    title:
+      'a paying credential in a second byte form (a UTF-8 byte order mark before its JSON, a member named twice) is refused as malformed-credential, and the credential itself still pays',
+    level: 'MUST',
+    requirements: ['core.status.malformed-credential'],
+    needs: ['payment'],
+    tags: ['hostile', 'status-table'],
+    async run(context) {
+      const { authorization: paid } = await buy(context, context.routes.paid)
+      for (const [name, value] of byteForms(paid)) {
+        const exchange = await context.request(context.routes.paid, { authorization: value })
+        expectRefusal(exchange, `a paying credential with ${name}`, {
+          problems: ['malformed-credential'],
+        })
+      }
+      expectPaid(
+        await context.request(context.routes.paid, { authorization: paid }),
+        'the credential in its one byte form, after the refusals',
+      )
       return undefined
     },
   }),

@@ -303,7 +303,8 @@ export const checks = [
 /** A fresh Tempo charge challenge, the Tempo payer and the decoded request. */
 type TempoOffer = Offer & { payer: TempoPayer.TempoPayer; request: Record<string, unknown> }
 
-async function tempoOffer(context: Context, route: Route): Promise<TempoOffer> {
+/** @internal */
+export async function tempoOffer(context: Context, route: Route): Promise<TempoOffer> {
   const payer = context.payers.find(TempoPayer.is)
   if (payer === undefined) throw new NotApplicable('the suite has no Tempo payer')
   const { exchange, challenges: offered } = await challenges(context, route)
@@ -314,7 +315,10 @@ async function tempoOffer(context: Context, route: Route): Promise<TempoOffer> {
 }
 
 /** The sponsored route (routes.sponsored, else routes.paid when its challenge has a fee payer). */
-async function sponsoredOffer(context: Context): Promise<{ found: TempoOffer; route: Route }> {
+/** @internal */
+export async function sponsoredOffer(
+  context: Context,
+): Promise<{ found: TempoOffer; route: Route }> {
   const configured = context.config.routes.sponsored
   const route: Route =
     configured === undefined
@@ -350,24 +354,28 @@ function details(request: Record<string, unknown>): Record<string, unknown> {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
 }
 
-function feePayer(request: Record<string, unknown>): boolean {
+/** @internal */
+export function feePayer(request: Record<string, unknown>): boolean {
   return details(request).feePayer === true
 }
 
 /** `supportedModes` as the challenge lists it, or undefined when absent. */
-function advertised(request: Record<string, unknown>): string[] | undefined {
+/** @internal */
+export function advertised(request: Record<string, unknown>): string[] | undefined {
   const value = details(request).supportedModes
   return Array.isArray(value) ? value.map(String) : undefined
 }
 
 /** The modes a client may use (draft: a fee payer forbids hash credentials). */
-function modesOf(request: Record<string, unknown>): string[] {
+/** @internal */
+export function modesOf(request: Record<string, unknown>): string[] {
   const listed = advertised(request) ?? ['pull', 'push']
   return feePayer(request) ? listed.filter((mode) => mode === 'pull') : listed
 }
 
 /** The request without what restricts the client's mode: for paying in a forbidden one. */
-function unrestricted(request: Record<string, unknown>): Record<string, unknown> {
+/** @internal */
+export function unrestricted(request: Record<string, unknown>): Record<string, unknown> {
   const { supportedModes: _modes, feePayer: _feePayer, ...rest } = details(request)
   return { ...request, methodDetails: rest }
 }
@@ -382,7 +390,8 @@ function paidMode(payment: Payment): string {
   return (payment.payload as { type?: string }).type === 'hash' ? 'push' : 'pull'
 }
 
-function expectNoReceipt(exchange: Exchange.Exchange): void {
+/** @internal */
+export function expectNoReceipt(exchange: Exchange.Exchange): void {
   if (exchange.headers.get(Receipt.headerName) !== null)
     throw new Failure('the refusal carries a Payment-Receipt', exchange)
 }

@@ -1,9 +1,14 @@
-// The attribution memo mppx 0.11 requires (spec/DEVIATIONS.md, row 6) is computed here from
-// its documented layout; a differential test against mppx's own encoder (not part of its
-// public exports, so loaded from its file) shows the two agree, and mppx's own checks
-// accept it.
+// The attribution memo mppx 0.11 requires (spec/DEVIATIONS.md, row 6) is computed by
+// @paywire/method-tempo (Binding.attribution) from its documented layout, for the suite's
+// Tempo payer and paywire's client; a differential test against mppx's own encoder (not
+// part of its public exports, so loaded from its file) shows the two agree, and mppx's own
+// checks accept it.
+import { Binding } from '@paywire/method-tempo'
 import { describe, expect, it } from 'vitest'
-import * as MppxAttribution from './MppxAttribution.js'
+
+const MppxAttribution = {
+  memo: (challenge: { id: string; realm: string }) => Binding.attribution(challenge),
+}
 
 type Encoder = {
   encode(parameters: { challengeId: string; serverId: string; clientId?: string }): string
@@ -20,7 +25,7 @@ const challenges = [
   { id: 'x', realm: 'réalm with ünïcode' },
 ]
 
-describe('MppxAttribution.memo', () => {
+describe('Binding.attribution against mppx 0.11', () => {
   it.each(challenges)('is the memo mppx 0.11 encodes for $realm / $id', (challenge) => {
     const memo = MppxAttribution.memo(challenge)
     expect(memo).toMatch(/^0x[0-9a-f]{64}$/)
