@@ -19,20 +19,11 @@ import * as MppxServer from './mppx-server.js'
 export const packageDir = fileURLToPath(new URL('..', import.meta.url))
 
 /**
- * The cells not expected to be paid, with why. paywire's client pays what the challenge asks
- * (no memo); mppx's server refuses a transfer without its attribution memo.
+ * The cells not expected to be paid, with why: none since paywire's client binds its
+ * transfer with mppx's attribution memo where a challenge names no memo (spec/DEVIATIONS.md,
+ * rows 6 and 21).
  */
-export const expected: NonNullable<Matrix.Config['expected']> = [
-  {
-    client: 'paywire',
-    server: 'mppx',
-    outcome: 'refused',
-    by: 'server',
-    match: 'memo',
-    reason:
-      'spec/DEVIATIONS.md row 6: mppx 0.11 refuses a transfer without its own attribution memo, which the challenge does not ask for (tempo-charge §7.2); paywire pays what the challenge asks',
-  },
-]
+export const expected: NonNullable<Matrix.Config['expected']> = []
 
 /** The realm of the mppx server target (targets/mppx-server.ts). */
 export const mppxRealm = 'mppx.conformance.test'

@@ -1,7 +1,7 @@
 // The client × server matrix on one local Tempo node (targets/matrix.ts): paywire's adapter
 // and the mppx adapter (built commands, driven through http.payment_request) each pay
 // paywire's reference server (Tempo charge) and the mppx server target once. Each cell's
-// outcome is asserted; the one mppx deviation the matrix meets names its DEVIATIONS row.
+// outcome is asserted: every client pays every server.
 // The checked-in results/matrix.json must fit the schema, give every cell the outcome and
 // verdict found live, and results/matrix.md must be its rendering.
 import { readFileSync } from 'node:fs'
@@ -48,16 +48,13 @@ describe('the matrix on one Tempo node', () => {
     expect(cell('paywire', 'paywire').payment?.reference).toMatch(/^0x[0-9a-f]{64}$/)
   })
 
-  it("paywire's client is refused by mppx's server for lacking mppx's attribution memo (expected: DEVIATIONS row 6)", () => {
-    const paywireMppx = cell('paywire', 'mppx')
-    expect(paywireMppx).toMatchObject({
-      outcome: 'refused',
-      by: 'server',
-      status: 402,
-      verdict: 'xfail',
+  it("paywire's client pays mppx's server once, its transfer bound by mppx's attribution memo (DEVIATIONS rows 6 and 21) {tempo.charge.binding.client-attribution}", () => {
+    expect(cell('paywire', 'mppx')).toMatchObject({
+      outcome: 'paid',
+      status: 200,
+      verdict: 'pass',
+      payment: { method: 'tempo', intent: 'charge', amount: '1000' },
     })
-    expect(paywireMppx.reason).toMatch(/memo/i)
-    expect(paywireMppx.expected?.reason).toMatch(/^spec\/DEVIATIONS\.md row 6:/)
   })
 
   it("mppx's client pays paywire's reference server once: 200, a tempo receipt", () => {
@@ -89,7 +86,7 @@ describe('the matrix on one Tempo node', () => {
     const chainId = Number(BigInt(((await response.json()) as { result: string }).result))
     const chain = Chain.fromRpc({ rpcUrl, chainId })
     const paid = live.cells.filter((c) => c.outcome === 'paid')
-    expect(paid).toHaveLength(3)
+    expect(paid).toHaveLength(4)
     for (const paidCell of paid) {
       const receipt = await chain.getTransactionReceipt(
         paidCell.payment?.reference as `0x${string}`,

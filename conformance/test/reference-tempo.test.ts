@@ -1,9 +1,10 @@
 // Runs the whole server suite against paywire's reference server with the Tempo charge
 // only (`pnpm serve:reference --methods tempo --tempo-rpc <url>`), on a local Tempo node:
 // every check that needs a payment pays with real transactions, pull by default, push
-// and fee-sponsored where the Tempo checks ask for them. Every MUST passes. The payer's
-// compatibility switch `memo: 'mppx-attribution'` adds mppx's memo to the transfer, and the
-// reference server accepts it: the draft checks a memo only when the challenge asks for one.
+// and fee-sponsored where the Tempo checks ask for them. Every MUST passes. The reference
+// server names a fresh memo on every challenge (spec/DEVIATIONS.md, row 21): the payer pays
+// it whatever its compatibility switch `memo` says (that switch only fills a memo the
+// challenge leaves out).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -112,6 +113,12 @@ describe('paywire reference server, Tempo charge only', () => {
     expectVerdict('server.tempo.sponsored.settles', 'pass'))
   it('server.tempo.sponsored.hash-refused passes {tempo.charge.hash.reject-fee-payer, tempo.charge.receipt.not-on-error}', () =>
     expectVerdict('server.tempo.sponsored.hash-refused', 'pass'))
+  it('server.tempo.push.unbound passes {tempo.charge.binding.bound-transfer, tempo.charge.receipt.not-on-error}', () =>
+    expectVerdict('server.tempo.push.unbound', 'pass'))
+  it('server.tempo.sponsored.revert-refused passes {tempo.charge.fee.simulate, tempo.charge.receipt.not-on-error}', () =>
+    expectVerdict('server.tempo.sponsored.revert-refused', 'pass'))
+  it('server.tempo.sponsored.replay-free passes {tempo.charge.fee.no-replay-cost, charge.replay.protection}', () =>
+    expectVerdict('server.tempo.sponsored.replay-free', 'pass'))
 
   it('has one test above per Tempo check of the catalog', () => {
     const source = readFileSync(fileURLToPath(import.meta.url), 'utf8')
@@ -182,31 +189,29 @@ describe("the Tempo payer's compatibility memo (methods.tempo.memo)", () => {
     return { challenge, payload: payment.payload as Record<string, string>, response }
   }
 
-  it('by default pays with transfer, no memo: the challenge asks for none {tempo.charge.transaction.authorize}', async () => {
-    const { payload, response } = await payWith('challenge', 'pull')
-    const { envelope } = Transaction.deserialize(payload.signature as string)
-    const calls = envelope.calls.map((call) => Transfer.decodeCall(call))
-    expect(calls.map((call) => call?.memo)).toEqual([undefined])
-    expect(response.status).toBe(200)
-  })
+  it.each(['challenge', 'mppx-attribution'] as const)(
+    "with memo '%s', pays the fresh memo the reference server names, and is accepted {tempo.charge.request.memo, tempo.charge.binding.issue-memo, tempo.charge.transaction.authorize}",
+    async (memo) => {
+      const { challenge, payload, response } = await payWith(memo, 'pull')
+      const asked = (Challenge.decodeRequest(challenge).methodDetails as { memo: string }).memo
+      expect(Binding.isIssued(asked)).toBe(true)
+      const { envelope } = Transaction.deserialize(payload.signature as string)
+      const calls = envelope.calls.map((call) => Transfer.decodeCall(call))
+      expect(calls.map((call) => call?.memo)).toEqual([asked])
+      expect(response.status).toBe(200)
+      expect(response.headers.get('payment-receipt')).toBeTruthy()
+    },
+  )
 
-  it("with 'mppx-attribution', signs transferWithMemo carrying mppx's memo for the challenge, and the reference server accepts it {tempo.charge.transaction.authorize, tempo.charge.pull.verify-before-broadcast}", async () => {
-    const { challenge, payload, response } = await payWith('mppx-attribution', 'pull')
-    const { envelope } = Transaction.deserialize(payload.signature as string)
-    const calls = envelope.calls.map((call) => Transfer.decodeCall(call))
-    expect(calls.map((call) => call?.memo)).toEqual([Binding.attribution(challenge)])
-    expect(response.status).toBe(200)
-    expect(response.headers.get('payment-receipt')).toBeTruthy()
-  })
-
-  it("with 'mppx-attribution', pushes a transfer whose logs carry mppx's memo, and the reference server accepts it {tempo.charge.hash.verify-receipt}", async () => {
+  it("pushes a transfer whose logs carry the challenge's memo, and the reference server accepts it {tempo.charge.hash.verify-receipt, tempo.charge.binding.bound-transfer}", async () => {
     const { challenge, payload, response } = await payWith('mppx-attribution', 'push')
+    const asked = (Challenge.decodeRequest(challenge).methodDetails as { memo: string }).memo
     const chain = Chain.fromRpc({ rpcUrl: node.rpcUrl, chainId: node.chainId })
     const receipt = await chain.getTransactionReceipt(payload.hash as `0x${string}`)
     const movements = Transfer.fromLogs(receipt?.logs ?? [], TempoNode.pathUsd).filter((movement) =>
       Transfer.sameAddress(movement.recipient, recipient),
     )
-    expect(movements.map((movement) => movement.memo)).toEqual([Binding.attribution(challenge)])
+    expect(movements.map((movement) => movement.memo)).toEqual([asked])
     expect(response.status).toBe(200)
   })
 })

@@ -145,6 +145,8 @@ describe('paywire reference server', () => {
     expectVerdict('server.idempotency.replay', 'pass'))
   it('server.malformed.corpus passes {core.status.malformed-credential, core.status.402-with-challenge}', () =>
     expectVerdict('server.malformed.corpus', 'pass'))
+  it('server.malformed.byte-forms passes {core.status.malformed-credential}', () =>
+    expectVerdict('server.malformed.byte-forms', 'pass'))
   it('server.malformed.property passes {core.status.malformed-credential, core.status.402-with-challenge}', () =>
     expectVerdict('server.malformed.property', 'pass'))
   it('server.size.credential-4kb passes {core.size.credential-4kb, core.versioning.ignore-unknown}', () =>
@@ -185,6 +187,12 @@ describe('paywire reference server', () => {
     expectVerdict('server.tempo.sponsored.settles', 'n/a'))
   it('server.tempo.sponsored.hash-refused is n/a (tempo not claimed)', () =>
     expectVerdict('server.tempo.sponsored.hash-refused', 'n/a'))
+  it('server.tempo.push.unbound is n/a (tempo not claimed)', () =>
+    expectVerdict('server.tempo.push.unbound', 'n/a'))
+  it('server.tempo.sponsored.revert-refused is n/a (tempo not claimed)', () =>
+    expectVerdict('server.tempo.sponsored.revert-refused', 'n/a'))
+  it('server.tempo.sponsored.replay-free is n/a (tempo not claimed)', () =>
+    expectVerdict('server.tempo.sponsored.replay-free', 'n/a'))
   it('server.session.open is n/a (no session route: see session.test.ts)', () =>
     expectVerdict('server.session.open', 'n/a'))
   it('server.session.voucher is n/a (no session route: see session.test.ts)', () =>

@@ -5,7 +5,6 @@
 // from the store and the chain: every served unit is charged and covered by a persisted
 // voucher, and the payee's gain is exactly what was charged (settle and close never capture
 // more, nor twice).
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { Client as PayingClient } from '@paywire/client'
 import { Secret } from '@paywire/core'
 import { MemoryStore } from '@paywire/store-memory'
-import { FreePort } from '@paywire/testkit'
+import { CrashServer, FreePort } from '@paywire/testkit'
 import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Step } from '../test/crashServer.js'
@@ -27,7 +26,6 @@ const price = 10n
 
 let fixture: Fixture
 let directory: string
-const children = new Set<ChildProcess>()
 
 beforeAll(async () => {
   fixture = await setUp()
@@ -35,66 +33,35 @@ beforeAll(async () => {
 }, 60_000)
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL')
+  CrashServer.stopAll()
   await fixture?.node.stop()
   if (directory !== undefined) rmSync(directory, { recursive: true, force: true })
 })
 
-type Running = { exited: Promise<NodeJS.Signals | null>; stop(): Promise<void> }
-
-/** Starts the server process; resolves once it listens. */
-async function start(options: {
+/** Starts the server process (test/crashServer.ts); resolves once it listens. */
+function start(options: {
   db: string
   port: number
   secret: string
   crashAt?: Step | undefined
   crashOn?: number | undefined
-}): Promise<Running> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@paywire/source', '--import', 'tsx', script],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        CRASH_DB: options.db,
-        CRASH_PORT: String(options.port),
-        CRASH_SECRET: options.secret,
-        CRASH_RPC: fixture.node.rpcUrl,
-        CRASH_CHAIN_ID: String(fixture.node.chainId),
-        CRASH_ESCROW: fixture.escrow,
-        CRASH_TOKEN: token,
-        CRASH_PAYEE_KEY: (fixture.node.accounts[2] as { privateKey: Hex }).privateKey,
-        PAYWIRE_CRASH_AT: options.crashAt ?? '',
-        PAYWIRE_CRASH_ON: String(options.crashOn ?? 1),
-      },
+}): Promise<CrashServer.Running> {
+  return CrashServer.start({
+    script,
+    cwd: root,
+    crashAt: options.crashAt,
+    crashOn: options.crashOn,
+    environment: {
+      CRASH_DB: options.db,
+      CRASH_PORT: String(options.port),
+      CRASH_SECRET: options.secret,
+      CRASH_RPC: fixture.node.rpcUrl,
+      CRASH_CHAIN_ID: String(fixture.node.chainId),
+      CRASH_ESCROW: fixture.escrow,
+      CRASH_TOKEN: token,
+      CRASH_PAYEE_KEY: (fixture.node.accounts[2] as { privateKey: Hex }).privateKey,
     },
-  )
-  children.add(child)
-  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    child.once('exit', (_code, signal) => {
-      children.delete(child)
-      resolve(signal)
-    }),
-  )
-  let stderr = ''
-  child.stderr?.on('data', (chunk) => {
-    stderr += String(chunk)
   })
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk) => {
-      if (String(chunk).includes('ready')) resolve()
-    })
-    void exited.then(() => reject(new Error(`the server exited before listening: ${stderr}`)))
-  })
-  return {
-    exited,
-    async stop() {
-      child.kill('SIGKILL')
-      await exited
-    },
-  }
 }
 
 /** The store right after a crash during the third paid request (price 10 each). */

@@ -22,6 +22,22 @@ afterAll(() => fixture?.node.stop())
 
 const did = (address: string, chainId = fixture.node.chainId) => Source.format({ chainId, address })
 
+/** A payer of its own (a fresh key holding the token and fee token), to sign open transactions. */
+async function newPayer(): Promise<Payer.Payer> {
+  const opener = Payer.create({
+    privateKey: generatePrivateKey(),
+    client: fixture.node.client,
+    chainId: fixture.node.chainId,
+    escrow: fixture.escrow,
+    currency: token,
+    store: MemoryStore.create(),
+    maxDeposit: 10_000n,
+  })
+  await fixture.node.fund({ to: opener.address, amount: 10_000n, token })
+  await fixture.node.fund({ to: opener.address, amount: 1_000_000n })
+  return opener
+}
+
 describe("a credential's source is the channel's payer", () => {
   it('refuses an open, a voucher and a close whose source names someone else, and accepts the payer', async () => {
     const sessions = fixture.sessions()
@@ -51,18 +67,7 @@ describe("a credential's source is the channel's payer", () => {
 
   it('refuses an open transaction signed by another account than its source, before broadcasting it', async () => {
     const sessions = fixture.sessions()
-    const key = generatePrivateKey()
-    const opener = Payer.create({
-      privateKey: key,
-      client: fixture.node.client,
-      chainId: fixture.node.chainId,
-      escrow: fixture.escrow,
-      currency: token,
-      store: MemoryStore.create(),
-      maxDeposit: 10_000n,
-    })
-    await fixture.node.fund({ to: opener.address, amount: 10_000n, token })
-    await fixture.node.fund({ to: opener.address, amount: 1_000_000n })
+    const opener = await newPayer()
     const opened = await opener.open({ payee: fixture.payee.account.address, deposit: 1_000n })
     await expect(
       sessions.open({ ...opened, price, source: did(fixture.payer.account.address) }),
@@ -80,18 +85,7 @@ describe('a minimum deposit', () => {
     await expect(
       sessions.open({ channelId: small, ...(await fixture.sign(small, 0n)), price }),
     ).rejects.toMatchObject({ code: 'ERR_SESSION_INSUFFICIENT_BALANCE', requiredTopUp: 1n })
-    const key = generatePrivateKey()
-    const opener = Payer.create({
-      privateKey: key,
-      client: fixture.node.client,
-      chainId: fixture.node.chainId,
-      escrow: fixture.escrow,
-      currency: token,
-      store: MemoryStore.create(),
-      maxDeposit: 10_000n,
-    })
-    await fixture.node.fund({ to: opener.address, amount: 10_000n, token })
-    await fixture.node.fund({ to: opener.address, amount: 1_000_000n })
+    const opener = await newPayer()
     const opened = await opener.open({ payee: fixture.payee.account.address, deposit: 1_000n })
     await expect(sessions.open({ ...opened, price })).rejects.toMatchObject({
       code: 'ERR_SESSION_INSUFFICIENT_BALANCE',

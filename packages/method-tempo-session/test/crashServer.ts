@@ -22,6 +22,7 @@ import { SessionChannel, SessionLedger, type Store } from '@paywire/core'
 import { Paywire } from '@paywire/server'
 import { listener } from '@paywire/server/node'
 import { SqliteStore } from '@paywire/store-sqlite'
+import { CrashServer } from '@paywire/testkit'
 import {
   type Address,
   createPublicClient,
@@ -53,19 +54,7 @@ const env = (name: string): string => {
   return value
 }
 
-const crashAt = (process.env.PAYWIRE_CRASH_AT || undefined) as Step | undefined
-if (crashAt !== undefined && !steps.includes(crashAt))
-  throw new Error(`unknown PAYWIRE_CRASH_AT ${crashAt}`)
-let remaining = Number(process.env.PAYWIRE_CRASH_ON ?? '1')
-
-/** Dies (SIGKILL: no cleanup, no flush) the n-th time `step` is reached, if it is armed. */
-const reached = async (step: Step): Promise<void> => {
-  if (step !== crashAt) return
-  remaining -= 1
-  if (remaining > 0) return
-  process.kill(process.pid, 'SIGKILL')
-  await new Promise(() => undefined)
-}
+const { reached } = CrashServer.arm(steps)
 
 const chainId = Number(env('CRASH_CHAIN_ID'))
 const rpc = env('CRASH_RPC')

@@ -160,14 +160,13 @@ describe('FeePayer', () => {
         gasUsed: 60_000n,
       })),
   } as unknown as Chain.Chain
+  /** A sponsor whose caps and budget refuse nothing here. */
+  const generous = () =>
+    FeePayer.from({ privateKey: sponsorKey, maxFeePerPayment: 10n ** 6n, budget: 10n ** 7n })
   const decoded = (nonce = 3n) => Transaction.deserialize(sign({ ...envelope, nonce }))
 
   it('co-signs so the transaction carries the fee token and a fee payer signature', async () => {
-    const feePayer = FeePayer.from({
-      privateKey: sponsorKey,
-      maxFeePerPayment: 10n ** 6n,
-      budget: 10n ** 7n,
-    })
+    const feePayer = generous()
     const { envelope: client, sender } = decoded()
     const sponsorship = await feePayer.sponsor({ envelope: client, sender, chain })
     const final = TxEnvelopeTempo.deserialize(sponsorship.serialized as TxEnvelopeTempo.Serialized)
@@ -193,11 +192,7 @@ describe('FeePayer', () => {
   })
 
   it('sponsors one transaction once at a time: a second sponsorship of it is refused while the first is open', async () => {
-    const feePayer = FeePayer.from({
-      privateKey: sponsorKey,
-      maxFeePerPayment: 10n ** 6n,
-      budget: 10n ** 7n,
-    })
+    const feePayer = generous()
     const { envelope: client, sender } = decoded()
     const first = await feePayer.sponsor({ envelope: client, sender, chain })
     await expect(feePayer.sponsor({ envelope: client, sender, chain })).rejects.toMatchObject({
@@ -208,11 +203,7 @@ describe('FeePayer', () => {
   })
 
   it('counts only the fee of its own transaction’s receipt', async () => {
-    const feePayer = FeePayer.from({
-      privateKey: sponsorKey,
-      maxFeePerPayment: 10n ** 6n,
-      budget: 10n ** 7n,
-    })
+    const feePayer = generous()
     const { envelope: client, sender } = decoded()
     const sponsorship = await feePayer.sponsor({ envelope: client, sender, chain })
     const receipt = {

@@ -7,14 +7,13 @@
 // a receipt or a clear refusal (402 invalid-challenge). Payments are in AlphaUSD, fees in
 // pathUSD, so balances read exactly.
 // Stripe's crash points belong to issue 16.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Challenge, Credential, Problem, Receipt, Secret } from '@paywire/core'
 import { Chain, Client as TempoClient } from '@paywire/method-tempo'
-import { FreePort, TempoNode } from '@paywire/testkit'
+import { CrashServer, FreePort, TempoNode } from '@paywire/testkit'
 import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Step } from './crashServer.js'
@@ -27,7 +26,6 @@ const price = 2_500n
 let node: TempoNode.TempoNode
 let chain: Chain.Chain
 let directory: string
-const children = new Set<ChildProcess>()
 
 beforeAll(async () => {
   node = await TempoNode.start()
@@ -35,65 +33,34 @@ beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), 'paywire-tempo-crash-'))
 })
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL')
+  CrashServer.stopAll()
   await node?.stop()
   if (directory !== undefined) rmSync(directory, { recursive: true, force: true })
 })
 
-type Running = { exited: Promise<NodeJS.Signals | null>; stop(): Promise<void> }
-
-/** Starts the server process; resolves once it listens. */
-async function start(options: {
+/** Starts the server process (crashServer.ts); resolves once it listens. */
+function start(options: {
   db: string
   port: number
   secret: string
   recipient: Hex
   crashAt?: Step | undefined
-}): Promise<Running> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@paywire/source', '--import', 'tsx', script],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        CRASH_DB: options.db,
-        CRASH_PORT: String(options.port),
-        CRASH_SECRET: options.secret,
-        CRASH_RPC: node.rpcUrl,
-        CRASH_CHAIN_ID: String(node.chainId),
-        CRASH_RECIPIENT: options.recipient,
-        CRASH_CURRENCY: alphaUsd,
-        CRASH_PRICE: price.toString(),
-        CRASH_AT: options.crashAt ?? '',
-      },
+}): Promise<CrashServer.Running> {
+  return CrashServer.start({
+    script,
+    cwd: root,
+    crashAt: options.crashAt,
+    environment: {
+      CRASH_DB: options.db,
+      CRASH_PORT: String(options.port),
+      CRASH_SECRET: options.secret,
+      CRASH_RPC: node.rpcUrl,
+      CRASH_CHAIN_ID: String(node.chainId),
+      CRASH_RECIPIENT: options.recipient,
+      CRASH_CURRENCY: alphaUsd,
+      CRASH_PRICE: price.toString(),
     },
-  )
-  children.add(child)
-  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    child.once('exit', (_code, signal) => {
-      children.delete(child)
-      resolve(signal)
-    }),
-  )
-  let stderr = ''
-  child.stderr?.on('data', (chunk) => {
-    stderr += String(chunk)
   })
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk) => {
-      if (String(chunk).includes('ready')) resolve()
-    })
-    void exited.then(() => reject(new Error(`the server exited before listening: ${stderr}`)))
-  })
-  return {
-    exited,
-    async stop() {
-      child.kill('SIGKILL')
-      await exited
-    },
-  }
 }
 
 /** One payment through one crash at `step` and a restart; the retry's answer. */

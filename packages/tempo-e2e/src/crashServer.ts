@@ -1,7 +1,8 @@
 // A Tempo charge server in its own process, for the crash tests (Crash.e2e.test.ts):
 // @paywire/server's node binding with the Tempo charge, claims in a SQLite file, the local
-// Tempo node. Test-only fault injection, opt-in through the environment: `CRASH_AT=<step>`
-// makes the process SIGKILL itself (no cleanup, no flush) the first time it reaches:
+// Tempo node. Test-only fault injection, opt-in through the environment (testkit's
+// CrashServer): the armed step makes the process SIGKILL itself (no cleanup, no flush) the
+// first time it reaches it:
 //
 // - `challenge-claimed`: the challenge is claimed in the store, before any chain call
 // - `broadcast`: the client's pull transaction is mined, before its hash is recorded
@@ -20,6 +21,7 @@ import { Chain, Server } from '@paywire/method-tempo'
 import { Paywire } from '@paywire/server'
 import { listener } from '@paywire/server/node'
 import { SqliteStore } from '@paywire/store-sqlite'
+import { CrashServer } from '@paywire/testkit'
 
 export const steps = [
   'challenge-claimed',

@@ -92,6 +92,30 @@ export declare namespace replay {
   }
 }
 
+/**
+ * Pays `path` on the first instance once, then sends that credential `count` times at once
+ * over every instance (`replay`): the statuses, and how many more times the paid handler
+ * ran over all instances.
+ *
+ * @example
+ * ```ts
+ * import { PaidInstances } from '@paywire/testkit'
+ * declare const instances: PaidInstances.Instances
+ * const { statuses, runs } = await PaidInstances.replayOne(instances, { count: 10_000 })
+ * // statuses { '200': 1, '402': 9999 }, runs 1
+ * ```
+ */
+export async function replayOne(
+  instances: Instances,
+  options: { path?: string | undefined; count: number },
+): Promise<{ statuses: Record<string, number>; runs: number }> {
+  const path = options.path ?? '/paid'
+  const authorization = await instances.pay(`${instances.urls[0] ?? ''}${path}`)
+  const before = await instances.runs()
+  const statuses = await replay({ urls: instances.urls, path, authorization, count: options.count })
+  return { statuses, runs: (await instances.runs()) - before }
+}
+
 /** Running instances and what clients need to pay them. */
 export type Instances = {
   urls: string[]

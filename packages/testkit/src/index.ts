@@ -1,5 +1,6 @@
 // @paywire/testkit: helpers for testing paywire and the servers and clients built on it.
 
+export * as CrashServer from './CrashServer.js'
 export * as devChain from './devChain.js'
 export * as FreePort from './FreePort.js'
 export * as PaidInstances from './PaidInstances.js'
