@@ -88,7 +88,7 @@ describe('a transfer pays only the challenge it was made for (finding 1)', () =>
     ['without a source', false],
     ['with the victim’s source', true],
   ])(
-    'refuses a pushed payment presented with another challenge, %s, and the victim is still served {tempo.charge.hash.verify-receipt}',
+    'refuses a pushed payment presented with another challenge, %s, and the victim is still served {tempo.charge.hash.verify-receipt, tempo.charge.binding.bound-transfer}',
     async (_name, withSource) => {
       const { recipient, server, victim } = await shop()
       const paying = Client.client({ chain, privateKey: victim.privateKey, mode: 'push' })
@@ -116,7 +116,7 @@ describe('a transfer pays only the challenge it was made for (finding 1)', () =>
     },
   )
 
-  it('refuses an unrelated transfer of exactly the amount to the recipient, whoever claims to have sent it {tempo.charge.hash.verify-receipt}', async () => {
+  it('refuses an unrelated transfer of exactly the amount to the recipient, whoever claims to have sent it {tempo.charge.hash.verify-receipt, tempo.charge.binding.bound-transfer}', async () => {
     const { recipient, server } = await shop()
     const customer = await node.newAccount(10_000_000n)
     const hash = await plainTransfer(customer, recipient, 3000n)
@@ -134,7 +134,7 @@ describe('a transfer pays only the challenge it was made for (finding 1)', () =>
     }
   })
 
-  it('refuses a mined transaction presented again in pull mode for another challenge {tempo.charge.pull.verify-before-broadcast}', async () => {
+  it('refuses a mined transaction presented again in pull mode for another challenge {tempo.charge.pull.verify-before-broadcast, tempo.charge.binding.bound-transfer}', async () => {
     const { server, victim } = await shop()
     const seen = watched()
     const paying = Client.client({ chain: seen.chain, privateKey: victim.privateKey, mode: 'push' })
@@ -166,7 +166,7 @@ describe('a fee sponsor pays only for what will settle (findings 2 and 3)', () =
     return { account, feePayer, balance }
   }
 
-  it('refuses, without broadcasting, a sponsored transaction that would revert: the sender cannot pay {tempo.charge.fee.client-placeholder}', async () => {
+  it('refuses, without broadcasting, a sponsored transaction that would revert: the sender cannot pay {tempo.charge.fee.simulate}', async () => {
     const { feePayer, balance } = await sponsor()
     const { server } = await shop({ feePayer })
     const broke = await node.newAccount(0n)
@@ -192,7 +192,7 @@ describe('a fee sponsor pays only for what will settle (findings 2 and 3)', () =
     expect(feePayer.spent()).toBe(0n)
   })
 
-  it('refuses a sponsored transaction that bids a priority fee above the sponsor’s cap', async () => {
+  it('refuses a sponsored transaction that bids a priority fee above the sponsor’s cap {tempo.charge.fee.simulate}', async () => {
     const { feePayer, balance } = await sponsor()
     const { server, victim } = await shop({ feePayer })
     const paying = Client.client({ chain, privateKey: victim.privateKey, mode: 'pull' })
@@ -222,7 +222,7 @@ describe('a fee sponsor pays only for what will settle (findings 2 and 3)', () =
     expect(feePayer.spent()).toBe(0n)
   })
 
-  it('replaying a mined sponsored transaction costs the sponsor nothing and leaves spent() unchanged', async () => {
+  it('replaying a mined sponsored transaction costs the sponsor nothing and leaves spent() unchanged {tempo.charge.fee.no-replay-cost}', async () => {
     const { feePayer, balance } = await sponsor()
     const { server, victim } = await shop({ feePayer })
     const paying = Client.client({ chain, privateKey: victim.privateKey, mode: 'pull' })

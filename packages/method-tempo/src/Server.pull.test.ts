@@ -86,7 +86,7 @@ describe('pull mode', () => {
     ).resolves.toMatchObject({ status: 'success' })
   })
 
-  it("binds each transfer to its challenge: the issued memo by default, mppx's attribution memo where the server issues none {tempo.charge.pull.verify-before-broadcast, tempo.charge.transaction.authorize}", async () => {
+  it("binds each transfer to its challenge: the issued memo by default, mppx's attribution memo where the server issues none {tempo.charge.pull.verify-before-broadcast, tempo.charge.transaction.authorize, tempo.charge.binding.client-attribution}", async () => {
     const payer = await node.newAccount(10_000_000n)
     const recipient = (await node.newAccount(0n)).address
     const client = Client.client({ chain, privateKey: payer.privateKey, mode: 'pull' })
@@ -113,7 +113,7 @@ describe('pull mode', () => {
     expect(await node.balanceOf(recipient as Hex)).toBe(3000n)
   })
 
-  it('refuses, before broadcast, a transfer without a memo of this challenge where the server issues none {tempo.charge.pull.verify-before-broadcast}', async () => {
+  it('refuses, before broadcast, a transfer without a memo of this challenge where the server issues none {tempo.charge.pull.verify-before-broadcast, tempo.charge.binding.bound-transfer}', async () => {
     const payer = await node.newAccount(10_000_000n)
     const recipient = (await node.newAccount(0n)).address
     const server = Server.server({ chain, recipient, binding: 'attribution' })

@@ -73,7 +73,7 @@ describe('push mode', () => {
     expect(receipt.reference).toMatch(/^0x[0-9a-f]{64}$/)
   })
 
-  it('issues a fresh memo per challenge and verifies it on the TransferWithMemo log {tempo.charge.hash.verify-receipt, tempo.charge.request.memo}', async () => {
+  it('issues a fresh memo per challenge and verifies it on the TransferWithMemo log {tempo.charge.hash.verify-receipt, tempo.charge.request.memo, tempo.charge.binding.issue-memo}', async () => {
     const { server, request, challenge, answer } = await pay({ amount: '2000' })
     const memo = request.methodDetails.memo
     expect(Binding.isIssued(memo)).toBe(true)
@@ -116,7 +116,7 @@ describe('push mode', () => {
     expect(receipt).toMatchObject({ status: 'success', reference: hash })
   })
 
-  it('refuses a pushed transfer whose memo binds it to nothing, or to another challenge {tempo.charge.hash.verify-receipt}', async () => {
+  it('refuses a pushed transfer whose memo binds it to nothing, or to another challenge {tempo.charge.hash.verify-receipt, tempo.charge.binding.bound-transfer}', async () => {
     const { server, client } = await parties()
     const request = await server.request({ amount: '2500' })
     const challenge = challengeFor(request)
@@ -142,7 +142,7 @@ describe('push mode', () => {
     }
   })
 
-  it('never offers push for a charge whose memo the operator chose (it binds no challenge) {tempo.charge.modes.include-explicitly}', async () => {
+  it('never offers push for a charge whose memo the operator chose (it binds no challenge) {tempo.charge.modes.include-explicitly, tempo.charge.binding.issue-memo}', async () => {
     const { server } = await parties()
     const invoiced = await server.request({ amount: '2500', memo: `0x${'00'.repeat(28)}deadbeef` })
     expect(invoiced.methodDetails.supportedModes).toEqual(['pull'])

@@ -38,16 +38,7 @@ const env = (name: string): string => {
   return value
 }
 
-const crashAt = (process.env.CRASH_AT || undefined) as Step | undefined
-if (crashAt !== undefined && !steps.includes(crashAt))
-  throw new Error(`unknown CRASH_AT ${crashAt}`)
-
-/** Dies the first time `step` is reached, if it is armed. */
-const reached = async (step: Step): Promise<void> => {
-  if (step !== crashAt) return
-  process.kill(process.pid, 'SIGKILL')
-  await new Promise(() => undefined)
-}
+const { reached } = CrashServer.arm(steps)
 
 const sqlite = SqliteStore.create({ path: env('CRASH_DB') })
 const store: Store.Store = {
