@@ -48,11 +48,7 @@ export const steps = [
 ] as const
 export type Step = (typeof steps)[number]
 
-const env = (name: string): string => {
-  const value = process.env[name]
-  if (value === undefined || value === '') throw new Error(`${name} is not set`)
-  return value
-}
+const env = CrashServer.setting
 
 const { reached } = CrashServer.arm(steps)
 

@@ -130,3 +130,19 @@ export function arm<step extends string>(
     },
   }
 }
+
+/**
+ * In the server script: a required environment variable (the test hands each setting in).
+ *
+ * @throws {Error} naming the variable when it is missing or empty.
+ * @example
+ * ```ts
+ * import { CrashServer } from '@paywire/testkit'
+ * const port = Number(CrashServer.setting('CRASH_PORT'))
+ * ```
+ */
+export function setting(name: string): string {
+  const value = process.env[name]
+  if (value === undefined || value === '') throw new Error(`${name} is not set`)
+  return value
+}
