@@ -1,10 +1,11 @@
 // The HTTP signature algorithms (RFC 9421 §3.3) this package verifies with, and the one it
 // signs with (ed25519, §3.3.6). Web Bot Auth forbids the shared-secret `hmac-sha256`
 // (draft-ietf-webbotauth-httpsig-protocol-01 §"Shared Secrets Considered Harmful").
-import { p256 } from '@noble/curves/nist.js'
+
 import { ed25519 } from '@noble/curves/ed25519.js'
-import * as Jwk from './Jwk.js'
+import { p256 } from '@noble/curves/nist.js'
 import { AgentError } from './internal/AgentError.js'
+import * as Jwk from './Jwk.js'
 
 /** The algorithms this package verifies with, by their registered names. */
 export const names = ['ed25519', 'ecdsa-p256-sha256', 'rsa-pss-sha512', 'rsa-v1_5-sha256'] as const
@@ -40,7 +41,9 @@ export function resolve(key: Jwk.Public, declared: string | undefined): Name {
   if (first === 'hmac-sha256')
     throw new UnsupportedAlgorithmError('shared-secret hmac-sha256 signatures are refused')
   if (!isName(first))
-    throw new UnsupportedAlgorithmError(`signature algorithm ${JSON.stringify(first)} is not supported`)
+    throw new UnsupportedAlgorithmError(
+      `signature algorithm ${JSON.stringify(first)} is not supported`,
+    )
   for (const other of candidates)
     if (other !== first)
       throw new UnsupportedAlgorithmError(

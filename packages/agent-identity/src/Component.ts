@@ -98,7 +98,10 @@ export function equals(a: Component, b: Component): boolean {
   if (a.name !== b.name || a.parameters.size !== b.parameters.size) return false
   for (const [key, value] of a.parameters) {
     if (!b.parameters.has(key)) return false
-    if (serializeItem([value, new Map()]) !== serializeItem([b.parameters.get(key) as BareItem, new Map()]))
+    if (
+      serializeItem([value, new Map()]) !==
+      serializeItem([b.parameters.get(key) as BareItem, new Map()])
+    )
       return false
   }
   return true
@@ -149,8 +152,7 @@ function derived(component: Component, message: Message): string {
     if (!('status' in message)) throw new ComponentError('@status is not a request component')
     return String(message.status)
   }
-  if ('status' in message)
-    throw new ComponentError(`${name} of a response needs the \`req\` flag`)
+  if ('status' in message) throw new ComponentError(`${name} of a response needs the \`req\` flag`)
   const url = new URL(message.url)
   switch (name) {
     case '@method':

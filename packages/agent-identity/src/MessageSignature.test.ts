@@ -14,8 +14,7 @@ const vectors = [
     name: 'B.2.1 minimal signature using rsa-pss-sha512',
     message: Rfc.request,
     key: rsaPss,
-    input:
-      'sig-b21=();created=1618884473;keyid="test-key-rsa-pss";nonce="b3k2pp5k7z-50gnwp.yemd"',
+    input: 'sig-b21=();created=1618884473;keyid="test-key-rsa-pss";nonce="b3k2pp5k7z-50gnwp.yemd"',
     signature:
       'sig-b21=:d2pmTvmbncD3xQm8E9ZV2828BjQWGgiwAaw5bAkgibUopemLJcWDy/lkbbHAve4cRAtx31Iq786U7it++wgGxbtRxf8Udx7zFZsckzXaJMkA7ChG52eSkFxykJeNqsrWH5S+oxNFlD4dzVuwe8DhTSja8xxbR/Z2cOGdCbzR72rgFWhzx2VjBqJzsPLMIQKhO4DGezXehhWwE56YCE+O6c0mKZsfxVrogUvA4HELjVKWmAvtl6UnCh8jYzuVG5WSb/QEVPnP5TmcAnLH1g+s++v6d4s8m0gCw1fV5/SITLq9mhho8K3+7EPYTU8IU1bLhdxO5Nyt8C8ssinQ98Xw9Q==:',
   },
@@ -113,10 +112,34 @@ describe('RFC 9421 Appendix B', () => {
   const transformSignature =
     'transform=:ZT1kooQsEHpZ0I1IjCqtQppOmIqlJPeo7DHR3SoMn0s5JZ1eRGS0A+vyYP9t/LXlh5QMFFQ6cpLt2m0pmj3NDA==:'
   it.each([
-    ['still verifies after an added header and query parameter', 'GET', 'https://example.org/demo?name1=Value1&Name2=value2&param=added', ['application/json', '*/*'], true],
-    ['still verifies after Accept lines are collapsed and Date removed', 'GET', 'https://example.org/demo?name1=Value1&Name2=value2', ['application/json, */*'], true],
-    ['no longer verifies after the method and authority change', 'POST', 'https://example.com/demo?name1=Value1&Name2=value2', ['application/json', '*/*'], false],
-    ['no longer verifies after the Accept lines are reordered', 'GET', 'https://example.org/demo?name1=Value1&Name2=value2', ['*/*', 'application/json'], false],
+    [
+      'still verifies after an added header and query parameter',
+      'GET',
+      'https://example.org/demo?name1=Value1&Name2=value2&param=added',
+      ['application/json', '*/*'],
+      true,
+    ],
+    [
+      'still verifies after Accept lines are collapsed and Date removed',
+      'GET',
+      'https://example.org/demo?name1=Value1&Name2=value2',
+      ['application/json, */*'],
+      true,
+    ],
+    [
+      'no longer verifies after the method and authority change',
+      'POST',
+      'https://example.com/demo?name1=Value1&Name2=value2',
+      ['application/json', '*/*'],
+      false,
+    ],
+    [
+      'no longer verifies after the Accept lines are reordered',
+      'GET',
+      'https://example.org/demo?name1=Value1&Name2=value2',
+      ['*/*', 'application/json'],
+      false,
+    ],
   ] as const)('B.4: the signature %s', async (_name, method, url, accept, valid) => {
     const headers = new Headers({ 'signature-input': transform, signature: transformSignature })
     for (const value of accept) headers.append('accept', value)
@@ -182,9 +205,24 @@ describe('RFC 9421 Appendix B.2.6 (ed25519)', () => {
 
   it.each([
     ['@method', (m: ReturnType<typeof Rfc.request>) => ({ ...m, method: 'PUT' })],
-    ['@path', (m: ReturnType<typeof Rfc.request>) => ({ ...m, url: 'https://example.com/bar?param=Value&Pet=dog' })],
-    ['@authority', (m: ReturnType<typeof Rfc.request>) => ({ ...m, url: 'https://example.org/foo?param=Value&Pet=dog' })],
-    ['content-length', (m: ReturnType<typeof Rfc.request>) => (m.headers.set('content-length', '19'), m)],
+    [
+      '@path',
+      (m: ReturnType<typeof Rfc.request>) => ({
+        ...m,
+        url: 'https://example.com/bar?param=Value&Pet=dog',
+      }),
+    ],
+    [
+      '@authority',
+      (m: ReturnType<typeof Rfc.request>) => ({
+        ...m,
+        url: 'https://example.org/foo?param=Value&Pet=dog',
+      }),
+    ],
+    [
+      'content-length',
+      (m: ReturnType<typeof Rfc.request>) => (m.headers.set('content-length', '19'), m),
+    ],
   ])('refuses the signature when %s changes', async (_name, tamper) => {
     const request = tamper(message(Rfc.request, b26.input, b26.signature))
     const [entry] = SignatureFields.read(request.headers)

@@ -87,7 +87,10 @@ export function serialize(
   const signatures: Dictionary = new Map()
   for (const entry of read(existing)) add(entry, inputs, signatures)
   for (const entry of entries) add(entry, inputs, signatures)
-  return { 'signature-input': serializeDictionary(inputs), signature: serializeDictionary(signatures) }
+  return {
+    'signature-input': serializeDictionary(inputs),
+    signature: serializeDictionary(signatures),
+  }
 }
 
 function add(entry: Entry, inputs: Dictionary, signatures: Dictionary) {
@@ -97,7 +100,7 @@ function add(entry: Entry, inputs: Dictionary, signatures: Dictionary) {
     entry.components.map((component) => [component.name, component.parameters]),
     entry.parameters,
   ])
-  signatures.set(entry.label, [entry.signature, new Map()])
+  signatures.set(entry.label, [new Uint8Array(entry.signature), new Map()])
 }
 
 function dictionary(value: string, field: string): Dictionary {
