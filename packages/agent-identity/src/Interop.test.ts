@@ -44,7 +44,7 @@ function seconds() {
   return Math.floor(Date.now() / 1000)
 }
 
-describe('Cloudflare signs, paywire verifies {webbotauth.interop.cloudflare}', () => {
+describe('Cloudflare signs, paywire verifies', () => {
   it.each([
     ['the minimal components', ['@authority']],
     ['method, authority and path', ['@method', '@authority', '@path']],
@@ -107,7 +107,7 @@ describe('Cloudflare signs, paywire verifies {webbotauth.interop.cloudflare}', (
   })
 })
 
-describe('paywire signs, Cloudflare verifies {webbotauth.interop.cloudflare}', () => {
+describe('paywire signs, Cloudflare verifies', () => {
   it('http-message-sig 0.3 accepts paywire’s signature, the credential header covered', async () => {
     const request = new Request('https://api.example.com/paid?tier=basic', {
       headers: { authorization: 'Payment eyJjaGFsbGVuZ2UiOnt9fQ' },
@@ -139,7 +139,7 @@ describe('paywire signs, Cloudflare verifies {webbotauth.interop.cloudflare}', (
   })
 })
 
-describe('draft-ietf-webbotauth-httpsig-protocol-01 Ed25519 test vectors {webbotauth.interop.vectors}', () => {
+describe('draft-ietf-webbotauth-httpsig-protocol-01 Ed25519 test vectors {webbotauth.signature-agent.legacy, webbotauth.lookup.url-key-pair}', () => {
   const vectorKey = Jwk.fromSeed(Buffer.from(Rfc.ed25519.d, 'base64url'))
   const resolver = Resolver.create({
     allowTestKeys: true,

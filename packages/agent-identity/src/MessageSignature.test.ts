@@ -93,7 +93,7 @@ describe('RFC 9421 Appendix B', () => {
     )
   })
 
-  it('B.2.5: refuses the shared-secret hmac-sha256 signature', async () => {
+  it('B.2.5: refuses the shared-secret hmac-sha256 signature {webbotauth.security.no-hmac}', async () => {
     const signed = Rfc.request()
     signed.headers.set(
       'signature-input',
@@ -140,16 +140,19 @@ describe('RFC 9421 Appendix B', () => {
       ['*/*', 'application/json'],
       false,
     ],
-  ] as const)('B.4: the signature %s', async (_name, method, url, accept, valid) => {
-    const headers = new Headers({ 'signature-input': transform, signature: transformSignature })
-    for (const value of accept) headers.append('accept', value)
-    const signed = { method, url, headers }
-    const [entry] = SignatureFields.read(headers)
-    if (entry === undefined) throw new Error('no signature read')
-    const verdict = MessageSignature.verify({ message: signed, entry, key: ed25519 })
-    if (valid) await expect(verdict).resolves.toBe('ed25519')
-    else await expect(verdict).rejects.toBeInstanceOf(MessageSignature.BadSignatureError)
-  })
+  ] as const)(
+    'B.4: the signature %s {httpsig.fields.combine}',
+    async (_name, method, url, accept, valid) => {
+      const headers = new Headers({ 'signature-input': transform, signature: transformSignature })
+      for (const value of accept) headers.append('accept', value)
+      const signed = { method, url, headers }
+      const [entry] = SignatureFields.read(headers)
+      if (entry === undefined) throw new Error('no signature read')
+      const verdict = MessageSignature.verify({ message: signed, entry, key: ed25519 })
+      if (valid) await expect(verdict).resolves.toBe('ed25519')
+      else await expect(verdict).rejects.toBeInstanceOf(MessageSignature.BadSignatureError)
+    },
+  )
 })
 
 function message(base: () => ReturnType<typeof Rfc.request>, input: string, signature: string) {

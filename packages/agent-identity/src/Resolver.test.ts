@@ -17,7 +17,7 @@ function resolver(options: Resolver.create.Options = {}) {
   return Resolver.create({ allowLoopback: true, ...options })
 }
 
-describe('Resolver.resolve: bounded fetches {webbotauth.directory.ssrf}', () => {
+describe('Resolver.resolve: bounded fetches {webbotauth.directory.ssrf, webbotauth.directory.no-redirects, webbotauth.directory.status-200, webbotauth.directory.https}', () => {
   it('resolves a key of a directory by its thumbprint', async () => {
     const resolved = await resolver().resolve(server.url, key.kid)
     expect(resolved.identifier).toBe(server.url)
@@ -120,7 +120,7 @@ describe('Resolver.resolve: bounded fetches {webbotauth.directory.ssrf}', () => 
   })
 })
 
-describe('Resolver.resolve: the cache {webbotauth.directory.cache}', () => {
+describe('Resolver.resolve: the cache {webbotauth.directory.rotation}', () => {
   it('fetches a directory once for many concurrent requests, then serves it from cache', async () => {
     const before = server.hits()
     const shared = resolver()

@@ -87,7 +87,7 @@ describe('Verifier.verify', () => {
       },
     ],
   ])(
-    'refuses a request whose %s was changed after signing {webbotauth.verify.rfc9421}',
+    'refuses a request whose %s was changed after signing {webbotauth.identifier.no-policy-unresolved}',
     async (_name, tamper) => {
       const original = new Request('https://api.example.com/paid?tier=basic', {
         headers: { authorization: 'Payment abc' },
@@ -109,7 +109,7 @@ describe('Verifier.verify', () => {
     ['created in the future', 3_600_000, 'future'],
     ['created too long ago', -900_000, 'too-old'],
   ] as const)(
-    'refuses a signature %s {webbotauth.verify.freshness}',
+    'refuses a signature %s {httpsig.verify.application-requirements}',
     async (_name, shift, reason) => {
       const lifetimeSeconds = reason === 'too-old' ? 3600 : 60
       const signer = Signer.create({
@@ -126,7 +126,7 @@ describe('Verifier.verify', () => {
     },
   )
 
-  it('accepts a nonce once and refuses its replay, across verifiers sharing a store {webbotauth.verify.nonce-replay}', async () => {
+  it('accepts a nonce once and refuses its replay, across verifiers sharing a store {httpsig.verify.application-requirements, webbotauth.request.replay-429}', async () => {
     const store = MemoryStore.create()
     const request = signed()
     const first = await verifier({ store }).verify(request.clone())
@@ -145,7 +145,7 @@ describe('Verifier.verify', () => {
     expect((await verifier({ store }).verify(request)).outcome).toBe('verified')
   })
 
-  it('refuses a key the directory does not publish, as unverified {webbotauth.lookup.url-key-pair}', async () => {
+  it('refuses a key the directory does not publish, as unverified {httpsig.verify.unknown-key, webbotauth.directory.failure-no-attribution}', async () => {
     const stranger = Signer.create({ key: Jwk.generate(), agent: server.url })
     const verification = await verifier().verify(signed(undefined, {}, stranger))
     expect(verification.outcome).toBe('unverified')
@@ -178,7 +178,7 @@ describe('Verifier.verify', () => {
       (p: Map<string, unknown>) => p.set('keyid', 'my-key'),
     ],
   ] as const)(
-    'refuses a signature %s {webbotauth.sign.parameters}',
+    'refuses a signature %s {webbotauth.sign.parameters, webbotauth.sign.tag, webbotauth.sign.keyid-thumbprint, httpsig.verify.application-requirements}',
     async (_name, rule, change) => {
       const request = new Request('https://api.example.com/paid')
       request.headers.set('signature-agent', SignatureAgent.serialize({ sig1: server.url }))
@@ -221,7 +221,7 @@ describe('Verifier.verify', () => {
       'signature-agent',
     ],
   ] as const)(
-    'refuses a signature that %s {webbotauth.sign.coverage}',
+    'refuses a signature that %s {webbotauth.sign.authority, webbotauth.signature-agent.covered, webbotauth.multiple.attribution}',
     async (_name, components, rule) => {
       const request = new Request('https://api.example.com/paid')
       request.headers.set('signature-agent', SignatureAgent.serialize({ sig1: server.url }))
@@ -246,6 +246,30 @@ describe('Verifier.verify', () => {
     },
   )
 
+  it('refuses a signature valid for more than a day {webbotauth.sign.expires-24h}', async () => {
+    const signer = Signer.create({ key, agent: server.url, lifetimeSeconds: 2 * 86_400 })
+    const error = errorOf(
+      await verifier({ maxAgeSeconds: 600 }).verify(signed(undefined, {}, signer)),
+    )
+    expect((error as Verifier.StaleSignatureError).reason).toBe('window')
+  })
+
+  it('verifies every signature on its own: one bad signature refuses the request {webbotauth.multiple.independent}', async () => {
+    const request = signed()
+    const second = Signer.create({ key: Jwk.generate(), agent: server.url, label: 'sig2' })
+    for (const [name, value] of second.sign(request)) request.headers.set(name, value)
+    const verification = await verifier().verify(request)
+    expect(verification.outcome).toBe('unverified')
+    const both = Signer.create({ key, agent: server.url, label: 'sig2' })
+    const twice = signed()
+    for (const [name, value] of both.sign(twice)) twice.headers.set(name, value)
+    const verified = await verifier().verify(twice)
+    expect(verified.outcome === 'verified' && verified.agents.map((agent) => agent.label)).toEqual([
+      'sig1',
+      'sig2',
+    ])
+  })
+
   it('refuses a request whose components a route requires are not covered', async () => {
     const signer = Signer.create({ key, agent: server.url, cover: [] })
     const request = signed(
@@ -264,7 +288,7 @@ describe('Verifier.verify', () => {
     expect((error as Verifier.ProfileError).rule).toBe('signature-agent')
   })
 
-  it('refuses unparseable signature fields as malformed (400) {webbotauth.verify.malformed}', async () => {
+  it('refuses unparseable signature fields as malformed (400) {webbotauth.verify.malformed-400}', async () => {
     const request = signed()
     request.headers.set('signature', 'sig1=not-bytes')
     const error = errorOf(await verifier().verify(request))

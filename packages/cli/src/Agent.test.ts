@@ -33,7 +33,7 @@ function io(env: Record<string, string>) {
 }
 
 describe('paywire agent', () => {
-  it('creates a key (0600) and prints its directory and card {webbotauth.directory.format}', async () => {
+  it('creates a key (0600) and prints its directory and card {webbotauth.directory.format, webbotauth.sign.keyid-thumbprint}', async () => {
     const home = mkdtempSync(join(tmpdir(), 'paywire-agent-'))
     const created = io({ PAYWIRE_HOME: home })
     expect(await Cli.run(['agent', 'create', '--name', 'Test Agent'], created.io)).toBe(ExitCode.ok)

@@ -14,7 +14,7 @@ afterEach(async () => {
 })
 
 describe('Client.create({ agent })', () => {
-  it('signs the first request and the paid retry, covering the credential {webbotauth.client.sign-every-request}', async () => {
+  it('signs the first request and the paid retry, covering the credential {webbotauth.sign.parameters, webbotauth.sign.narrow, webbotauth.signature-agent.covered, webbotauth.security.static-signatures}', async () => {
     const key = Jwk.generate()
     const seen: Request[] = []
     const handler = paidHandler({ offers: () => [offer()] })
