@@ -224,7 +224,10 @@ describe('RFC 9421 Appendix B.2.6 (ed25519)', () => {
     ],
     [
       'content-length',
-      (m: ReturnType<typeof Rfc.request>) => (m.headers.set('content-length', '19'), m),
+      (m: ReturnType<typeof Rfc.request>) => {
+        m.headers.set('content-length', '19')
+        return m
+      },
     ],
   ])('refuses the signature when %s changes', async (_name, tamper) => {
     const request = tamper(message(Rfc.request, b26.input, b26.signature))
