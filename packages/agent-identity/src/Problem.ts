@@ -35,30 +35,3 @@ export type Slug = keyof typeof types
 
 /** A problem details object (RFC 9457), the same shape as the Payment scheme's. */
 export type Problem = CoreProblem.Problem
-
-/**
- * Builds the problem details object of an agent-identity problem type.
- *
- * @example
- * ```ts
- * import { Problem } from '@paywire/agent-identity'
- * Problem.from('signature-required', { detail: 'this route serves verified agents only' })
- * // { type: 'https://paywire.dev/problems/agent-identity/signature-required', title: 'Agent Signature Required', status: 403, detail: ... }
- * ```
- */
-export function from(slug: Slug, options: from.Options = {}): Problem {
-  const entry = types[slug]
-  const { detail, ...extensions } = options
-  return {
-    type: baseUri + slug,
-    title: entry.title,
-    status: entry.status,
-    ...(detail === undefined ? {} : { detail }),
-    ...extensions,
-  }
-}
-
-export declare namespace from {
-  /** `detail` and any extension members. */
-  type Options = { detail?: string; [member: string]: unknown }
-}

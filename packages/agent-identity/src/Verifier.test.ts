@@ -37,6 +37,34 @@ function signed(
   return request
 }
 
+/** A request signed by hand, for signatures the Signer would never make. */
+function signedBy(
+  components: readonly Component.Component[],
+  change: (parameters: Map<string, unknown>) => void = () => {},
+): Request {
+  const request = new Request('https://api.example.com/paid')
+  request.headers.set('signature-agent', SignatureAgent.serialize({ sig1: server.url }))
+  const created = Math.floor(Date.now() / 1000)
+  const parameters = new Map<string, string | number>([
+    ['created', created],
+    ['expires', created + 60],
+    ['keyid', key.kid],
+    ['nonce', crypto.randomUUID()],
+    ['tag', 'web-bot-auth'],
+  ])
+  change(parameters as Map<string, unknown>)
+  const entry = MessageSignature.sign({
+    message: request,
+    label: 'sig1',
+    components,
+    parameters,
+    key,
+  })
+  for (const [name, value] of Object.entries(SignatureFields.serialize([entry])))
+    request.headers.set(name, value)
+  return request
+}
+
 function errorOf(verification: Verifier.Verification) {
   if (verification.outcome === 'verified' || verification.outcome === 'unsigned')
     throw new Error(`expected a refusal, got ${verification.outcome}`)
@@ -180,29 +208,11 @@ describe('Verifier.verify', () => {
   ] as const)(
     'refuses a signature %s {webbotauth.sign.parameters, webbotauth.sign.tag, webbotauth.sign.keyid-thumbprint, httpsig.verify.application-requirements}',
     async (_name, rule, change) => {
-      const request = new Request('https://api.example.com/paid')
-      request.headers.set('signature-agent', SignatureAgent.serialize({ sig1: server.url }))
-      const created = Math.floor(Date.now() / 1000)
-      const parameters = new Map<string, string | number>([
-        ['created', created],
-        ['expires', created + 60],
-        ['keyid', key.kid],
-        ['nonce', 'n-1'],
-        ['tag', 'web-bot-auth'],
-      ])
-      change(parameters as Map<string, unknown>)
-      const entry = MessageSignature.sign({
-        message: request,
-        label: 'sig1',
-        components: [
-          Component.from('@authority'),
-          Component.from('signature-agent', { key: 'sig1' }),
-        ],
-        parameters,
-        key,
-      })
-      for (const [name, value] of Object.entries(SignatureFields.serialize([entry])))
-        request.headers.set(name, value)
+      const components = [
+        Component.from('@authority'),
+        Component.from('signature-agent', { key: 'sig1' }),
+      ]
+      const request = signedBy(components, change)
       const error = errorOf(await verifier().verify(request))
       expect(error).toBeInstanceOf(Verifier.ProfileError)
       expect((error as Verifier.ProfileError).rule).toBe(rule)
@@ -223,24 +233,7 @@ describe('Verifier.verify', () => {
   ] as const)(
     'refuses a signature that %s {webbotauth.sign.authority, webbotauth.signature-agent.covered, webbotauth.multiple.attribution}',
     async (_name, components, rule) => {
-      const request = new Request('https://api.example.com/paid')
-      request.headers.set('signature-agent', SignatureAgent.serialize({ sig1: server.url }))
-      const created = Math.floor(Date.now() / 1000)
-      const entry = MessageSignature.sign({
-        message: request,
-        label: 'sig1',
-        components,
-        parameters: new Map<string, string | number>([
-          ['created', created],
-          ['expires', created + 60],
-          ['keyid', key.kid],
-          ['nonce', 'n-2'],
-          ['tag', 'web-bot-auth'],
-        ]),
-        key,
-      })
-      for (const [name, value] of Object.entries(SignatureFields.serialize([entry])))
-        request.headers.set(name, value)
+      const request = signedBy(components)
       const error = errorOf(await verifier().verify(request))
       expect((error as Verifier.ProfileError).rule).toBe(rule)
     },

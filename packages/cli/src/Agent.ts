@@ -200,15 +200,7 @@ async function serve(home: Home.Home, port: number, io: Io.Io): Promise<ExitCode
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   io.stdout.write(`agent directory at ${origin}${directoryPath}, card at ${origin}${cardPath}\n`)
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      resolve()
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
+  await Io.stopped()
   server.closeAllConnections()
   await new Promise<void>((resolve) => server.close(() => resolve()))
   return ExitCode.ok

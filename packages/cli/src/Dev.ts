@@ -69,7 +69,7 @@ export async function run(args: readonly string[], io: Io.Io): Promise<ExitCode.
     }
     if (values.json === true) io.stdout.write(`${JSON.stringify(description)}\n`)
     else Io.lines(io.stdout, lines(description))
-    await stopped()
+    await Io.stopped()
   } finally {
     rmSync(home.dev, { force: true })
     await stripe?.close()
@@ -99,14 +99,3 @@ function lines(description: {
   ]
 }
 
-function stopped(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      resolve()
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
-}

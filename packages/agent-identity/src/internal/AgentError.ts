@@ -28,6 +28,7 @@ export abstract class AgentError extends Errors.BaseError {
 
   /** The RFC 9457 body for this error; the message (never secret) is the `detail`. */
   override toProblem(extensions: Record<string, unknown> = {}): Problem.Problem {
-    return Problem.from(this.slug, { detail: this.message, code: this.code, ...extensions })
+    const { title, status } = Problem.types[this.slug]
+    return { type: this.type, title, status, detail: this.message, code: this.code, ...extensions }
   }
 }
