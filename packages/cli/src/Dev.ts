@@ -98,4 +98,3 @@ function lines(description: {
     'press Ctrl-C to stop',
   ]
 }
-
