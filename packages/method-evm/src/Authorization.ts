@@ -1,0 +1,131 @@
+// EIP-3009 `transferWithAuthorization` (draft-evm-charge-00 §5.3; also what x402's `exact`
+// EVM scheme signs): the EIP-712 typed data under the token's own domain (name, version,
+// chain, token address), signature recovery, and the calldata of the call that settles it.
+import {
+  encodeFunctionData,
+  type Hex,
+  parseAbi,
+  parseSignature,
+  recoverTypedDataAddress,
+  type TypedDataDefinition,
+} from 'viem'
+
+/** The token's EIP-712 domain name and version (`name()`, `version()` on USDC-like tokens). */
+export type Domain = { name: string; version: string }
+
+/** An EIP-3009 authorization. */
+export type Authorization = {
+  from: string
+  to: string
+  value: bigint
+  validAfter: bigint
+  validBefore: bigint
+  nonce: Hex
+}
+
+/**
+ * The EIP-3009 functions and views the charge uses.
+ *
+ * @example
+ * ```ts
+ * import { Authorization } from '@paywire/method-evm'
+ * Authorization.abi.length > 0 // true
+ * ```
+ */
+export const abi = parseAbi([
+  'function transferWithAuthorization(address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce, uint8 v, bytes32 r, bytes32 s)',
+  'function authorizationState(address authorizer, bytes32 nonce) view returns (bool)',
+  'function name() view returns (string)',
+  'function version() view returns (string)',
+])
+
+/**
+ * The typed data a payer signs for `authorization` on `token` (chain `chainId`).
+ *
+ * @example
+ * ```ts
+ * import { Authorization } from '@paywire/method-evm'
+ * declare const authorization: Authorization.Authorization
+ * Authorization.typedData({ domain: { name: 'USD Coin', version: '2' }, chainId: 8453, token: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913', authorization })
+ * ```
+ */
+export function typedData(parameters: typedData.Parameters): TypedDataDefinition {
+  const { authorization } = parameters
+  return {
+    domain: {
+      name: parameters.domain.name,
+      version: parameters.domain.version,
+      chainId: parameters.chainId,
+      verifyingContract: parameters.token as Hex,
+    },
+    primaryType: 'TransferWithAuthorization',
+    types: {
+      TransferWithAuthorization: [
+        { name: 'from', type: 'address' },
+        { name: 'to', type: 'address' },
+        { name: 'value', type: 'uint256' },
+        { name: 'validAfter', type: 'uint256' },
+        { name: 'validBefore', type: 'uint256' },
+        { name: 'nonce', type: 'bytes32' },
+      ],
+    },
+    message: { ...authorization },
+  } as unknown as TypedDataDefinition
+}
+
+export declare namespace typedData {
+  type Parameters = { domain: Domain; chainId: number; token: string; authorization: Authorization }
+}
+
+/**
+ * The address that signed an authorization (an EOA), or `undefined` when the signature
+ * cannot be recovered.
+ *
+ * @example
+ * ```ts
+ * import { Authorization } from '@paywire/method-evm'
+ * declare const parameters: Authorization.typedData.Parameters
+ * await Authorization.recover({ ...parameters, signature: '0x…' })
+ * ```
+ */
+export async function recover(
+  parameters: typedData.Parameters & { signature: Hex },
+): Promise<string | undefined> {
+  try {
+    return await recoverTypedDataAddress({
+      ...(typedData(parameters) as Parameters<typeof recoverTypedDataAddress>[0]),
+      signature: parameters.signature,
+    })
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The calldata of `transferWithAuthorization(…, v, r, s)` for a signed authorization.
+ *
+ * @example
+ * ```ts
+ * import { Authorization } from '@paywire/method-evm'
+ * declare const authorization: Authorization.Authorization
+ * Authorization.encodeTransfer(authorization, '0x…')
+ * ```
+ */
+export function encodeTransfer(authorization: Authorization, signature: Hex): Hex {
+  const { r, s, v, yParity } = parseSignature(signature)
+  return encodeFunctionData({
+    abi,
+    functionName: 'transferWithAuthorization',
+    args: [
+      authorization.from as Hex,
+      authorization.to as Hex,
+      authorization.value,
+      authorization.validAfter,
+      authorization.validBefore,
+      authorization.nonce,
+      Number(v ?? BigInt(27 + (yParity ?? 0))),
+      r,
+      s,
+    ],
+  })
+}
