@@ -4,7 +4,7 @@ export default defineConfig({
   resolve: { conditions: ['@paywire/source'] },
   ssr: { resolve: { conditions: ['@paywire/source'] } },
   test: {
-    include: ['src/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     setupFiles: ['../../vitest.setup.ts'],
     testTimeout: 60_000,
   },
