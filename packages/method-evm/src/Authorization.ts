@@ -56,7 +56,7 @@ export function typedData(parameters: typedData.Parameters): TypedDataDefinition
       name: parameters.domain.name,
       version: parameters.domain.version,
       chainId: parameters.chainId,
-      verifyingContract: parameters.token as Hex,
+      verifyingContract: parameters.token.toLowerCase() as Hex,
     },
     primaryType: 'TransferWithAuthorization',
     types: {
@@ -69,7 +69,11 @@ export function typedData(parameters: typedData.Parameters): TypedDataDefinition
         { name: 'nonce', type: 'bytes32' },
       ],
     },
-    message: { ...authorization },
+    message: {
+      ...authorization,
+      from: authorization.from.toLowerCase(),
+      to: authorization.to.toLowerCase(),
+    },
   } as unknown as TypedDataDefinition
 }
 
@@ -117,8 +121,8 @@ export function encodeTransfer(authorization: Authorization, signature: Hex): He
     abi,
     functionName: 'transferWithAuthorization',
     args: [
-      authorization.from as Hex,
-      authorization.to as Hex,
+      authorization.from.toLowerCase() as Hex,
+      authorization.to.toLowerCase() as Hex,
       authorization.value,
       authorization.validAfter,
       authorization.validBefore,

@@ -37,7 +37,7 @@ export function encode(parameters: { recipient: string; amount: bigint; challeng
   const call = encodeFunctionData({
     abi: erc20Abi,
     functionName: 'transfer',
-    args: [parameters.recipient as Hex, parameters.amount],
+    args: [parameters.recipient.toLowerCase() as Hex, parameters.amount],
   })
   return `${call}${parameters.challengeHash.slice(2).toLowerCase()}`
 }

@@ -152,7 +152,10 @@ export function fromRpc(options: fromRpc.Options): Chain {
       const data = encodeFunctionData({
         abi: parameters.abi,
         functionName: parameters.functionName,
-        args: parameters.args ?? [],
+        // Addresses are compared by value (§4.1): a wrong EIP-55 case is no reason to fail.
+        args: (parameters.args ?? []).map((arg) =>
+          typeof arg === 'string' && /^0x[0-9a-fA-F]{40}$/.test(arg) ? arg.toLowerCase() : arg,
+        ),
       } as never)
       const returned = await call<Hex>('eth_call', [{ to: parameters.address, data }, 'latest'])
       return decodeFunctionResult({

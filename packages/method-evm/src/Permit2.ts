@@ -94,12 +94,15 @@ export function typedData(parameters: typedData.Parameters): TypedDataDefinition
   const { permit, layout } = parameters
   const single = permit.permitted.length === 1
   const primaryType = single ? 'PermitWitnessTransferFrom' : 'PermitBatchWitnessTransferFrom'
-  const permitted = permit.permitted.map((entry) => ({ token: entry.token, amount: entry.amount }))
+  const permitted = permit.permitted.map((entry) => ({
+    token: entry.token.toLowerCase(),
+    amount: entry.amount,
+  }))
   return {
     domain: {
       name: 'Permit2',
       chainId: parameters.chainId,
-      verifyingContract: parameters.permit2Address as Hex,
+      verifyingContract: parameters.permit2Address.toLowerCase() as Hex,
     },
     primaryType,
     types: {
@@ -118,7 +121,7 @@ export function typedData(parameters: typedData.Parameters): TypedDataDefinition
     },
     message: {
       permitted: single ? permitted[0] : permitted,
-      spender: permit.spender,
+      spender: permit.spender.toLowerCase(),
       nonce: permit.nonce,
       deadline: permit.deadline,
       witness:
@@ -194,15 +197,15 @@ export function witnessHash(witness: Witness, layout: WitnessLayout): Hex {
 export function encodeTransfer(parameters: encodeTransfer.Parameters): Hex {
   const { permit, transferDetails, owner, layout, signature } = parameters
   const permitted = permit.permitted.map((entry) => ({
-    token: entry.token as Hex,
+    token: entry.token.toLowerCase() as Hex,
     amount: entry.amount,
   }))
   const details = transferDetails.map((entry) => ({
-    to: entry.to as Hex,
+    to: entry.to.toLowerCase() as Hex,
     requestedAmount: entry.requestedAmount,
   }))
   const rest = [
-    owner as Hex,
+    owner.toLowerCase() as Hex,
     witnessHash(permit.witness, layout),
     witnessTypeString[layout],
     signature,

@@ -207,4 +207,24 @@ describe('transaction credentials', () => {
       }),
     ).rejects.toMatchObject({ code: 'ERR_EVM_BINDING_MISMATCH' })
   })
+
+  it('compares addresses by value: a recipient in a wrong EIP-55 case is paid with permit2, authorization and transaction {evm.charge.request.address-format}', async () => {
+    // The draft's own example recipient fails its EIP-55 checksum.
+    const recipient = '0x742d35Cc6634C0532925a3b844Bc9e7595f8fE00'
+    const server = charge({
+      chain: world.chain,
+      recipient,
+      currency: world.token.address.toUpperCase().replace('0X', '0x'),
+      eip3009: { name: world.token.name, version: world.token.version },
+      sponsor: world.sponsor,
+    })
+    const lowered = recipient.toLowerCase() as Hex
+    for (const type of ['permit2', 'authorization', 'transaction'] as const) {
+      const payer = await newPayer(world, 1_000n)
+      const before = await world.token.balanceOf(lowered)
+      const paid = await pay({ ...world, server }, payer, { amount: '10' }, [type])
+      await verify({ ...world, server }, paid)
+      expect(await world.token.balanceOf(lowered)).toBe(before + 10n)
+    }
+  })
 })

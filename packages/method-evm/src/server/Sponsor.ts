@@ -99,7 +99,7 @@ export function from(options: from.Options): Sponsor {
             type: 'eip1559',
             chainId: chain.chainId,
             nonce: Number(nonce),
-            to: to as Hex,
+            to: to.toLowerCase() as Hex,
             data,
             value: 0n,
             gas: fees.gas,

@@ -144,7 +144,7 @@ async function transfer(context: Context): Promise<Hex> {
     type: 'eip1559',
     chainId: chain.chainId,
     nonce: Number(await chain.getNonce(account.address)),
-    to: request.currency as Hex,
+    to: request.currency.toLowerCase() as Hex,
     data,
     value: 0n,
     gas: estimate + estimate / 5n,
