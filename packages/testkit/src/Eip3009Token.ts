@@ -1,7 +1,7 @@
 // A test stablecoin on a local EVM node: contracts/Eip3009Token.sol (an OpenZeppelin
 // ERC-20 with the EIP-3009 transfer/receive/cancel-with-authorization functions), compiled
 // here. `deploy` puts one on a node with the name and version of its EIP-712 domain.
-import { type Address, encodeAbiParameters, encodeFunctionData, type Hex } from 'viem'
+import { type Address, encodeAbiParameters, encodeFunctionData, getAddress, type Hex } from 'viem'
 import type * as EvmNode from './EvmNode.js'
 import * as artifacts from './internal/eip3009TokenArtifacts.js'
 
@@ -73,10 +73,11 @@ export async function deploy(parameters: deploy.Parameters): Promise<Token> {
     ],
     [name, symbol, version, decimals, minter.address],
   )
-  const address = await node.deploy({
+  const deployed = await node.deploy({
     from: minter,
     bytecode: `${bytecode}${constructorArgs.slice(2)}`,
   })
+  const address = getAddress(deployed)
   const call = async (from: EvmNode.Account, data: Hex, what: string) => {
     const receipt = await node.send({ from, to: address, data })
     if (receipt.status !== 'success') throw new Error(`${what} reverted`)

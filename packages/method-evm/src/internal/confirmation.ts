@@ -21,14 +21,42 @@ export async function wait(
   options: Options,
 ): Promise<Chain.Receipt> {
   const deadline = Date.now() + options.timeoutMs
+  let failure: unknown
   for (;;) {
-    const receipt = await deep(chain, hash, options.confirmations)
+    // A failing read is no verdict once a transaction may be on its way: keep asking.
+    const receipt = await deep(chain, hash, options.confirmations).catch((error) => {
+      failure = error
+      return undefined
+    })
     if (receipt !== undefined) return receipt
     if (Date.now() >= deadline)
       throw new Errors.SettlementUnknownError(
         `transaction ${hash} has no receipt with ${options.confirmations} confirmation(s) yet`,
+        { cause: failure },
       )
     await new Promise((resolve) => setTimeout(resolve, options.pollMs))
+  }
+}
+
+/**
+ * @internal Broadcasts `serialized`. When the send fails, the node may have it anyway: a
+ * lookup that finds it counts as sent; one that cannot tell makes the outcome unknown
+ * (SettlementUnknownError, no problem type: the server keeps the challenge claimed); only a
+ * lookup that does not find it lets the send's failure stand.
+ */
+export async function send(chain: Chain.Chain, serialized: Hex, hash: Hex): Promise<void> {
+  try {
+    await chain.sendRawTransaction(serialized)
+  } catch (error) {
+    let known: boolean
+    try {
+      known = (await chain.getTransaction(hash)) !== undefined
+    } catch (cause) {
+      throw new Errors.SettlementUnknownError(`transaction ${hash} may have been broadcast`, {
+        cause,
+      })
+    }
+    if (!known) throw error
   }
 }
 

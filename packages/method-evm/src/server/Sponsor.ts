@@ -73,7 +73,7 @@ export function from(options: from.Options): Sponsor {
       const nonce = bigMax(nextNonce, await chain.getNonce(account.address))
       const serialized = await signed(nonce)
       const hash = keccak256(serialized)
-      await sendOrFind(chain, serialized, hash)
+      await Confirmation.send(chain, serialized, hash)
       nextNonce = nonce + 1n
       return hash
     })
@@ -170,15 +170,6 @@ function reserve(
   if (balance < state.reserved + maxFee + (options.reserve ?? 0n))
     throw refuse(`native balance ${balance} cannot cover ${state.reserved + maxFee}`)
   state.reserved += maxFee
-}
-
-/** Sends; when the send fails, the node may still have it: only a known hash counts as sent. */
-async function sendOrFind(chain: Chain.Chain, serialized: Hex, hash: Hex): Promise<void> {
-  try {
-    await chain.sendRawTransaction(serialized)
-  } catch (error) {
-    if ((await chain.getTransaction(hash).catch(() => undefined)) === undefined) throw error
-  }
 }
 
 function bigMax(a: bigint, b: bigint): bigint {

@@ -76,7 +76,7 @@ export async function prepare(parameters: Verification, serialized: Hex): Promis
           'an unbound transfer the chain already knows pays no challenge',
         )
       await claim(parameters, transactionKey(hash))
-      await broadcast(chain, serialized, hash)
+      await Confirmation.send(chain, serialized, hash)
       const receipt = await Confirmation.wait(chain, hash, settings.confirmations)
       const transfers = [{ recipient: request.recipient, amount: call.amount }]
       Transfer.verify({ receipt, token: request.currency, payer: sender, transfers })
@@ -108,18 +108,5 @@ async function signer(serialized: Hex, s: Hex | undefined): Promise<string> {
     })
   } catch (cause) {
     throw new Errors.SignatureInvalidError('the transaction signature does not verify', { cause })
-  }
-}
-
-/** Broadcasts; a send that fails counts only if the node knows the transaction anyway. */
-async function broadcast(
-  chain: Verification['settings']['chain'],
-  serialized: Hex,
-  hash: Hex,
-): Promise<void> {
-  try {
-    await chain.sendRawTransaction(serialized)
-  } catch (error) {
-    if ((await chain.getTransaction(hash).catch(() => undefined)) === undefined) throw error
   }
 }
