@@ -31,7 +31,7 @@ describe('ChargeRequest', () => {
     ])
   })
 
-  it('requires chainId, 20-byte addresses and a positive integer amount {evm.charge.request.chain-id, evm.charge.request.address-format}', () => {
+  it('requires chainId, 20-byte addresses and a positive integer amount {evm.charge.request.chain-id, evm.charge.request.address-format, evm.charge.request.fields}', () => {
     expect(ChargeRequest.schema.safeParse({ ...base, methodDetails: {} }).success).toBe(false)
     expect(ChargeRequest.schema.safeParse({ ...base, currency: '0x1234' }).success).toBe(false)
     expect(ChargeRequest.schema.safeParse({ ...base, recipient: 'vitalik.eth' }).success).toBe(
@@ -65,7 +65,7 @@ describe('ChargeRequest', () => {
     ).toBe(false)
   })
 
-  it('accepts transaction and hash when credentialTypes is omitted, and keeps the listed order otherwise {evm.charge.types.default}', () => {
+  it('accepts transaction and hash when credentialTypes is omitted, and keeps the listed order otherwise {evm.charge.types.default-transaction, evm.charge.types.default-hash}', () => {
     expect(ChargeRequest.accepted(ChargeRequest.schema.parse(base))).toEqual([
       'transaction',
       'hash',
@@ -101,7 +101,7 @@ describe('ChargeRequest', () => {
 })
 
 describe('ChargePayload', () => {
-  it('reads the four payload types and refuses other types or malformed numbers {evm.charge.verify.common}', () => {
+  it('reads the four payload types and refuses other types or malformed numbers {evm.charge.verify.common, evm.charge.permit2.permitted-array}', () => {
     expect(
       ChargePayload.schema.safeParse({ type: 'hash', hash: `0x${'1a'.repeat(32)}` }).success,
     ).toBe(true)

@@ -4,13 +4,13 @@
 // header pays nothing; a route that settles after its handler settles only then.
 import { createServer } from 'node:http'
 import { Client } from '@paywire/client'
-import { Receipt, Secret } from '@paywire/core'
+import { Challenge, Credential, Receipt, Secret } from '@paywire/core'
 import { Paywire } from '@paywire/server'
 import { listener } from '@paywire/server/node'
 import { MemoryStore } from '@paywire/store-memory'
 import { type EvmNode, FreePort } from '@paywire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type * as ChargeRequest from '../src/ChargeRequest.js'
+import * as ChargeRequest from '../src/ChargeRequest.js'
 import * as EvmClient from '../src/client/index.js'
 import * as EvmServer from '../src/server/index.js'
 import { newPayer, startWorld, type World } from './fixtures.js'
@@ -87,7 +87,7 @@ describe('EVM charge over HTTP', () => {
       expect(await world.token.balanceOf(world.recipient)).toBe(recipientBefore + 1_500n)
     })
 
-  it('a replayed Authorization header pays nothing and is answered 402 without a receipt {evm.charge.receipt.not-on-error, evm.charge.error.402}', async () => {
+  it('a replayed Authorization header pays nothing and is answered 402 without a receipt {evm.charge.receipt.not-on-error, evm.charge.error.402, evm.charge.error.problem-body}', async () => {
     const account = await newPayer(world, 10_000n)
     const sent: string[] = []
     const { response } = await payer(account, ['permit2'], sent).fetch(`${origin}/paid`)
@@ -133,6 +133,63 @@ describe('EVM charge over HTTP', () => {
         request,
       }),
     ).rejects.toMatchObject({ code: 'ERR_EVM_REQUEST_REFUSED' })
+    expect(await world.token.balanceOf(account.address)).toBe(10_000n)
+  })
+
+  it('a tampered credential is refused 402 with the verification-failed problem type, nothing paid {evm.charge.error.problem-types, evm.charge.error.detail}', async () => {
+    const account = await newPayer(world, 10_000n)
+    const challengeResponse = await fetch(`${origin}/paid`)
+    expect(challengeResponse.status).toBe(402)
+    const challenge = Challenge.deserialize(challengeResponse.headers.get('www-authenticate') ?? '')
+    const request = ChargeRequest.schema.parse(Challenge.decodeRequest(challenge))
+    const answer = await EvmClient.charge({
+      chain: world.chain,
+      privateKey: account.privateKey,
+      credentialTypes: ['authorization'],
+    }).createCredential({ challenge, request })
+    const payload = { ...answer.payload, value: '1' }
+    const authorization = Credential.toAuthorization(
+      Credential.from({ challenge, payload, source: answer.source }),
+    )
+    const refused = await fetch(`${origin}/paid`, { headers: { authorization } })
+    expect(refused.status).toBe(402)
+    const problem = (await refused.json()) as { type: string; detail: string }
+    expect(problem.type).toBe('https://paymentauth.org/problems/verification-failed')
+    expect(problem.detail).toMatch(/moves 1, expected 1500/)
+    expect(await world.token.balanceOf(account.address)).toBe(10_000n)
+  })
+
+  it('pays only over TLS (loopback excepted when allowed) and within the policy: nothing is signed otherwise {evm.charge.tls, evm.charge.client.verify-request}', async () => {
+    const account = await newPayer(world, 10_000n)
+    const strict = Client.create({
+      methods: [EvmClient.charge({ chain: world.chain, privateKey: account.privateKey })],
+      policy: { currencies: { [world.token.address]: { maxAmount: '10000' } } },
+      store: MemoryStore.create(),
+    })
+    await expect(strict.fetch(`${origin}/paid`)).rejects.toMatchObject({
+      name: 'Policy.RefusedError',
+      message: expect.stringContaining('only over https'),
+    })
+    const stingy = Client.create({
+      methods: [EvmClient.charge({ chain: world.chain, privateKey: account.privateKey })],
+      policy: { currencies: { [world.token.address]: { maxAmount: '1000' } } },
+      store: MemoryStore.create(),
+      insecureOrigins: [origin],
+    })
+    await expect(stingy.fetch(`${origin}/paid`)).rejects.toMatchObject({
+      name: 'Policy.RefusedError',
+    })
+    const other = Client.create({
+      methods: [EvmClient.charge({ chain: world.chain, privateKey: account.privateKey })],
+      policy: {
+        currencies: { '0x0000000000000000000000000000000000000001': { maxAmount: '10000' } },
+      },
+      store: MemoryStore.create(),
+      insecureOrigins: [origin],
+    })
+    await expect(other.fetch(`${origin}/paid`)).rejects.toMatchObject({
+      name: 'Policy.RefusedError',
+    })
     expect(await world.token.balanceOf(account.address)).toBe(10_000n)
   })
 })

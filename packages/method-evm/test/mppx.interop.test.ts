@@ -44,7 +44,7 @@ function fromFetch(handle: (request: Request) => Promise<Response>): RequestList
 }
 
 describe('EVM charge interop with mppx 0.11', () => {
-  it("mppx's client pays a paywire server with an authorization credential {evm.charge.verify.authorization}", async () => {
+  it("mppx's client pays a paywire server with an authorization credential {evm.charge.verify.authorization.submit}", async () => {
     let paid: RequestListener = (_req, res) => res.writeHead(503).end()
     const { url, port } = await serveNode((req, res) => paid(req, res))
     const paywire = Paywire.create({

@@ -31,7 +31,7 @@ const authorizationOf = (payload: ChargePayload.ChargePayload) => {
 }
 
 describe('authorization credentials', () => {
-  it('settles with exact balances, the nonce being the challenge hash; the sponsor pays the gas {evm.charge.verify.authorization, evm.charge.authorization.nonce, evm.charge.authorization.to-value}', async () => {
+  it('settles with exact balances, the nonce being the challenge hash; the sponsor pays the gas {evm.charge.verify.authorization.submit, evm.charge.authorization.nonce, evm.charge.authorization.to-value, evm.charge.source.did-pkh}', async () => {
     const payer = await newPayer(world, 2_000n, 0n)
     const sponsorBefore = await world.node.balance(world.sponsorAccount.address)
     const spent = world.sponsor.spent()
@@ -49,7 +49,7 @@ describe('authorization credentials', () => {
     expect(world.sponsor.spent()).toBe(spent + fee)
   })
 
-  it('refuses an authorization whose nonce is not this challenge hash (unbound or for another challenge) {evm.charge.verify.authorization}', async () => {
+  it('refuses an authorization whose nonce is not this challenge hash (unbound or for another challenge) {evm.charge.verify.authorization.terms}', async () => {
     const payer = await newPayer(world, 1_000n, 0n)
     const paid = await pay(world, payer, { amount: '100' }, ['authorization'])
     const other = challengeFor(paid.request)
@@ -66,7 +66,7 @@ describe('authorization credentials', () => {
     expect(await world.token.balanceOf(payer.address)).toBe(1_000n)
   })
 
-  it('refuses tampered value, recipient and signer, with nothing broadcast', async () => {
+  it('refuses tampered value, recipient and signer, with nothing broadcast {evm.charge.verify.authorization.signature, evm.charge.verify.authorization.terms}', async () => {
     const payer = await newPayer(world, 1_000n, 0n)
     const paid = await pay(world, payer, { amount: '100' }, ['authorization'])
     const base = authorizationOf(paid.answer.payload)
@@ -102,7 +102,7 @@ describe('authorization credentials', () => {
     expect(await world.token.balanceOf(payer.address)).toBe(1_000n)
   })
 
-  it('refuses a replayed authorization: the claim, then the token state, each before broadcast {evm.charge.replay.consumed-set}', async () => {
+  it('refuses a replayed authorization: the claim, then the token state, each before broadcast {evm.charge.replay.consumed-set, evm.charge.replay.check-then-mark}', async () => {
     const payer = await newPayer(world, 1_000n, 0n)
     const paid = await pay(world, payer, { amount: '100' }, ['authorization'])
     const store = claims()
@@ -116,7 +116,7 @@ describe('authorization credentials', () => {
     expect(await world.token.balanceOf(payer.address)).toBe(900n)
   })
 
-  it('refuses an expired and an under-funded authorization, with nothing broadcast', async () => {
+  it('refuses an expired and an under-funded authorization, with nothing broadcast {evm.charge.verify.authorization.terms}', async () => {
     const poor = await newPayer(world, 10n, 0n)
     const underFunded = await pay(world, poor, { amount: '100' }, ['authorization'])
     await refusedWithNothingBroadcast(
@@ -163,7 +163,7 @@ describe('authorization credentials', () => {
     )
   })
 
-  it('never offers authorization for a token not known to implement EIP-3009 {evm.charge.types.authorization-only-3009}', async () => {
+  it('never offers authorization for a token not known to implement EIP-3009 {evm.charge.types.authorization-only-3009, evm.charge.verify.authorization.eip3009}', async () => {
     const plain = charge({
       chain: world.chain,
       recipient: world.recipient,

@@ -40,7 +40,7 @@ async function refusedUncounted(
 }
 
 describe('hash credentials', () => {
-  it('counts a confirmed transfer bound to the challenge, once {evm.charge.verify.hash, evm.charge.binding.hash}', async () => {
+  it('counts a confirmed transfer bound to the challenge, once {evm.charge.verify.hash.receipt, evm.charge.verify.hash.not-consumed, evm.charge.verify.hash.mark-consumed}', async () => {
     const payer = await newPayer(world, 1_000n, 0n)
     const recipientBefore = await world.token.balanceOf(world.recipient)
     const paid = await pay(world, payer, { amount: '250' }, ['hash'])
@@ -56,7 +56,7 @@ describe('hash credentials', () => {
     })
   })
 
-  it('counts nothing for an unbound matching transfer, another challenge’s transfer, or a stranger’s claim {evm.charge.binding.hash}', async () => {
+  it('counts nothing for an unbound matching transfer, another challenge’s transfer, or a stranger’s claim {evm.charge.hash.mitigations}', async () => {
     const payer = await newPayer(world, 1_000n, 0n)
     const request = await world.server.request({ amount: '100' })
     const victim = challengeFor(request)
@@ -107,7 +107,7 @@ describe('hash credentials', () => {
     })
   })
 
-  it('counts nothing for a reverted, unknown, wrong-amount or wrong-token transaction', async () => {
+  it('counts nothing for a reverted, unknown, wrong-amount or wrong-token transaction {evm.charge.verify.hash.receipt}', async () => {
     const poor = await newPayer(world, 10n, 0n)
     const request = await world.server.request({ amount: '100' })
     const challenge = challengeFor(request)
@@ -144,7 +144,7 @@ describe('hash credentials', () => {
       )
   })
 
-  it('waits for the configured confirmations before counting {evm.charge.confirm.receipt-first}', async () => {
+  it('waits for the configured confirmations before counting {evm.charge.confirm.receipt-first, evm.charge.confirm.no-fixed-latency}', async () => {
     const deep = charge({
       chain: world.chain,
       recipient: world.recipient,

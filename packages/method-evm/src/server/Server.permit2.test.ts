@@ -43,7 +43,7 @@ describe('permit2 credentials', () => {
     expect(request.methodDetails.chainId).toBe(1337)
   })
 
-  it('settles with exact balances; the sponsor pays the gas and counts exactly that fee {evm.charge.verify.permit2, evm.charge.gas.server-pays, evm.charge.receipt.fields}', async () => {
+  it('settles with exact balances; the sponsor pays the gas and counts exactly that fee {evm.charge.verify.permit2.submit, evm.charge.gas.server-balance, evm.charge.receipt.on-success, evm.charge.permit2.witness-external-id, evm.charge.types.client-first-supported, evm.charge.types.client-prefer-permit2}', async () => {
     const payer = await newPayer(world, 5_000n)
     const sponsorBefore = await world.node.balance(world.sponsorAccount.address)
     const spentBefore = world.sponsor.spent()
@@ -96,7 +96,7 @@ describe('permit2 credentials', () => {
     expect(await world.token.balanceOf(payer.address)).toBe(9_000n)
   })
 
-  it('accepts the witness layout without externalId (mpp-specs PR #313) when source names the payer', async () => {
+  it('accepts the witness layout without externalId (mpp-specs PR #313) when source names the payer {evm.charge.verify.permit2.signature}', async () => {
     const payer = await newPayer(world, 1_000n)
     const request = await world.server.request({ amount: '300' })
     const challenge = challengeFor(request)
@@ -142,7 +142,7 @@ describe('permit2 credentials', () => {
     )
   })
 
-  it('refuses a credential signed for another challenge, with nothing broadcast {evm.charge.permit2.witness-verify, evm.charge.verify.common}', async () => {
+  it('refuses a credential signed for another challenge, with nothing broadcast {evm.charge.permit2.witness-verify, evm.charge.verify.common, evm.charge.verify.permit2.legs}', async () => {
     const payer = await newPayer(world, 1_000n)
     const paid = await pay(world, payer, { amount: '100' })
     const other = challengeFor(paid.request)
@@ -174,7 +174,7 @@ describe('permit2 credentials', () => {
     expect(await world.token.balanceOf(payer.address)).toBe(1_000n)
   })
 
-  it('refuses tampered transfer details, tokens and lengths, with nothing broadcast {evm.charge.permit2.lengths-equal, evm.charge.permit2.permitted-array}', async () => {
+  it('refuses tampered transfer details, tokens and lengths, with nothing broadcast {evm.charge.permit2.lengths-equal, evm.charge.permit2.permitted-array, evm.charge.splits.same-currency, evm.charge.verify.permit2.legs}', async () => {
     const payer = await newPayer(world, 1_000n)
     const paid = await pay(world, payer, { amount: '100' })
     const base = permit2Of(paid.answer.payload)
@@ -214,7 +214,7 @@ describe('permit2 credentials', () => {
     expect(await world.token.balanceOf(payer.address)).toBe(1_000n)
   })
 
-  it('refuses a replayed permit (same signer and nonce), with nothing broadcast {evm.charge.replay.consumed-set}', async () => {
+  it('refuses a replayed permit (same signer and nonce), with nothing broadcast {evm.charge.replay.consumed-set, evm.charge.replay.check-then-mark, evm.charge.permit2.nonce-conflicts}', async () => {
     const payer = await newPayer(world, 1_000n)
     const paid = await pay(world, payer, { amount: '100' })
     const store = claims()
@@ -230,7 +230,7 @@ describe('permit2 credentials', () => {
     expect(await world.token.balanceOf(payer.address)).toBe(900n)
   })
 
-  it('refuses an expired permit, an under-funded payer and a missing Permit2 allowance, with nothing broadcast', async () => {
+  it('refuses an expired permit, an under-funded payer and a missing Permit2 allowance, with nothing broadcast {evm.charge.verify.permit2.deadline, evm.charge.verify.permit2.funds}', async () => {
     const poor = await newPayer(world, 50n)
     const paid = await pay(world, poor, { amount: '100' }, ['permit2'])
     await refusedWithNothingBroadcast(
@@ -263,7 +263,7 @@ describe('permit2 credentials', () => {
     expect(request.amount).toBe('100')
   })
 
-  it('refuses a permit signed for another spender {evm.charge.permit2.spender}', async () => {
+  it('refuses a permit signed for another spender {evm.charge.verify.permit2.signature}', async () => {
     const payer = await newPayer(world, 1_000n)
     const request = await world.server.request({ amount: '100' })
     const forged = {

@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(() => world?.node.stop())
 
 describe('chain time', () => {
-  it('refuses permit2 and authorization credentials expired on chain, with nothing broadcast {evm.charge.verify.simulate}', async () => {
+  it('refuses permit2 and authorization credentials expired on chain, with nothing broadcast {evm.charge.verify.permit2.simulate, evm.charge.verify.authorization.simulate}', async () => {
     const payer = await newPayer(world, 1_000n)
     const permit = await pay(world, payer, { amount: '100' }, ['permit2'])
     const authorization = await pay(world, payer, { amount: '100' }, ['authorization'])

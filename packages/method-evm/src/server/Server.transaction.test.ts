@@ -25,7 +25,7 @@ beforeAll(async () => {
 afterAll(() => world?.node.stop())
 
 describe('transaction credentials', () => {
-  it('broadcasts a bound transfer and settles with exact balances; the payer pays its gas, the sponsor nothing {evm.charge.verify.transaction, evm.charge.transaction.transfer, evm.charge.transaction.client-gas, evm.charge.gas.client-pays}', async () => {
+  it('broadcasts a bound transfer and settles with exact balances; the payer pays its gas, the sponsor nothing {evm.charge.verify.transaction.settle, evm.charge.transaction.transfer, evm.charge.transaction.client-gas}', async () => {
     const payer = await newPayer(world, 1_000n, 0n)
     const eth = await world.node.balance(payer.address)
     const sponsorEth = await world.node.balance(world.sponsorAccount.address)
@@ -47,7 +47,7 @@ describe('transaction credentials', () => {
     )
   })
 
-  it('refuses an unbound transfer and one bound to another challenge, with nothing broadcast {evm.charge.binding.transaction}', async () => {
+  it('refuses an unbound transfer and one bound to another challenge, with nothing broadcast {evm.charge.hash.mitigations}', async () => {
     const payer = await newPayer(world, 1_000n, 0n)
     const request = await world.server.request({ amount: '100' })
     const challenge = challengeFor(request)
@@ -78,7 +78,7 @@ describe('transaction credentials', () => {
     expect(await world.token.balanceOf(payer.address)).toBe(1_000n)
   })
 
-  it('refuses tampered transfers (amount, recipient, token, chain) and a high-s signature, with nothing broadcast', async () => {
+  it('refuses tampered transfers (amount, recipient, token, chain) and a high-s signature, with nothing broadcast {evm.charge.verify.transaction.checks}', async () => {
     const payer = await newPayer(world, 1_000n, 0n)
     const request = await world.server.request({ amount: '100' })
     const challenge = challengeFor(request)
@@ -150,7 +150,7 @@ describe('transaction credentials', () => {
     )
   })
 
-  it('refuses a replayed transaction for the same or another challenge {evm.charge.replay.consumed-set}', async () => {
+  it('refuses a replayed transaction for the same or another challenge {evm.charge.replay.consumed-set, evm.charge.replay.check-then-mark}', async () => {
     const payer = await newPayer(world, 1_000n, 0n)
     const paid = await pay(world, payer, { amount: '100' }, ['transaction'])
     const store = claims()
@@ -208,7 +208,7 @@ describe('transaction credentials', () => {
     ).rejects.toMatchObject({ code: 'ERR_EVM_BINDING_MISMATCH' })
   })
 
-  it('compares addresses by value: a recipient in a wrong EIP-55 case is paid with permit2, authorization and transaction {evm.charge.request.address-format}', async () => {
+  it('compares addresses by value: a recipient in a wrong EIP-55 case is paid with permit2, authorization and transaction {evm.charge.request.address-compare}', async () => {
     // The draft's own example recipient fails its EIP-55 checksum.
     const recipient = '0x742d35Cc6634C0532925a3b844Bc9e7595f8fE00'
     const server = charge({

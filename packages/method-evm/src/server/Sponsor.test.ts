@@ -30,7 +30,7 @@ function serverWith(sponsor: Sponsor.Sponsor) {
 }
 
 describe('Sponsor', () => {
-  it('settles concurrent payments with distinct nonces and counts exactly the fees of its receipts {evm.charge.fee-payer.budget}', async () => {
+  it('settles concurrent payments with distinct nonces and counts exactly the fees of its receipts {evm.charge.fee-payer.monitor-balance}', async () => {
     const payers = await Promise.all(Array.from({ length: 5 }, () => newPayer(world, 1_000n)))
     const before = await world.node.balance(world.sponsorAccount.address)
     const spent = world.sponsor.spent()
@@ -49,7 +49,7 @@ describe('Sponsor', () => {
     for (const payer of payers) expect(await world.token.balanceOf(payer.address)).toBe(900n)
   })
 
-  it('refuses, with nothing broadcast, once the budget cannot cover the worst-case fee {evm.charge.fee-payer.budget}', async () => {
+  it('refuses, with nothing broadcast, once the budget cannot cover the worst-case fee {evm.charge.fee-payer.monitor-balance}', async () => {
     const key = await world.node.newAccount(10n ** 18n)
     const tight = Sponsor.from({
       privateKey: key.privateKey,
