@@ -17,6 +17,7 @@ import {
 import * as ChallengeHash from '../ChallengeHash.js'
 import type * as ChargePayload from '../ChargePayload.js'
 import * as Permit2 from '../Permit2.js'
+import { charge } from './charge.js'
 
 let world: World
 beforeAll(async () => {
@@ -30,7 +31,7 @@ const permit2Of = (payload: ChargePayload.ChargePayload) => {
 }
 
 describe('permit2 credentials', () => {
-  it('offers permit2 first, names the canonical Permit2 and the spender {evm.charge.types.permit2-first, evm.charge.request.permit2-address}', async () => {
+  it('offers permit2 first, names the canonical Permit2 and the spender {evm.charge.types.permit2-first, evm.charge.request.permit2-address, evm.charge.hash.prefer-others, evm.charge.types.may-advertise, evm.charge.request.eip55}', async () => {
     const request = await world.server.request({ amount: '1000' })
     expect(request.methodDetails.credentialTypes).toEqual([
       'permit2',
@@ -41,6 +42,14 @@ describe('permit2 credentials', () => {
     expect(request.methodDetails.permit2Address).toBe('0x000000000022D473030F116dDEE9F6B43aC78BA3')
     expect(request.methodDetails.spender).toBe(world.sponsor.address)
     expect(request.methodDetails.chainId).toBe(1337)
+    // Addresses configured in any case are written in EIP-55 form.
+    const lower = charge({
+      chain: world.chain,
+      recipient: world.recipient.toLowerCase(),
+      currency: world.token.address.toLowerCase(),
+    })
+    const written = await lower.request({ amount: '1' })
+    expect([written.currency, written.recipient]).toEqual([world.token.address, world.recipient])
   })
 
   it('settles with exact balances; the sponsor pays the gas and counts exactly that fee {evm.charge.verify.permit2.submit, evm.charge.gas.server-balance, evm.charge.receipt.on-success, evm.charge.permit2.witness-external-id, evm.charge.types.client-first-supported, evm.charge.types.client-prefer-permit2}', async () => {

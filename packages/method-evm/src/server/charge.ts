@@ -6,6 +6,7 @@
 // chainId (§7.6).
 import { Charge, Method, Receipt } from '@paywire/core'
 import type { Hex } from 'viem'
+import * as Address from '../Address.js'
 import type * as Authorization from '../Authorization.js'
 import type * as Chain from '../Chain.js'
 import * as ChargePayload from '../ChargePayload.js'
@@ -211,20 +212,25 @@ function buildRequest(
   const permit2 = types.includes('permit2')
   const parsed = ChargeRequest.schema.safeParse({
     amount: price.amount,
-    currency,
-    recipient: price.recipient ?? options.recipient,
+    currency: eip55(currency),
+    recipient: eip55(price.recipient ?? options.recipient),
     ...(price.description === undefined ? {} : { description: price.description }),
     ...(price.externalId === undefined ? {} : { externalId: price.externalId }),
     methodDetails: {
       chainId: options.chain.chainId,
-      permit2Address:
-        options.permit2 === false || options.permit2 === undefined
-          ? ChargeRequest.canonicalPermit2
-          : options.permit2,
+      permit2Address: eip55(
+        typeof options.permit2 === 'string' ? options.permit2 : ChargeRequest.canonicalPermit2,
+      ),
       credentialTypes: types,
       ...(options.decimals === undefined ? {} : { decimals: options.decimals }),
-      ...(price.splits === undefined ? {} : { splits: price.splits }),
-      ...(permit2 && options.sponsor !== undefined ? { spender: options.sponsor.address } : {}),
+      ...(price.splits === undefined
+        ? {}
+        : {
+            splits: price.splits.map((split) => ({ ...split, recipient: eip55(split.recipient) })),
+          }),
+      ...(permit2 && options.sponsor !== undefined
+        ? { spender: eip55(options.sponsor.address) }
+        : {}),
     },
   })
   if (!parsed.success)
@@ -232,4 +238,9 @@ function buildRequest(
       `the price does not make a valid request: ${parsed.error.issues[0]?.message}`,
     )
   return parsed.data
+}
+
+/** An address in EIP-55 form (§4.1 SHOULD); a malformed one is left for the schema to refuse. */
+function eip55(address: string): string {
+  return /^0x[0-9a-fA-F]{40}$/.test(address) ? Address.checksum(address) : address
 }
