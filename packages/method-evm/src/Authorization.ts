@@ -24,6 +24,34 @@ export type Authorization = {
 }
 
 /**
+ * The authorization an `authorization` payload (or an x402 `exact` EIP-3009 payload, whose
+ * fields are the same decimal strings) describes.
+ *
+ * @example
+ * ```ts
+ * import { Authorization } from '@paywire/method-evm'
+ * Authorization.fromPayload({ from: '0x1234567890abcdef1234567890abcdef12345678', to: '0x742d35cc6634c0532925a3b844bc9e7595f8fe00', value: '1000', validAfter: '0', validBefore: '1743523500', nonce: `0x${'00'.repeat(32)}` })
+ * ```
+ */
+export function fromPayload(payload: {
+  from: string
+  to: string
+  value: string
+  validAfter: string
+  validBefore: string
+  nonce: string
+}): Authorization {
+  return {
+    from: payload.from,
+    to: payload.to,
+    value: BigInt(payload.value),
+    validAfter: BigInt(payload.validAfter),
+    validBefore: BigInt(payload.validBefore),
+    nonce: payload.nonce.toLowerCase() as Hex,
+  }
+}
+
+/**
  * The EIP-3009 functions and views the charge uses.
  *
  * @example

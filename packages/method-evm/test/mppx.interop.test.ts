@@ -86,14 +86,7 @@ describe('EVM charge interop with mppx 0.11', () => {
           decimals: 6,
           authorization: { name: world.token.name, version: world.token.version },
           async settle({ payload }) {
-            const authorization: Authorization.Authorization = {
-              from: payload.from,
-              to: payload.to,
-              value: BigInt(payload.value),
-              validAfter: BigInt(payload.validAfter),
-              validBefore: BigInt(payload.validBefore),
-              nonce: payload.nonce as Hex,
-            }
+            const authorization = Authorization.fromPayload(payload)
             const { hash } = await world.sponsor.submit({
               chain: world.chain,
               to: world.token.address,

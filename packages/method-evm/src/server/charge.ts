@@ -55,43 +55,7 @@ export function charge(
 ): Method.Server<Price, ChargeRequest.ChargeRequest, ChargePayload.ChargePayload> {
   const settings = settle(options)
   const offered = offers(options)
-  const prepare = async ({
-    credential,
-    challenge,
-    request,
-    context,
-  }: Method.VerifyParameters<
-    ChargeRequest.ChargeRequest,
-    ChargePayload.ChargePayload
-  >): Promise<Prepared> => {
-    if (request.methodDetails.chainId !== settings.chain.chainId)
-      throw new Errors.CredentialTypeRefusedError(
-        `the challenge is for chain ${request.methodDetails.chainId}, this server settles on ${settings.chain.chainId}`,
-      )
-    const { payload } = credential
-    if (!ChargeRequest.accepted(request).includes(payload.type))
-      throw new Errors.CredentialTypeRefusedError(
-        `this challenge does not accept ${payload.type} credentials`,
-      )
-    if (request.methodDetails.splits !== undefined && payload.type !== 'permit2')
-      throw new Errors.CredentialTypeRefusedError(
-        'a charge with splits is paid only with a permit2 credential',
-      )
-    const parameters = {
-      request,
-      challenge,
-      source: credential.source,
-      context,
-      settings,
-      now: BigInt(Math.floor(context.now() / 1000)),
-    }
-    if (payload.type === 'permit2') return Permit2Credential.prepare(parameters, payload)
-    if (payload.type === 'authorization')
-      return AuthorizationCredential.prepare(parameters, payload)
-    if (payload.type === 'transaction')
-      return TransactionCredential.prepare(parameters, payload.signature as Hex)
-    return HashCredential.prepare(parameters, payload.hash as Hex)
-  }
+  const prepare = (parameters: Verify) => prepareCredential(settings, parameters)
   return Method.defineServer({
     method,
     intent: Charge.intent,
@@ -149,6 +113,39 @@ export declare namespace charge {
      */
     unboundTransactions?: 'refuse' | 'fresh' | undefined
   }
+}
+
+type Verify = Method.VerifyParameters<ChargeRequest.ChargeRequest, ChargePayload.ChargePayload>
+
+/** §6 steps 1-5 (the common checks), then the checks of the credential's type. */
+async function prepareCredential(settings: Settings, verify: Verify): Promise<Prepared> {
+  const { credential, challenge, request, context } = verify
+  if (request.methodDetails.chainId !== settings.chain.chainId)
+    throw new Errors.CredentialTypeRefusedError(
+      `the challenge is for chain ${request.methodDetails.chainId}, this server settles on ${settings.chain.chainId}`,
+    )
+  const { payload } = credential
+  if (!ChargeRequest.accepted(request).includes(payload.type))
+    throw new Errors.CredentialTypeRefusedError(
+      `this challenge does not accept ${payload.type} credentials`,
+    )
+  if (request.methodDetails.splits !== undefined && payload.type !== 'permit2')
+    throw new Errors.CredentialTypeRefusedError(
+      'a charge with splits is paid only with a permit2 credential',
+    )
+  const parameters = {
+    request,
+    challenge,
+    source: credential.source,
+    context,
+    settings,
+    now: BigInt(Math.floor(context.now() / 1000)),
+  }
+  if (payload.type === 'permit2') return Permit2Credential.prepare(parameters, payload)
+  if (payload.type === 'authorization') return AuthorizationCredential.prepare(parameters, payload)
+  if (payload.type === 'transaction')
+    return TransactionCredential.prepare(parameters, payload.signature as Hex)
+  return HashCredential.prepare(parameters, payload.hash as Hex)
 }
 
 function settle(options: charge.Options): Settings {

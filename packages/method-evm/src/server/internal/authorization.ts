@@ -35,14 +35,7 @@ export async function prepare(
     )
   if (payload.nonce.toLowerCase() !== ChallengeHash.from(parameters.challenge))
     throw new Errors.BindingMismatchError('the authorization nonce is not the challenge hash')
-  const authorization: Authorization.Authorization = {
-    from: payload.from,
-    to: payload.to,
-    value: BigInt(payload.value),
-    validAfter: BigInt(payload.validAfter),
-    validBefore: BigInt(payload.validBefore),
-    nonce: payload.nonce.toLowerCase() as Hex,
-  }
+  const authorization = Authorization.fromPayload(payload)
   if (authorization.validBefore <= parameters.now)
     throw new Errors.AuthorizationExpiredError(
       `the authorization expired at ${authorization.validBefore}`,
