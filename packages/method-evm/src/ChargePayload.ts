@@ -50,7 +50,7 @@ export const permit2Schema = z.object({
     .array(z.object({ to: Address.schema, requestedAmount: uintSchema }))
     .min(1)
     .max(maxSplits + 1),
-  witness: z.object({ challengeHash: bytes32, externalId: z.string().optional() }),
+  witness: z.object({ challengeHash: bytes32, externalId: z.string().max(1024).optional() }),
   signature,
 })
 

@@ -52,7 +52,15 @@ export const witnessTypeString: Record<WitnessLayout, string> = {
 export const draftLiteralTypeString =
   'PaymentWitness witness)PaymentWitness(bytes32 challengeHash, string externalId)TokenPermissions(address token,uint256 amount)'
 
-/** The Permit2 calls, views and errors the charge uses. */
+/**
+ * The Permit2 calls, views and errors the charge uses.
+ *
+ * @example
+ * ```ts
+ * import { Permit2 } from '@paywire/method-evm'
+ * Permit2.abi.filter((item) => item.type === 'error').length // 7
+ * ```
+ */
 export const abi = parseAbi([
   'struct TokenPermissions { address token; uint256 amount; }',
   'struct PermitTransferFrom { TokenPermissions permitted; uint256 nonce; uint256 deadline; }',

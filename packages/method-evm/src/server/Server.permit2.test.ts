@@ -310,6 +310,25 @@ describe('permit2 credentials', () => {
     })
     expect(hashTypedData(typed)).toMatch(/^0x[0-9a-f]{64}$/)
   })
+
+  it('settles one of ten concurrent copies of a credential; the others are refused before broadcast {evm.charge.replay.check-then-mark}', async () => {
+    const payer = await newPayer(world, 1_000n)
+    const paid = await pay(world, payer, { amount: '100' })
+    const store = claims()
+    const spent = world.sponsor.spent()
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, () => verify(world, paid, store.context)),
+    )
+    const settled = outcomes.filter((outcome) => outcome.status === 'fulfilled')
+    expect(settled).toHaveLength(1)
+    for (const outcome of outcomes)
+      if (outcome.status === 'rejected')
+        expect(outcome.reason).toMatchObject({ code: 'ERR_EVM_ALREADY_USED' })
+    const reference = (settled[0] as PromiseFulfilledResult<{ reference: string }>).value.reference
+    expect(world.sponsor.spent() - spent).toBe(await feeOf(world, reference as Hex))
+    expect(world.sponsor.reserved()).toBe(0n)
+    expect(await world.token.balanceOf(payer.address)).toBe(900n)
+  })
 })
 
 const Permit2Address = '0x000000000022D473030F116dDEE9F6B43aC78BA3'
