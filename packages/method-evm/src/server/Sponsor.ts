@@ -58,27 +58,13 @@ export declare namespace submit {
 export function from(options: from.Options): Sponsor {
   const account = privateKeyToAccount(options.privateKey)
   const state = { spent: 0n, reserved: 0n }
-  let nextNonce = 0n
-  let lock: Promise<unknown> = Promise.resolve()
+  const broadcast = sender(account.address)
   const simulate = async ({ chain, to, data }: { chain: Chain.Chain; to: string; data: Hex }) => {
     const outcome = await chain.simulate({ from: account.address, to, data })
     if (!outcome.ok)
       throw new Errors.WouldRevertError('the settlement transaction reverts on the current state', {
         cause: new Error(`revert data ${outcome.revertData ?? 'none'}`),
       })
-  }
-  // One signing and broadcast at a time: nonces are assigned here, in order.
-  const broadcast = (chain: Chain.Chain, signed: (nonce: bigint) => Promise<Hex>) => {
-    const next = lock.then(async () => {
-      const nonce = bigMax(nextNonce, await chain.getNonce(account.address))
-      const serialized = await signed(nonce)
-      const hash = keccak256(serialized)
-      await Confirmation.send(chain, serialized, hash)
-      nextNonce = nonce + 1n
-      return hash
-    })
-    lock = next.catch(() => undefined)
-    return next
   }
   return {
     address: account.address,
@@ -108,7 +94,8 @@ export function from(options: from.Options): Sponsor {
           }),
         )
       } catch (error) {
-        state.reserved -= fees.maxFee
+        // Possibly broadcast: its fee stays reserved, as for any transaction on its way.
+        if (!(error instanceof Errors.SettlementUnknownError)) state.reserved -= fees.maxFee
         throw error
       }
       // Broadcast: until its receipt is known, its worst-case fee stays reserved.
@@ -133,6 +120,24 @@ export declare namespace from {
     maxPriorityFeePerGas?: bigint | undefined
     /** Native balance never spent below (kept for other uses); default 0. */
     reserve?: bigint | undefined
+  }
+}
+
+/** Signs and broadcasts one transaction at a time, assigning the account's nonces in order. */
+function sender(address: string) {
+  let nextNonce = 0n
+  let lock: Promise<unknown> = Promise.resolve()
+  return (chain: Chain.Chain, signed: (nonce: bigint) => Promise<Hex>): Promise<Hex> => {
+    const next = lock.then(async () => {
+      const nonce = bigMax(nextNonce, await chain.getNonce(address))
+      const serialized = await signed(nonce)
+      const hash = keccak256(serialized)
+      await Confirmation.send(chain, serialized, hash)
+      nextNonce = nonce + 1n
+      return hash
+    })
+    lock = next.catch(() => undefined)
+    return next
   }
 }
 

@@ -53,7 +53,7 @@ export type Price = {
 export function charge(
   options: charge.Options,
 ): Method.Server<Price, ChargeRequest.ChargeRequest, ChargePayload.ChargePayload> {
-  const settings = settle(options)
+  const settings = settingsOf(options)
   const offered = offers(options)
   const prepare = (parameters: Verify) => prepareCredential(settings, parameters)
   return Method.defineServer({
@@ -148,7 +148,7 @@ async function prepareCredential(settings: Settings, verify: Verify): Promise<Pr
   return HashCredential.prepare(parameters, payload.hash as Hex)
 }
 
-function settle(options: charge.Options): Settings {
+function settingsOf(options: charge.Options): Settings {
   const confirmations = options.confirmations ?? 1
   if (!Number.isSafeInteger(confirmations) || confirmations < 1)
     throw new Errors.ConfigurationError('confirmations must be an integer >= 1')
@@ -192,20 +192,8 @@ function buildRequest(
   offered: ChargeRequest.CredentialType[],
 ): ChargeRequest.ChargeRequest {
   const currency = price.currency ?? options.currency
-  let types =
-    price.credentialTypes === undefined
-      ? offered
-      : offered.filter((type) => price.credentialTypes?.includes(type))
-  // authorization only for the currency known to implement EIP-3009 (§4.2.2, §5.3.2).
-  if (currency.toLowerCase() !== options.currency.toLowerCase())
-    types = types.filter((type) => type !== 'authorization')
-  if (price.splits !== undefined) types = types.filter((type) => type === 'permit2')
-  if (types.length === 0)
-    throw new Errors.ConfigurationError(
-      price.splits === undefined
-        ? 'no credential type left to offer for this charge'
-        : 'a charge with splits needs permit2 (a sponsor and Permit2)',
-    )
+  const own = currency.toLowerCase() === options.currency.toLowerCase()
+  const types = typesFor(price, own, offered)
   const permit2 = types.includes('permit2')
   const parsed = ChargeRequest.schema.safeParse({
     amount: price.amount,
@@ -219,7 +207,7 @@ function buildRequest(
         typeof options.permit2 === 'string' ? options.permit2 : ChargeRequest.canonicalPermit2,
       ),
       credentialTypes: types,
-      ...(options.decimals === undefined ? {} : { decimals: options.decimals }),
+      ...(options.decimals === undefined || !own ? {} : { decimals: options.decimals }),
       ...(price.splits === undefined
         ? {}
         : {
@@ -235,6 +223,27 @@ function buildRequest(
       `the price does not make a valid request: ${parsed.error.issues[0]?.message}`,
     )
   return parsed.data
+}
+
+/** The types offered for a price: the route's subset, authorization only for the currency known to implement EIP-3009 (§4.2.2, §5.3.2), permit2 only with splits (§4.2.3). */
+function typesFor(
+  price: Price,
+  ownCurrency: boolean,
+  offered: ChargeRequest.CredentialType[],
+): ChargeRequest.CredentialType[] {
+  const types = offered.filter(
+    (type) =>
+      (price.credentialTypes === undefined || price.credentialTypes.includes(type)) &&
+      (ownCurrency || type !== 'authorization') &&
+      (price.splits === undefined || type === 'permit2'),
+  )
+  if (types.length === 0)
+    throw new Errors.ConfigurationError(
+      price.splits === undefined
+        ? 'no credential type left to offer for this charge'
+        : 'a charge with splits needs permit2 (a sponsor and Permit2)',
+    )
+  return types
 }
 
 /** An address in EIP-55 form (§4.1 SHOULD); a malformed one is left for the schema to refuse. */
