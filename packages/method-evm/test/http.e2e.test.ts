@@ -31,18 +31,23 @@ beforeAll(async () => {
   const listening = await FreePort.listen(server)
   origin = listening.url
   close = listening.close
-  const paywire = Paywire.create({
+  const shared = {
     realm: `127.0.0.1:${listening.port}`,
     secret: Secret.generate(),
     methods: [world.server],
     store: MemoryStore.create(),
-  })
+  }
+  const paywire = Paywire.create(shared)
+  // The same server an hour later (same secret, realm and store): every challenge has expired.
+  const late = Paywire.create({ ...shared, now: () => Date.now() + 3_600_000 })
   const served = (_request: Request, payment: Paywire.Payment) => {
     handled += 1
     return Response.json({ paid: true, reference: payment.receipt?.reference ?? null })
   }
+  const paid = listener(paywire, { price: { amount: '1500' } }, served)
+  const paidLate = listener(late, { price: { amount: '1500' } }, served)
   handlers = {
-    '/paid': listener(paywire, { price: { amount: '1500' } }, served),
+    '/paid': (req, res) => (req.headers['x-late'] === undefined ? paid : paidLate)(req, res),
     '/after': listener(paywire, { price: { amount: '800' }, settle: 'after-success' }, served),
   }
 })
@@ -191,5 +196,34 @@ describe('EVM charge over HTTP', () => {
       name: 'Policy.RefusedError',
     })
     expect(await world.token.balanceOf(account.address)).toBe(10_000n)
+  })
+
+  it('refuses a credential of every type once its challenge has expired, with nothing broadcast or counted', async () => {
+    for (const type of ['permit2', 'authorization', 'transaction', 'hash'] as const) {
+      const account = await newPayer(world, 10_000n)
+      const challengeResponse = await fetch(`${origin}/paid`)
+      const challenge = Challenge.deserialize(
+        challengeResponse.headers.get('www-authenticate') ?? '',
+      )
+      const request = ChargeRequest.schema.parse(Challenge.decodeRequest(challenge))
+      const answer = await EvmClient.charge({
+        chain: world.chain,
+        privateKey: account.privateKey,
+        credentialTypes: [type],
+      }).createCredential({ challenge, request })
+      const authorization = Credential.toAuthorization(Credential.from({ challenge, ...answer }))
+      const balance = await world.token.balanceOf(account.address)
+      const block = await world.node.client.getBlockNumber()
+      const before = handled
+      const refused = await fetch(`${origin}/paid`, { headers: { authorization, 'x-late': '1' } })
+      expect(refused.status).toBe(402)
+      expect(((await refused.json()) as { type: string }).type).toBe(
+        'https://paymentauth.org/problems/payment-expired',
+      )
+      expect(refused.headers.get('payment-receipt')).toBeNull()
+      expect(handled).toBe(before)
+      expect(await world.node.client.getBlockNumber()).toBe(block)
+      expect(await world.token.balanceOf(account.address)).toBe(balance)
+    }
   })
 })
