@@ -217,9 +217,10 @@ describe('EVM charge over HTTP', () => {
       const before = handled
       const refused = await fetch(`${origin}/paid`, { headers: { authorization, 'x-late': '1' } })
       expect(refused.status).toBe(402)
-      expect(((await refused.json()) as { type: string }).type).toBe(
-        'https://paymentauth.org/problems/payment-expired',
-      )
+      expect(await refused.json()).toMatchObject({
+        type: 'https://paymentauth.org/problems/invalid-challenge',
+        detail: expect.stringContaining('expired'),
+      })
       expect(refused.headers.get('payment-receipt')).toBeNull()
       expect(handled).toBe(before)
       expect(await world.node.client.getBlockNumber()).toBe(block)
