@@ -1,6 +1,7 @@
 // EIP-3009 `transferWithAuthorization` (draft-evm-charge-00 §5.3; also what x402's `exact`
 // EVM scheme signs): the EIP-712 typed data under the token's own domain (name, version,
 // chain, token address), signature recovery, and the calldata of the call that settles it.
+
 import {
   encodeFunctionData,
   type Hex,
@@ -9,6 +10,10 @@ import {
   recoverTypedDataAddress,
   type TypedDataDefinition,
 } from 'viem'
+import * as Address from './Address.js'
+import { erc20Abi } from './Binding.js'
+import type * as Chain from './Chain.js'
+import * as Errors from './Errors.js'
 
 /** The token's EIP-712 domain name and version (`name()`, `version()` on USDC-like tokens). */
 export type Domain = { name: string; version: string }
@@ -160,4 +165,70 @@ export function encodeTransfer(authorization: Authorization, signature: Hex): He
       s,
     ],
   })
+}
+
+/**
+ * The checks of an EIP-3009 authorization that do not depend on what it pays for
+ * (draft-evm-charge-00 §6.2 steps 2, 6, 7; also x402's `exact` scheme): the validity
+ * window against `now` (seconds), the signature against `from`, the payer's balance, and
+ * the nonce unused on the token. The caller checks recipient, value and nonce binding.
+ *
+ * @throws {Errors.AuthorizationExpiredError} outside the validity window.
+ * @throws {Errors.SignatureInvalidError} when `from` did not sign it.
+ * @throws {Errors.InsufficientFundsError} when `from` cannot pay `value`.
+ * @throws {Errors.AlreadyUsedError} when the token already used or canceled the nonce.
+ * @example
+ * ```ts
+ * import { Authorization, Chain } from '@paywire/method-evm'
+ * declare const authorization: Authorization.Authorization
+ * await Authorization.verify({
+ *   chain: Chain.fromRpc({ rpcUrl: 'http://127.0.0.1:8545', chainId: 1337 }),
+ *   token: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+ *   domain: { name: 'Local USD', version: '2' },
+ *   authorization,
+ *   signature: '0x…',
+ *   now: BigInt(Math.floor(Date.now() / 1000)),
+ * })
+ * ```
+ */
+export async function verify(parameters: verify.Parameters): Promise<void> {
+  const { authorization, chain, token } = parameters
+  if (authorization.validBefore <= parameters.now)
+    throw new Errors.AuthorizationExpiredError(
+      `the authorization expired at ${authorization.validBefore}`,
+    )
+  if (authorization.validAfter >= parameters.now)
+    throw new Errors.AuthorizationExpiredError(
+      `the authorization is valid only after ${authorization.validAfter}`,
+    )
+  const signer = await recover({ ...parameters, chainId: chain.chainId })
+  if (signer === undefined || !Address.same(signer, authorization.from))
+    throw new Errors.SignatureInvalidError('the authorization was not signed by its from account')
+  const balance = await chain.read<bigint>({
+    address: token,
+    abi: erc20Abi,
+    functionName: 'balanceOf',
+    args: [authorization.from],
+  })
+  if (balance < authorization.value)
+    throw new Errors.InsufficientFundsError('the payer cannot cover the payment')
+  const used = await chain.read<boolean>({
+    address: token,
+    abi,
+    functionName: 'authorizationState',
+    args: [authorization.from, authorization.nonce],
+  })
+  if (used) throw new Errors.AlreadyUsedError('the authorization was already used or canceled')
+}
+
+export declare namespace verify {
+  type Parameters = {
+    chain: Chain.Chain
+    token: string
+    domain: Domain
+    authorization: Authorization
+    signature: Hex
+    /** Seconds since the epoch. */
+    now: bigint
+  }
 }

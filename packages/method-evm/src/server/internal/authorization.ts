@@ -5,7 +5,6 @@
 import type { Hex } from 'viem'
 import * as Address from '../../Address.js'
 import * as Authorization from '../../Authorization.js'
-import { erc20Abi } from '../../Binding.js'
 import * as ChallengeHash from '../../ChallengeHash.js'
 import type * as ChargePayload from '../../ChargePayload.js'
 import * as Errors from '../../Errors.js'
@@ -36,25 +35,15 @@ export async function prepare(
   if (payload.nonce.toLowerCase() !== ChallengeHash.from(parameters.challenge))
     throw new Errors.BindingMismatchError('the authorization nonce is not the challenge hash')
   const authorization = Authorization.fromPayload(payload)
-  if (authorization.validBefore <= parameters.now)
-    throw new Errors.AuthorizationExpiredError(
-      `the authorization expired at ${authorization.validBefore}`,
-    )
-  if (authorization.validAfter >= parameters.now)
-    throw new Errors.AuthorizationExpiredError(
-      `the authorization is valid only after ${authorization.validAfter}`,
-    )
-  const signer = await Authorization.recover({
-    domain: eip3009,
-    chainId: chain.chainId,
+  payerOf(parameters.source, chain.chainId, payload.from)
+  await Authorization.verify({
+    chain,
     token: request.currency,
+    domain: eip3009,
     authorization,
     signature: payload.signature as Hex,
+    now: parameters.now,
   })
-  if (signer === undefined || !Address.same(signer, payload.from))
-    throw new Errors.SignatureInvalidError('the authorization was not signed by its from account')
-  payerOf(parameters.source, chain.chainId, payload.from)
-  await checkFunds(parameters, authorization)
   const data = Authorization.encodeTransfer(authorization, payload.signature as Hex)
   const transfers = [{ recipient: request.recipient, amount: authorization.value }]
   return {
@@ -72,27 +61,4 @@ export async function prepare(
       return receipt.transactionHash
     },
   }
-}
-
-async function checkFunds(
-  parameters: Verification,
-  authorization: Authorization.Authorization,
-): Promise<void> {
-  const { chain } = parameters.settings
-  const token = parameters.request.currency
-  const balance = await chain.read<bigint>({
-    address: token,
-    abi: erc20Abi,
-    functionName: 'balanceOf',
-    args: [authorization.from],
-  })
-  if (balance < authorization.value)
-    throw new Errors.InsufficientFundsError('the payer cannot cover the payment')
-  const used = await chain.read<boolean>({
-    address: token,
-    abi: Authorization.abi,
-    functionName: 'authorizationState',
-    args: [authorization.from, authorization.nonce],
-  })
-  if (used) throw new Errors.AlreadyUsedError('the authorization was already used or canceled')
 }
