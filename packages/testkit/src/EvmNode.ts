@@ -14,7 +14,7 @@ import {
   type PublicClient,
   type TransactionReceipt,
 } from 'viem'
-import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from 'viem/accounts'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import * as Anvil from './internal/anvil.js'
 
 /**
@@ -90,7 +90,13 @@ export declare namespace deploy {
  */
 export async function start(options: start.Options = {}): Promise<EvmNode> {
   const chainId = options.chainId ?? defaultChainId
-  const args = ['--chain-id', String(chainId), '--mnemonic', mnemonic, ...(options.args ?? [])]
+  const args = [
+    '--chain-id',
+    String(chainId),
+    '--mnemonic',
+    Anvil.mnemonic,
+    ...(options.args ?? []),
+  ]
   let anvil: Anvil.Process
   try {
     anvil = await Anvil.start({ args, timeoutMs: options.timeoutMs ?? 20_000, name: 'EvmNode' })
@@ -120,15 +126,8 @@ export declare namespace start {
   }
 }
 
-const mnemonic = 'test test test test test test test test test test test junk'
-
 function node(anvil: Anvil.Process, chainId: number, client: PublicClient): EvmNode {
-  const accounts = Array.from({ length: 10 }, (_, addressIndex) => {
-    const privateKey = mnemonicToAccount(mnemonic, { addressIndex }).getHdKey().privateKey
-    if (privateKey === null) throw new EvmNodeError('dev account has no private key')
-    const key = `0x${Buffer.from(privateKey).toString('hex')}` as Hex
-    return { address: privateKeyToAccount(key).address, privateKey: key }
-  })
+  const accounts = Anvil.devAccounts()
   const chain = {
     id: chainId,
     name: 'local',

@@ -12,7 +12,7 @@ import {
   type PublicClient,
   parseAbi,
 } from 'viem'
-import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from 'viem/accounts'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import * as Anvil from './internal/anvil.js'
 
 /**
@@ -48,7 +48,7 @@ export const hardfork = 'T4'
  * const first = mnemonicToAccount(TempoNode.mnemonic)
  * ```
  */
-export const mnemonic = 'test test test test test test test test test test test junk'
+export const mnemonic = Anvil.mnemonic
 
 /** A dev account: address and private key. */
 export type Account = { address: Address; privateKey: Hex }
@@ -129,12 +129,7 @@ export declare namespace start {
 }
 
 function node(anvil: Anvil.Process, chainId: number, client: PublicClient): TempoNode {
-  const accounts = Array.from({ length: 10 }, (_, addressIndex) => {
-    const account = mnemonicToAccount(mnemonic, { addressIndex })
-    const privateKey = account.getHdKey().privateKey
-    if (privateKey === null) throw new NodeStartError('dev account has no private key')
-    return { address: account.address, privateKey: toHex(privateKey) }
-  })
+  const accounts = Anvil.devAccounts()
   const faucet = accounts[accounts.length - 1] as Account
   const balanceOf = (owner: Address, token: Address = pathUsd) =>
     client.readContract({ address: token, abi, functionName: 'balanceOf', args: [owner] })
@@ -181,10 +176,6 @@ const abi = parseAbi([
   'function balanceOf(address owner) view returns (uint256)',
   'function transfer(address to, uint256 amount) returns (bool)',
 ])
-
-function toHex(bytes: Uint8Array): Hex {
-  return `0x${Buffer.from(bytes).toString('hex')}`
-}
 
 /** Raised when the node cannot be started or a funding transfer fails. */
 export class NodeStartError extends Errors.BaseError {

@@ -6,6 +6,21 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { Errors } from '@paywire/core'
+import type { Address, Hex } from 'viem'
+import { mnemonicToAccount } from 'viem/accounts'
+
+/** @internal The mnemonic of anvil's dev accounts (`test test ... junk`). */
+export const mnemonic = 'test test test test test test test test test test test junk'
+
+/** @internal anvil's ten dev accounts (address and private key), in anvil's order. */
+export function devAccounts(): { address: Address; privateKey: Hex }[] {
+  return Array.from({ length: 10 }, (_, addressIndex) => {
+    const account = mnemonicToAccount(mnemonic, { addressIndex })
+    const privateKey = account.getHdKey().privateKey
+    if (privateKey === null) throw new AnvilError('dev account has no private key')
+    return { address: account.address, privateKey: `0x${Buffer.from(privateKey).toString('hex')}` }
+  })
+}
 
 /** A running anvil process. */
 export type Process = {
