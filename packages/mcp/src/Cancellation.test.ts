@@ -67,7 +67,9 @@ describe.each(inProcess)('a client that disconnects mid-handler over %s', (name,
     const effects = connection.effects as NonNullable<Connections.Connection['effects']>
     const { credential } = await started(connection.raw, 9)
     if (name === 'Streamable HTTP with sessions')
-      await (connection.raw.transport as unknown as { terminateSession(): Promise<void> }).terminateSession()
+      await (
+        connection.raw.transport as unknown as { terminateSession(): Promise<void> }
+      ).terminateSession()
     await connection.raw.close()
     // Over stateless HTTP the server learns of the disconnection when the request aborts.
     if (name === 'stateless Streamable HTTP') await effects.until((counts) => counts.aborted === 1)

@@ -124,7 +124,7 @@ describe('the payment gate', () => {
     await server.close()
   })
 
-  it('settles after success: a tool error result carries no receipt and releases the challenge', async () => {
+  it('settles after success: a tool error result carries no receipt, and its challenge stays used', async () => {
     const server = await raw({ settle: 'after-success' })
     const atlantis = { name: 'forecast', arguments: { city: 'Atlantis' } }
     const credential = await pay(await server.request('tools/call', atlantis))
@@ -134,12 +134,12 @@ describe('the payment gate', () => {
     })
     expect(failed.result?.isError).toBe(true)
     expect(failed.result?._meta?.[Wire.receiptKey]).toBeUndefined()
-    // Nothing was settled: the same challenge can still pay (and is refused only by its tool).
+    // The handler ran: the challenge is never released to run it again (nothing was settled).
     const again = await server.request('tools/call', {
       ...atlantis,
       _meta: { [Wire.credentialKey]: credential },
     })
-    expect(again.error).toBeUndefined()
+    expect(again.error?.code).toBe(-32043)
     await server.close()
   })
 
@@ -212,14 +212,21 @@ describe('the payment gate', () => {
     await server.close()
   })
 
-  it('keeps a paid tool closed when the server is connected without the gate', async () => {
+  it('keeps paid tools, resources and prompts closed when the server is connected without the gate', async () => {
     const server = await raw({ gate: false })
-    const answer = await server.request('tools/call', {
-      ...call,
-      _meta: { [Wire.credentialKey]: { challenge: { id: 'x' }, payload: {} } },
-    })
-    expect(answer.result?.isError).toBe(true)
-    expect(JSON.stringify(answer.result?.content)).toContain('without a verified payment')
+    const forged = { [Wire.credentialKey]: { challenge: { id: 'x' }, payload: {} } }
+    const tool = await server.request('tools/call', { ...call, _meta: forged })
+    expect(tool.result?.isError).toBe(true)
+    expect(JSON.stringify(tool.result?.content)).toContain('without a payment verified for it')
+    for (const uri of ['data://premium/radar', 'data://premium/maps/europe']) {
+      const read = await server.request('resources/read', { uri, _meta: forged })
+      expect([uri, read.error?.message]).toEqual([
+        uri,
+        expect.stringContaining('without a payment verified for it'),
+      ])
+    }
+    const prompt = await server.request('prompts/get', { name: 'briefing', _meta: forged })
+    expect(prompt.error?.message).toContain('without a payment verified for it')
     await server.close()
   })
 })

@@ -119,19 +119,24 @@ export function server(paid: Payments.Payments, options: Options = {}): McpServe
           params: { progressToken, progress: 1 },
         })
       if (hold === true) await effects.hold()
-      if (fail === true) return { content: [{ type: 'text', text: 'deploy failed' }], isError: true }
+      if (fail === true)
+        return { content: [{ type: 'text', text: 'deploy failed' }], isError: true }
       return { content: [{ type: 'text', text: 'deployed' }] }
     },
   )
   free(mcp, effects)
   resources(paid, mcp, effects)
-  mcp.registerPrompt('briefing', { description: 'A weather briefing' }, () => {
-    effects.ran('briefing')
-    return {
-      messages: [{ role: 'user', content: { type: 'text', text: 'Brief me on the weather.' } }],
-    }
-  })
-  paid.protect({ method: 'prompts/get', name: 'briefing' }, { price: { amount: '1' } })
+  paid.prompt(
+    mcp,
+    'briefing',
+    { description: 'A weather briefing', payment: { price: { amount: '1' } } },
+    () => {
+      effects.ran('briefing')
+      return {
+        messages: [{ role: 'user', content: { type: 'text', text: 'Brief me on the weather.' } }],
+      }
+    },
+  )
   return mcp
 }
 
@@ -148,16 +153,23 @@ function free(mcp: McpServer, effects: Effects.Effects): void {
   }))
 }
 
+/**
+ * Paid resources: `radar` (an exact URI) and `maps` (a template) registered through
+ * `payments.resource` (guarded), `q1` registered on the server and marked with `protect`.
+ */
 function resources(paid: Payments.Payments, mcp: McpServer, effects: Effects.Effects): void {
-  mcp.registerResource('radar', 'data://premium/radar', {}, (uri) => {
-    effects.ran('radar')
-    return { contents: [{ uri: uri.href, text: 'radar image' }] }
-  })
-  paid.protect(
-    { method: 'resources/read', uri: 'data://premium/radar' },
-    { price: { amount: '5' } },
+  paid.resource(
+    mcp,
+    'radar',
+    'data://premium/radar',
+    { payment: { price: { amount: '5' } } },
+    (uri) => {
+      effects.ran('radar')
+      return { contents: [{ uri: uri.href, text: 'radar image' }] }
+    },
   )
-  mcp.registerResource('q1', 'https://data.example.com/reports/q1', {}, (uri) => {
+  mcp.registerResource('q1', 'https://data.example.com/reports/q1', {}, (uri, extra) => {
+    if (paid.payment(extra) === undefined) throw new Error('q1 read without a payment')
     effects.ran('q1')
     return { contents: [{ uri: uri.href, text: 'quarterly report' }] }
   })
@@ -165,18 +177,19 @@ function resources(paid: Payments.Payments, mcp: McpServer, effects: Effects.Eff
     { method: 'resources/read', uri: 'https://data.example.com/reports/q1' },
     { price: { amount: '7' } },
   )
-  mcp.registerResource(
+  paid.resource(
+    mcp,
     'maps',
     new ResourceTemplate('data://premium/maps/{region}', { list: undefined }),
-    {},
+    {
+      payment: {
+        price: (_uri, variables) => ({ amount: variables.region === 'world' ? '50' : '5' }),
+      },
+    },
     (uri, variables) => {
       effects.ran('maps')
       return { contents: [{ uri: uri.href, text: `map of ${String(variables.region)}` }] }
     },
-  )
-  paid.protect(
-    { method: 'resources/read', template: 'data://premium/maps/{region}', name: 'maps' },
-    { price: { amount: '5' } },
   )
   mcp.registerResource('info', 'data://free/info', {}, (uri) => ({
     contents: [{ uri: uri.href, text: 'free info' }],
@@ -224,7 +237,8 @@ export async function streamableHttp(options: Options & { sessions?: boolean } =
   const effects = options.effects ?? Effects.create()
   const configured = { plaintext: 'loopback' as const, ...options, effects }
   const paid = payments(configured)
-  const handle = options.sessions === true ? sessions(paid, configured) : stateless(paid, configured)
+  const handle =
+    options.sessions === true ? sessions(paid, configured) : stateless(paid, configured)
   const listening = await FreePort.listen(createServer(handle))
   const url = `${listening.url}/mcp`
   const client = new Client({ name: 'agent', version: '1.0.0' })

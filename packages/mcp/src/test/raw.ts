@@ -32,7 +32,11 @@ export type Raw = {
   /** Every message received so far. */
   readonly seen: readonly Message[]
   /** Calls a tool and returns its answer. */
-  call(name: string, args?: Record<string, unknown>, meta?: Record<string, unknown>): Promise<Message>
+  call(
+    name: string,
+    args?: Record<string, unknown>,
+    meta?: Record<string, unknown>,
+  ): Promise<Message>
   transport: Transport
   close(): Promise<void>
 }
