@@ -152,14 +152,12 @@ describe('Payer', () => {
     const client = new Client({ name: 'agent', version: '1.0.0' }, { capabilities })
     connection = await Fixture.inMemory()
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
-    const seen: unknown[] = []
-    serverSide.onmessage = (message) => {
-      seen.push(message)
-    }
+    const first = new Promise<unknown>((resolve) => {
+      serverSide.onmessage = resolve
+    })
     await serverSide.start()
     void client.connect(clientSide).catch(() => undefined)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    expect(seen[0]).toMatchObject({
+    expect(await first).toMatchObject({
       method: 'initialize',
       params: {
         capabilities: { experimental: { payment: { methods: { test: { intents: ['charge'] } } } } },
