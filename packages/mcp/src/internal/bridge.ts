@@ -4,7 +4,7 @@
 // core's refusals become the draft's JSON-RPC errors (draft-payment-transport-mcp
 // §"Error Code Mapping", §"Transport Security").
 import type { MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js'
-import { Challenge, Json, Problem } from '@paywire/core'
+import { Challenge, Json, Problem, Receipt } from '@paywire/core'
 import * as RpcError from '../RpcError.js'
 import * as Wire from '../Wire.js'
 
@@ -48,6 +48,50 @@ export function toRequest(parameters: {
     headers,
     body: Json.canonicalize(operation),
   })
+}
+
+/**
+ * @internal The response the core keeps for a paid result: the JSON-RPC result as body,
+ * so that a retry of the same credential can be answered with it (and its receipt) when
+ * the core has one to give back.
+ */
+export function toResponse(result: Record<string, unknown>): Response {
+  return new Response(JSON.stringify(result), {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+  })
+}
+
+/**
+ * @internal The JSON-RPC result of a paid answer the core gave back instead of a decision
+ * (a retry of a credential whose result it kept), with its receipt; `undefined` for
+ * anything else (a refusal).
+ */
+export async function fromResponse(
+  response: Response,
+  challengeId: string,
+): Promise<Record<string, unknown> | undefined> {
+  const header = response.headers.get(Receipt.headerName)
+  if (response.status < 200 || response.status > 299 || header === null) return undefined
+  let result: unknown
+  try {
+    result = JSON.parse(await response.clone().text())
+  } catch {
+    return undefined
+  }
+  if (result === null || typeof result !== 'object' || Array.isArray(result)) return undefined
+  return withReceipt(result as Record<string, unknown>, header, challengeId)
+}
+
+/** @internal `result` with the receipt of the `Payment-Receipt` header in its `_meta`. */
+export function withReceipt(
+  result: Record<string, unknown>,
+  header: string,
+  challengeId: string,
+): Record<string, unknown> {
+  const receipt = Wire.toJsonReceipt(Receipt.deserialize(header), challengeId)
+  const meta = { ...((result._meta as object | undefined) ?? {}), [Wire.receiptKey]: receipt }
+  return { ...result, _meta: meta }
 }
 
 /** @internal The JSON-RPC error of a refusal the server core wrote as an HTTP response. */

@@ -21,7 +21,7 @@ import { Credential, Receipt } from '@paywire/core'
 import type { Paywire } from '@paywire/server'
 import * as RpcError from '../RpcError.js'
 import * as Wire from '../Wire.js'
-import { toRequest, translate } from './bridge.js'
+import { fromResponse, toRequest, toResponse, translate, withReceipt } from './bridge.js'
 import * as Registry from './registry.js'
 
 /** @internal What the gates of one `Payments` object share. */
@@ -79,6 +79,21 @@ export function gate(inner: Transport, state: State): Transport {
         await inner.send({ jsonrpc: '2.0', id, error }, {
           relatedRequestId: id,
         } as TransportSendOptions)
+    } finally {
+      maybeClose()
+    }
+  }
+  /** Answers a paid request with a result the core kept for its credential. */
+  const answer = async (id: RequestId, result: Record<string, unknown>) => {
+    flights.delete(id)
+    try {
+      if (!closed)
+        await inner.send(
+          { jsonrpc: '2.0', id, result } as JSONRPCMessage,
+          {
+            relatedRequestId: id,
+          } as TransportSendOptions,
+        )
     } finally {
       maybeClose()
     }
@@ -169,7 +184,13 @@ export function gate(inner: Transport, state: State): Transport {
       }),
       route,
     )
-    if (result.kind === 'response') return reply(id, await translate(result.response))
+    if (result.kind === 'response') {
+      const challengeId = (credential.json as Wire.JsonCredential | undefined)?.challenge?.id
+      const kept =
+        challengeId === undefined ? undefined : await fromResponse(result.response, challengeId)
+      if (kept !== undefined) return answer(id, kept)
+      return reply(id, await translate(result.response))
+    }
     const dispatched: Dispatched = {
       entry: resolution.entry,
       paid: result,
@@ -250,11 +271,14 @@ async function finish(
   // without it): nothing is settled for it.
   const succeeded = served && (!entry.guarded || dispatched.ran)
   if (!succeeded) {
-    // The challenge stays claimed: after-success settles nothing and releases nothing
-    // once the request was handed to the SDK (the core's complete() would release it).
+    // The challenge stays claimed: once a request is handed to the SDK, its challenge is
+    // never released, and after-success settles nothing for a failure. (The core's
+    // complete() on a non-2xx releases an after-success claim, as for an HTTP handler
+    // that failed before answering; so it is not called here.)
     return withoutReceipt(response as JSONRPCMessage)
   }
-  const completed = await paid.complete(new Response(null, { status: 200 }))
+  const result = response.result as Record<string, unknown>
+  const completed = await paid.complete(toResponse(result))
   const header = completed.headers.get(Receipt.headerName)
   if (completed.status < 200 || completed.status > 299 || header === null)
     return {
@@ -262,10 +286,10 @@ async function finish(
       id: response.id,
       error: await translate(completed),
     } as JSONRPCMessage
-  const receipt = Wire.toJsonReceipt(Receipt.deserialize(header), paid.payment.challengeId)
-  const result = response.result as Record<string, unknown>
-  const meta = { ...((result._meta as object | undefined) ?? {}), [Wire.receiptKey]: receipt }
-  return { ...response, result: { ...result, _meta: meta } } as unknown as JSONRPCMessage
+  return {
+    ...response,
+    result: withReceipt(result, header, paid.payment.challengeId),
+  } as unknown as JSONRPCMessage
 }
 
 type Read =
