@@ -36,7 +36,7 @@ const httpRequest = (authorization?: string) =>
 let connection: Fixture.Connection | undefined
 afterEach(async () => connection?.close())
 
-describe('an MCP gate beside an HTTP paywire with the same realm and secret', () => {
+describe('an MCP gate beside an HTTP paywire with the same realm and secret {mcp.binding.operation}', () => {
   it('refuses a credential for the HTTP route of the same path and body', async () => {
     connection = await Fixture.inMemory({ store })
     const offered = await http.charge(httpRequest(), route)

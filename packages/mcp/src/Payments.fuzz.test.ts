@@ -169,7 +169,7 @@ const toolName = fc.oneof(
   fc.string(),
 )
 
-describe('the gate and the SDK resolving together', () => {
+describe('the gate and the SDK resolving together {mcp.challenge.code, mcp.operations.resources, mcp.operations.tools}', () => {
   const dispatched: Dispatch[] = []
   const ranUnpaid: string[] = []
   const outcomes = { paid: 0, other: 0 }
