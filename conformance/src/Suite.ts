@@ -205,25 +205,31 @@ function passedOutcome(passed: Passed | undefined, expected: string | undefined)
 }
 
 function thrownOutcome(error: unknown, check: Check, expected: string | undefined): Outcome {
-  if (error instanceof NotApplicable)
-    return { verdict: 'n/a', message: error.message, evidence: [] }
+  const evidence = error instanceof Failure || error instanceof Unreachable ? error.evidence : []
+  return {
+    ...judge(error, check.level, expected),
+    evidence: error instanceof NotApplicable ? [] : evidence,
+  }
+}
+
+/**
+ * @internal The verdict of a check that threw `error`: n/a, fail (warn below MUST), xfail
+ * when `expected` names the failure, error for anything the check did not throw on purpose.
+ */
+export function judge(
+  error: unknown,
+  level: Check['level'],
+  expected: string | undefined,
+): { verdict: Results.Verdict; message: string } {
+  if (error instanceof NotApplicable) return { verdict: 'n/a', message: error.message }
   if (error instanceof Failure) {
     if (expected !== undefined)
-      return {
-        verdict: 'xfail',
-        message: `expected failure (${expected}): ${error.message}`,
-        evidence: error.evidence,
-      }
-    return {
-      verdict: check.level === 'MUST' ? 'fail' : 'warn',
-      message: error.message,
-      evidence: error.evidence,
-    }
+      return { verdict: 'xfail', message: `expected failure (${expected}): ${error.message}` }
+    return { verdict: level === 'MUST' ? 'fail' : 'warn', message: error.message }
   }
   return {
     verdict: 'error',
     message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-    evidence: error instanceof Unreachable ? error.evidence : [],
   }
 }
 

@@ -65,6 +65,15 @@ response line on stdout.
 Reports go to the given files ("-" for stdout); progress goes to stderr.
 Exit status: 0 all passed (warn, n/a, xfail allowed), 1 any fail or error, 2 usage.`
 
+/** The flags of the commands that write reports. */
+const reportFlags = {
+  json: { type: 'string' },
+  junit: { type: 'string' },
+  markdown: { type: 'string' },
+  html: { type: 'string' },
+  quiet: { type: 'boolean', default: false },
+} as const
+
 /** Runs the command line `argv` (without node and the script); resolves with the exit status. */
 export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
   const [command, ...rest] = argv
@@ -154,11 +163,7 @@ async function server(argv: readonly string[], io: Io): Promise<number> {
       discover: { type: 'boolean', default: false },
       only: { type: 'string', multiple: true },
       seed: { type: 'string' },
-      json: { type: 'string' },
-      junit: { type: 'string' },
-      markdown: { type: 'string' },
-      html: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
+      ...reportFlags,
     },
     strict: true,
   })
@@ -201,11 +206,7 @@ async function vectors(argv: readonly string[], io: Io): Promise<number> {
       adapter: { type: 'string' },
       vectors: { type: 'string' },
       only: { type: 'string', multiple: true },
-      json: { type: 'string' },
-      junit: { type: 'string' },
-      markdown: { type: 'string' },
-      html: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
+      ...reportFlags,
     },
     strict: true,
   })
@@ -231,11 +232,7 @@ async function client(argv: readonly string[], io: Io): Promise<number> {
       adapter: { type: 'string' },
       only: { type: 'string', multiple: true },
       timeout: { type: 'string' },
-      json: { type: 'string' },
-      junit: { type: 'string' },
-      markdown: { type: 'string' },
-      html: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
+      ...reportFlags,
     },
     strict: true,
   })
@@ -268,11 +265,7 @@ async function mcp(argv: readonly string[], io: Io): Promise<number> {
     options: {
       config: { type: 'string' },
       only: { type: 'string', multiple: true },
-      json: { type: 'string' },
-      junit: { type: 'string' },
-      markdown: { type: 'string' },
-      html: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
+      ...reportFlags,
     },
     strict: true,
   })

@@ -3,11 +3,12 @@
 // xfail when listed as expected, error when the target did not answer in time). The
 // evidence of a test is the last messages of the sessions it opened.
 import * as Catalog from '../Catalog.js'
+import * as Progress from '../Progress.js'
 import * as Results from '../Results.js'
-import type { Progress } from '../Suite.js'
+import { judge, type Progress as Step } from '../Suite.js'
 import type * as Exchange from '../server/Exchange.js'
 import * as Payer from '../server/Payer.js'
-import { type Check, type Context, Failure, NotApplicable } from './Check.js'
+import type { Check, Context } from './Check.js'
 import * as Config from './Config.js'
 import * as Session from './Session.js'
 
@@ -78,7 +79,7 @@ export declare namespace run {
     /** Which tests to run (default every MCP check). */
     filter?: Catalog.filter.Options | undefined
     /** Called at the start of each group and after each test. */
-    onProgress?: ((progress: Progress) => void) | undefined
+    onProgress?: ((progress: Step) => void) | undefined
     /** @internal The checks to choose from (default the catalog's). */
     checks?: readonly Check[] | undefined
   }
@@ -125,7 +126,7 @@ async function runOne(
     verdict = 'pass'
     if (expected !== undefined) message = `listed as an expected failure (${expected}) but passed`
   } catch (error) {
-    ;({ verdict, message } = judged(error, check, expected))
+    ;({ verdict, message } = judge(error, check.level, expected))
   } finally {
     await Promise.all(sessions.map((session) => session.close().catch(() => undefined)))
   }
@@ -136,22 +137,5 @@ async function runOne(
     ...(message === undefined ? {} : { message }),
     durationMs: Math.round(performance.now() - started),
     evidence: evidence.slice(-maxEvidence),
-  }
-}
-
-function judged(
-  error: unknown,
-  check: Check,
-  expected: string | undefined,
-): { verdict: Results.Verdict; message: string } {
-  if (error instanceof NotApplicable) return { verdict: 'n/a', message: error.message }
-  if (error instanceof Failure) {
-    if (expected !== undefined)
-      return { verdict: 'xfail', message: `expected failure (${expected}): ${error.message}` }
-    return { verdict: check.level === 'MUST' ? 'fail' : 'warn', message: error.message }
-  }
-  return {
-    verdict: 'error',
-    message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
   }
 }

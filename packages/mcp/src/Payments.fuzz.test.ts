@@ -33,31 +33,30 @@ const freeTools = ['echo']
 /** Where a request was dispatched: a paid handler's name, `free`, or `none` (refused). */
 type Dispatch = string
 
+/** A read callback that notes `name` and answers a resource. */
+const reading = (note: (name: string) => void, name: string) => (uri: URL) => {
+  note(name)
+  return { contents: [{ uri: uri.href, text: 'x' }] }
+}
+
+/** A tool callback that notes `name`. */
+const calling = (note: (name: string) => void, name: string) => () => {
+  note(name)
+  return { content: [{ type: 'text' as const, text: 'x' }] }
+}
+
+const templateOf = (template: string) => new ResourceTemplate(template, { list: undefined })
+
 /** The SDK alone: every handler records where it was dispatched. */
 function oracle(record: (dispatch: Dispatch) => void): McpServer {
   const mcp = new McpServer({ name: 'oracle', version: '1.0.0' })
-  const content = (uri: URL) => ({ contents: [{ uri: uri.href, text: 'x' }] })
-  for (const uri of exact) mcp.registerResource(uri, uri, {}, (url) => (record(uri), content(url)))
+  for (const uri of exact) mcp.registerResource(uri, uri, {}, reading(record, uri))
   for (const [name, template] of templates)
-    mcp.registerResource(name, new ResourceTemplate(template, { list: undefined }), {}, (url) => {
-      record(name)
-      return content(url)
-    })
-  for (const uri of freeExact)
-    mcp.registerResource(uri, uri, {}, (url) => (record('free'), content(url)))
-  mcp.registerResource(
-    'public',
-    new ResourceTemplate(freeTemplate, { list: undefined }),
-    {},
-    (url) => {
-      record('free')
-      return content(url)
-    },
-  )
-  for (const name of tools)
-    mcp.registerTool(name, {}, () => (record(name), { content: [{ type: 'text', text: 'x' }] }))
-  for (const name of freeTools)
-    mcp.registerTool(name, {}, () => (record('free'), { content: [{ type: 'text', text: 'x' }] }))
+    mcp.registerResource(name, templateOf(template), {}, reading(record, name))
+  for (const uri of freeExact) mcp.registerResource(uri, uri, {}, reading(record, 'free'))
+  mcp.registerResource('public', templateOf(freeTemplate), {}, reading(record, 'free'))
+  for (const name of tools) mcp.registerTool(name, {}, calling(record, name))
+  for (const name of freeTools) mcp.registerTool(name, {}, calling(record, 'free'))
   return mcp
 }
 
@@ -65,43 +64,23 @@ function oracle(record: (dispatch: Dispatch) => void): McpServer {
 function gated(payments: Payments.Payments, ran: (name: string) => void): McpServer {
   const mcp = new McpServer({ name: 'gated', version: '1.0.0' })
   const payment = { price: { amount: '1' } }
-  const content = (uri: URL) => ({ contents: [{ uri: uri.href, text: 'x' }] })
+  const ignore = () => undefined
   exact.forEach((uri, index) => {
-    if (index % 2 === 0)
-      payments.resource(mcp, uri, uri, { payment }, (url) => (ran(uri), content(url)))
+    if (index % 2 === 0) payments.resource(mcp, uri, uri, { payment }, reading(ran, uri))
     else {
       // Marked with protect: the handler checks the payment itself.
-      mcp.registerResource(uri, uri, {}, (url, extra) => {
-        if (payments.payment(extra) !== undefined) ran(`${uri} (paid)`)
-        else ran(uri)
-        return content(url)
-      })
+      mcp.registerResource(uri, uri, {}, (url, extra) =>
+        reading(ran, payments.payment(extra) === undefined ? uri : `${uri} (paid)`)(url),
+      )
       payments.protect({ method: 'resources/read', uri }, payment)
     }
   })
   for (const [name, template] of templates)
-    payments.resource(
-      mcp,
-      name,
-      new ResourceTemplate(template, { list: undefined }),
-      { payment },
-      (url) => (ran(name), content(url)),
-    )
-  for (const uri of freeExact) mcp.registerResource(uri, uri, {}, content)
-  mcp.registerResource(
-    'public',
-    new ResourceTemplate(freeTemplate, { list: undefined }),
-    {},
-    content,
-  )
-  for (const name of tools)
-    payments.tool(
-      mcp,
-      name,
-      { payment },
-      () => (ran(name), { content: [{ type: 'text', text: 'x' }] }),
-    )
-  for (const name of freeTools) mcp.registerTool(name, {}, () => ({ content: [] }))
+    payments.resource(mcp, name, templateOf(template), { payment }, reading(ran, name))
+  for (const uri of freeExact) mcp.registerResource(uri, uri, {}, reading(ignore, uri))
+  mcp.registerResource('public', templateOf(freeTemplate), {}, reading(ignore, 'public'))
+  for (const name of tools) payments.tool(mcp, name, { payment }, calling(ran, name))
+  for (const name of freeTools) mcp.registerTool(name, {}, calling(ignore, name))
   return mcp
 }
 

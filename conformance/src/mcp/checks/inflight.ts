@@ -85,6 +85,22 @@ const reusedId = define({
   },
 })
 
+/**
+ * Starts the paid call, interrupts it with `interrupt` (which resolves the session to go on
+ * with), and checks that the credential is refused again.
+ */
+async function interrupted(
+  context: Context,
+  id: string,
+  what: string,
+  interrupt: (session: Session.Session) => Promise<Session.Session>,
+): Promise<undefined> {
+  const session = await context.open()
+  const { tool, credential } = await inFlight(context, session, id)
+  await replayRefused(context, await interrupt(session), tool, credential, what)
+  return undefined
+}
+
 const cancelled = define({
   id: 'mcp.settle.cancelled',
   title: 'A paid request cancelled while its handler runs keeps its challenge used',
@@ -92,14 +108,16 @@ const cancelled = define({
   requirements: ['mcp.replay.used'],
   needs: ['payment', 'mcp:after-success'],
   tags: ['mcp', 'replay'],
-  async run(context) {
-    const session = await context.open()
-    const id = 'conformance-cancelled'
-    const { tool, credential } = await inFlight(context, session, id)
-    await session.notify('notifications/cancelled', { requestId: id, reason: 'conformance' })
-    await replayRefused(context, session, tool, credential, 'after the paid call was cancelled')
-    return undefined
-  },
+  run: (context) =>
+    interrupted(
+      context,
+      'conformance-cancelled',
+      'after the paid call was cancelled',
+      async (session) => {
+        await session.notify('notifications/cancelled', { requestId: 'conformance-cancelled' })
+        return session
+      },
+    ),
 })
 
 const disconnected = define({
@@ -109,20 +127,16 @@ const disconnected = define({
   requirements: ['mcp.replay.used'],
   needs: ['payment', 'mcp:after-success'],
   tags: ['mcp', 'replay'],
-  async run(context) {
-    const first = await context.open()
-    const { tool, credential } = await inFlight(context, first, 'conformance-disconnected')
-    await first.end()
-    const second = await context.open()
-    await replayRefused(
+  run: (context) =>
+    interrupted(
       context,
-      second,
-      tool,
-      credential,
+      'conformance-disconnected',
       'after the session of the paid call ended',
-    )
-    return undefined
-  },
+      async (session) => {
+        await session.end()
+        return context.open()
+      },
+    ),
 })
 
 /** The in-flight checks, in run order. */
