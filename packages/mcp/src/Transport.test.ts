@@ -18,20 +18,11 @@ afterEach(async () => {
   for (const close of closing.splice(0)) await close()
 })
 
-async function refusal(call: Promise<unknown>): Promise<McpError> {
-  const error = await call.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  )
-  expect(error).toBeInstanceOf(McpError)
-  return error as McpError
-}
-
 describe('a paid tool over Streamable HTTP', () => {
   it('refuses plain HTTP by default, on loopback too, with no challenge {mcp.transport.tls}', async () => {
     const connection = await Fixture.streamableHttp({ plaintext: undefined })
     closing.push(connection.close)
-    const error = await refusal(
+    const error = await Fixture.refusal(
       connection.client.callTool({ name: 'forecast', arguments: { city: 'Oslo' } }),
     )
     expect(error.code).toBe(-32000)
@@ -43,7 +34,7 @@ describe('a paid tool over Streamable HTTP', () => {
   it("accepts plain HTTP on loopback only with plaintext: 'loopback'", async () => {
     const connection = await Fixture.streamableHttp({ plaintext: 'loopback' })
     closing.push(connection.close)
-    const error = await refusal(
+    const error = await Fixture.refusal(
       connection.client.callTool({ name: 'forecast', arguments: { city: 'Oslo' } }),
     )
     expect(error.code).toBe(-32042)

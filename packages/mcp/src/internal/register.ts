@@ -60,6 +60,9 @@ export function named(
   return key
 }
 
+/** What a read callback receives: the URI, and a template's variables. */
+const readInput = (input: Registry.Input) => [input.uri as URL, input.variables] as [URL, Variables]
+
 /** @internal Adds (or replaces) a paid resource at one URI. */
 export function exact(
   state: State,
@@ -74,15 +77,7 @@ export function exact(
     throw new Paywire.ConfigurationError(`resource URI "${uri}" is not a URL`, { cause })
   }
   const key = keys.resource(href)
-  state.registry.resources.set(href, {
-    key,
-    ...common(
-      state,
-      payment,
-      mode,
-      (input) => [input.uri as URL, input.variables] as [URL, Variables],
-    ),
-  })
+  state.registry.resources.set(href, { key, ...common(state, payment, mode, readInput) })
   return key
 }
 
@@ -102,12 +97,7 @@ export function templated(
   state.registry.templates[name] = {
     key,
     template: matcher,
-    ...common(
-      state,
-      payment,
-      mode,
-      (input) => [input.uri as URL, input.variables] as [URL, Variables],
-    ),
+    ...common(state, payment, mode, readInput),
   }
   return key
 }

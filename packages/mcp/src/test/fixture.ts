@@ -9,6 +9,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
+import { McpError } from '@modelcontextprotocol/sdk/types.js'
 import type { Store } from '@paywire/core'
 import type { Paywire } from '@paywire/server'
 import { MemoryStore } from '@paywire/store-memory'
@@ -292,6 +293,16 @@ function sessions(paid: Payments.Payments, options: Options): Handler {
 }
 
 export type Connection = Awaited<ReturnType<typeof inMemory>>
+
+/** The McpError a call through the SDK client is refused with. */
+export async function refusal(call: Promise<unknown>): Promise<McpError> {
+  const error = await call.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  )
+  if (!(error instanceof McpError)) throw new Error(`expected an McpError, got ${String(error)}`)
+  return error
+}
 
 export const transports = [
   ['in-memory', inMemory],
