@@ -4,7 +4,7 @@
 // when the harness or the target broke in a way no check anticipated.
 import * as Catalog from './Catalog.js'
 import * as Results from './Results.js'
-import type { Check, Context, Passed, Routes } from './server/Check.js'
+import type { Check, Context, Passed, Routes, Test } from './server/Check.js'
 import { Failure, NotApplicable, Unreachable } from './server/Check.js'
 import * as Config from './server/Config.js'
 import * as Exchange from './server/Exchange.js'
@@ -149,22 +149,9 @@ async function runOne(
   capabilities: Set<string>,
 ): Promise<Results.Result> {
   const started = performance.now()
-  const base = {
-    id: check.id,
-    title: check.title,
-    group: check.group,
-    level: check.level,
-    requirements: [...check.requirements],
-  }
-  const missing = check.needs.filter((need) => !capabilities.has(need))
-  if (missing.length > 0)
-    return {
-      ...base,
-      verdict: 'n/a',
-      message: `needs ${missing.join(', ')}, not claimed${hint(missing)}`,
-      durationMs: 0,
-      evidence: [],
-    }
+  const base = describeTest(check)
+  const unclaimed = notClaimed(check, capabilities, Config.howToClaim)
+  if (unclaimed !== undefined) return unclaimed
   const context = contextFor(shared)
   let outcome: Outcome
   try {
@@ -183,10 +170,36 @@ async function runOne(
   }
 }
 
-/** How to claim the missing capabilities that a configuration field gives, when known. */
-function hint(missing: readonly string[]): string {
-  const hints = missing.flatMap((need) => Config.howToClaim[need] ?? [])
-  return hints.length === 0 ? '' : ` (${hints.join('; ')})`
+/** @internal What a result says of its test: id, title, group, level, requirements. */
+export function describeTest(test: Test) {
+  return {
+    id: test.id,
+    title: test.title,
+    group: test.group,
+    level: test.level,
+    requirements: [...test.requirements],
+  }
+}
+
+/**
+ * @internal The n/a result of a test whose needs the target does not claim, saying how to
+ * claim them (from `howToClaim`) when a configuration field gives them; else `undefined`.
+ */
+export function notClaimed(
+  test: Test,
+  capabilities: ReadonlySet<string>,
+  howToClaim: Readonly<Record<string, string>>,
+): Results.Result | undefined {
+  const missing = test.needs.filter((need) => !capabilities.has(need))
+  if (missing.length === 0) return undefined
+  const hints = missing.flatMap((need) => howToClaim[need] ?? [])
+  return {
+    ...describeTest(test),
+    verdict: 'n/a',
+    message: `needs ${missing.join(', ')}, not claimed${hints.length === 0 ? '' : ` (${hints.join('; ')})`}`,
+    durationMs: 0,
+    evidence: [],
+  }
 }
 
 /** A verdict, its reason and the exchanges that decided it. */

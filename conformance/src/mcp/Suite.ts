@@ -5,7 +5,7 @@
 import * as Catalog from '../Catalog.js'
 import * as Progress from '../Progress.js'
 import * as Results from '../Results.js'
-import { judge, type Progress as Step } from '../Suite.js'
+import { describeTest, judge, notClaimed, type Progress as Step } from '../Suite.js'
 import type * as Exchange from '../server/Exchange.js'
 import * as Payer from '../server/Payer.js'
 import type { Check, Context } from './Check.js'
@@ -91,24 +91,9 @@ async function runOne(
   capabilities: Set<string>,
 ): Promise<Results.Result> {
   const started = performance.now()
-  const base = {
-    id: check.id,
-    title: check.title,
-    group: check.group,
-    level: check.level,
-    requirements: [...check.requirements],
-  }
-  const missing = check.needs.filter((need) => !capabilities.has(need))
-  if (missing.length > 0) {
-    const hints = missing.flatMap((need) => Config.howToClaim[need] ?? [])
-    return {
-      ...base,
-      verdict: 'n/a',
-      message: `needs ${missing.join(', ')}, not claimed (${hints.join('; ')})`,
-      durationMs: 0,
-      evidence: [],
-    }
-  }
+  const base = describeTest(check)
+  const unclaimed = notClaimed(check, capabilities, Config.howToClaim)
+  if (unclaimed !== undefined) return unclaimed
   const sessions: Session.Session[] = []
   const context: Context = {
     ...shared,

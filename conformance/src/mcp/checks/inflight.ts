@@ -53,13 +53,18 @@ async function replayRefused(
     )
 }
 
-const reusedId = define({
-  id: 'mcp.ids.reused-in-flight',
-  title: 'Another request with the id of a paid request in flight never frees its payment',
+/** What every in-flight check checks and needs. */
+const inFlightTest = {
   level: 'MUST',
   requirements: ['mcp.replay.used'],
   needs: ['payment', 'mcp:after-success'],
   tags: ['mcp', 'replay'],
+} as const
+
+const reusedId = define({
+  id: 'mcp.ids.reused-in-flight',
+  title: 'Another request with the id of a paid request in flight never frees its payment',
+  ...inFlightTest,
   async run(context) {
     const session = await context.open()
     const id = 'conformance-reused'
@@ -104,10 +109,7 @@ async function interrupted(
 const cancelled = define({
   id: 'mcp.settle.cancelled',
   title: 'A paid request cancelled while its handler runs keeps its challenge used',
-  level: 'MUST',
-  requirements: ['mcp.replay.used'],
-  needs: ['payment', 'mcp:after-success'],
-  tags: ['mcp', 'replay'],
+  ...inFlightTest,
   run: (context) =>
     interrupted(
       context,
@@ -123,10 +125,7 @@ const cancelled = define({
 const disconnected = define({
   id: 'mcp.settle.disconnected',
   title: 'A paid request whose session ends while its handler runs keeps its challenge used',
-  level: 'MUST',
-  requirements: ['mcp.replay.used'],
-  needs: ['payment', 'mcp:after-success'],
-  tags: ['mcp', 'replay'],
+  ...inFlightTest,
   run: (context) =>
     interrupted(
       context,
