@@ -37,22 +37,9 @@ export async function run(options: run.Options): Promise<Results.Results> {
   const payers = Payer.forMethods(config.methods)
   const capabilities = Config.capabilities(config, Object.keys(Payer.factories))
   const selected = Catalog.filter(options.filter ?? {}, options.checks ?? Catalog.mcpChecks)
-  const results: Results.Result[] = []
-  for (const group of [...new Set(selected.map((check) => check.group))]) {
-    const members = selected.filter((check) => check.group === group)
-    options.onProgress?.({ kind: 'group', group, tests: members.length })
-    for (const check of members) {
-      const result = await runOne(check, { config, url, payers }, capabilities)
-      results.push(result)
-      options.onProgress?.({
-        kind: 'result',
-        group,
-        result,
-        done: results.length,
-        total: selected.length,
-      })
-    }
-  }
+  const results = await Progress.inGroups(selected, options.onProgress, (check) =>
+    runOne(check, { config, url, payers }, capabilities),
+  )
   return {
     suite: Results.suite,
     mode: 'mcp',
