@@ -84,6 +84,10 @@ const byCode: Record<string, { exitCode: ExitCode.ExitCode; hint?: string }> = {
   ERR_KEYSTORE_PERMISSIONS: { exitCode: ExitCode.keystore },
   ERR_KEYSTORE_CORRUPT: { exitCode: ExitCode.keystore },
   ERR_CLI_NODE_UNREACHABLE: { exitCode: ExitCode.unreachable },
+  ERR_CLI_LOCK_TIMEOUT: {
+    exitCode: ExitCode.failed,
+    hint: 'another paywire process kept the file locked; nothing was written, try again',
+  },
   ERR_CLI_CONFORMANCE_UNAVAILABLE: { exitCode: ExitCode.failed },
   ERR_CLI_CHANNEL_NOT_FOUND: {
     exitCode: ExitCode.usage,

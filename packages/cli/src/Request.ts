@@ -3,10 +3,14 @@
 // ledger and budgets kept in the home directory's SQLite store. The body goes to stdout
 // (or `-o`), the payment and its decoded receipt to stderr, or everything as one JSON
 // object with `--json`.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { Challenges, Client, type Ledger, type Policy } from '@paywire/client'
 import { Errors, type Receipt, type Store } from '@paywire/core'
+<<<<<<< HEAD
 import * as Agent from './Agent.js'
+=======
+import * as AtomicFile from './AtomicFile.js'
+>>>>>>> issue-25
 import * as Channels from './Channels.js'
 import * as Config from './Config.js'
 import * as ExitCode from './ExitCode.js'
@@ -274,7 +278,7 @@ async function write(
   const { response, receipt, payment } = result
   const body = Buffer.from(await response.arrayBuffer())
   const output = values.output === '-' ? undefined : values.output
-  if (output !== undefined) writeFileSync(output, body)
+  if (output !== undefined) await AtomicFile.replace(output, body)
   if (values.json === true) {
     io.stdout.write(`${JSON.stringify(toJson(response, body, output, payment, receipt))}\n`)
   } else {
