@@ -20,6 +20,7 @@ export const help = `paywire: pay HTTP 402 Payment challenges from the command l
 Usage:
   paywire <url> [options]        request a URL, paying under a spending policy
   paywire account <command>      create, list, show and fund keystore accounts
+  paywire agent <command>        the agent identity requests are signed with (Web Bot Auth)
   paywire ledger                 the payments made, with totals
   paywire sessions <command>     list, show and close Tempo session channels
   paywire dev                    run a local Tempo node and Stripe API
@@ -37,6 +38,7 @@ type Command = {
 /** The subcommands, loaded when used so that each starts with only what it needs. */
 const commands: Record<string, () => Promise<Command>> = {
   account: () => import('./Account.js'),
+  agent: () => import('./Agent.js'),
   ledger: () => import('./Ledger.js'),
   sessions: () => import('./Sessions.js'),
   dev: () => import('./Dev.js'),

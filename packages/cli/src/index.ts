@@ -1,6 +1,8 @@
 // @paywire/cli: the `paywire` command line, also usable as a library (run a command
 // in-process, read the keystore, reuse the method registry).
 export * as Account from './Account.js'
+export * as Agent from './Agent.js'
+export * as AtomicFile from './AtomicFile.js'
 export * as Channels from './Channels.js'
 export * as Cli from './Cli.js'
 export * as Config from './Config.js'
