@@ -4,7 +4,7 @@
 // released when it fails and taken when it succeeds, a capture whose outcome is unknown is
 // retried (never the handler), and a retry of the same credential gets the stored
 // response with its receipt.
-import { Challenge, Method, Problem, Receipt, type Store } from '@paywire/core'
+import { type Challenge, Method, Problem, Receipt, type Store } from '@paywire/core'
 import { MemoryStore } from '@paywire/store-memory'
 import { TestMethod } from '@paywire/testkit'
 import { describe, expect, it } from 'vitest'
@@ -15,7 +15,9 @@ const price = { amount: '1000', currency: 'usd' }
 const url = 'https://api.example.com/paid'
 const route: Paywire.Route = { price, settle: 'after-success' }
 
-function server(method: Method.Server<any, any, any>, store: Store.Store = MemoryStore.create()) {
+type TestServer = ReturnType<typeof TestMethod.server>
+
+function server(method: TestServer, store: Store.Store = MemoryStore.create()) {
   return Paywire.create({ realm, secret, methods: [method], store, allowTestMethods: true })
 }
 
@@ -63,7 +65,7 @@ describe('after-success: the handler runs at most once per challenge', () => {
 
   it('10 presentations against a third-party method whose verify always throws run the handler once {core.after-success.once}', async () => {
     const test = TestMethod.server({ key: methodKey })
-    const failing: Method.Server<any, any, any> = {
+    const failing: TestServer = {
       ...test,
       async verify(): Promise<Receipt.Receipt> {
         throw new Method.VerificationFailedError('card declined at capture')
@@ -118,7 +120,7 @@ describe('after-success: money held before the handler', () => {
   function holding() {
     const calls: string[] = []
     const test = TestMethod.server({ key: methodKey })
-    const method: Method.Server<any, any, any> = {
+    const method: TestServer = {
       ...test,
       async hold(parameters) {
         await test.check?.(parameters)

@@ -132,6 +132,12 @@ export declare namespace create {
      * to your clients (draft-tempo-session §"Request Idempotency").
      */
     idempotency?: IdempotencyOptions | false | undefined
+    /**
+     * The payment record kept per single-use challenge (docs/security.md, "The
+     * after-success model"): how long a request may hold it, how long an open one is kept,
+     * and when reconciliation treats an undelivered payment as unclaimed.
+     */
+    payments?: PaymentsOptions | undefined
     /** Lifecycle hooks for metrics, audit and access policy. */
     hooks?: Hooks | undefined
     /** Receives one entry per event; entries never hold credentials, receipts or secrets. */
@@ -270,6 +276,26 @@ export type IdempotencyOptions = {
   maxResponseBytes?: number | undefined
 }
 
+/** Settings of the payment records (see {@link create.Options.payments}). */
+export type PaymentsOptions = {
+  /**
+   * How long one request may work on a payment before a retry of the same credential
+   * may take it over, in seconds (default 120). Longer than the slowest payment call plus
+   * the slowest handler.
+   */
+  leaseSeconds?: number | undefined
+  /**
+   * How long a payment that is not finished (pending, running, settling) is kept for a
+   * retry and for reconciliation, in seconds (default 30 days).
+   */
+  recordTtlSeconds?: number | undefined
+  /**
+   * After how long an unfinished payment counts as unclaimed: reconciliation then gives
+   * back what was held and refunds what was taken (default 3,600 seconds).
+   */
+  unclaimedAfterSeconds?: number | undefined
+}
+
 /** Lifecycle hooks. Errors thrown by the event hooks are logged and never change a response. */
 export type Hooks = {
   /** Challenges were issued (a 402). */
@@ -399,6 +425,19 @@ function configure(options: create.Options): Config {
       options.retryAfter === false
         ? undefined
         : nonNegativeInteger('retryAfter', options.retryAfter, 0),
+    payments: {
+      leaseSeconds: positive('payments.leaseSeconds', options.payments?.leaseSeconds, 120),
+      recordTtlSeconds: positive(
+        'payments.recordTtlSeconds',
+        options.payments?.recordTtlSeconds,
+        30 * 86_400,
+      ),
+      unclaimedAfterSeconds: positive(
+        'payments.unclaimedAfterSeconds',
+        options.payments?.unclaimedAfterSeconds,
+        3_600,
+      ),
+    },
   }
 }
 

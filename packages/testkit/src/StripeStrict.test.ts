@@ -12,9 +12,10 @@ const preview = '2026-02-25.preview'
 const nested = '2026-04-22.preview'
 let local: StripeServer.StripeServer
 let seller: Stripe
+let clock = Date.now()
 
 beforeAll(async () => {
-  local = await StripeServer.start()
+  local = await StripeServer.start({ now: () => clock })
   seller = new Stripe(StripeServer.seller.secretKey, {
     ...local.sdk,
     maxNetworkRetries: 0,
@@ -23,7 +24,7 @@ beforeAll(async () => {
 })
 afterAll(() => local.close())
 
-const inTenMinutes = () => Math.floor(Date.now() / 1000) + 600
+const inTenMinutes = () => Math.floor(clock / 1000) + 600
 
 async function grant(
   limits: { max_amount?: number } = {},
@@ -59,7 +60,10 @@ function charge(
   )
 }
 
-const raw = (path: string, init: { method?: string; body?: string; headers?: object } = {}) =>
+const raw = (
+  path: string,
+  init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+) =>
   fetch(`${local.url}${path}`, {
     method: init.method ?? 'GET',
     headers: {
@@ -67,7 +71,7 @@ const raw = (path: string, init: { method?: string; body?: string; headers?: obj
       'content-type': 'application/x-www-form-urlencoded',
       ...init.headers,
     },
-    body: init.body,
+    body: init.body ?? null,
   })
 
 describe('the local Stripe API is as strict as Stripe', () => {
@@ -127,7 +131,9 @@ describe('the local Stripe API is as strict as Stripe', () => {
     expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1)
     const conflicts = answers.filter((answer) => answer.status === 409)
     expect(conflicts).toHaveLength(19)
-    expect(conflicts.every((answer) => 'code' in answer && answer.code === 'idempotency_key_in_use')).toBe(true)
+    expect(
+      conflicts.every((answer) => 'code' in answer && answer.code === 'idempotency_key_in_use'),
+    ).toBe(true)
     expect(local.paymentIntents().filter((intent) => intent.token === token)).toHaveLength(1)
   })
 
@@ -135,7 +141,9 @@ describe('the local Stripe API is as strict as Stripe', () => {
     const token = await grant()
     local.script(token, { faults: ['server_error_saved'] })
     const key = `saved_${token}`
-    await expect(charge(token, { metadata: { challenge_id: 'c_saved' } }, { idempotencyKey: key })).rejects.toMatchObject({
+    await expect(
+      charge(token, { metadata: { challenge_id: 'c_saved' } }, { idempotencyKey: key }),
+    ).rejects.toMatchObject({
       statusCode: 500,
     })
     const replay = await raw('/v1/payment_intents', {
@@ -151,6 +159,14 @@ describe('the local Stripe API is as strict as Stripe', () => {
     })
     expect(replay.status).toBe(500)
     expect(replay.headers.get('idempotent-replayed')).toBe('true')
+    const search = () =>
+      seller.paymentIntents.search(
+        { query: "metadata['challenge_id']:'c_saved'" },
+        { apiVersion: preview },
+      )
+    // Search is not read-after-write: the PaymentIntent shows after a minute.
+    expect((await search()).data).toEqual([])
+    clock += 61_000
     const found = await seller.paymentIntents.search(
       { query: "metadata['challenge_id']:'c_saved'" },
       { apiVersion: preview },
