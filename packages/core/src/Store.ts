@@ -115,6 +115,21 @@ export type ScanPage = {
 }
 
 /**
+ * The page size of a {@link Store.scan}: `limit` if it is a whole number from 1 to 1,000,
+ * else 100.
+ *
+ * @example
+ * ```ts
+ * import { Store } from '@paywire/core'
+ * Store.pageSize(undefined) // 100
+ * Store.pageSize(25) // 25
+ * ```
+ */
+export function pageSize(limit: number | undefined): number {
+  return limit !== undefined && Number.isInteger(limit) && limit >= 1 && limit <= 1_000 ? limit : 100
+}
+
+/**
  * Updates a record atomically: reads it, applies `apply` (which must be pure: it may
  * run again after a lost race) and writes the result under compare-and-swap, retrying
  * on conflict. `apply` returns the new value, or `undefined` to leave the record as is.

@@ -124,6 +124,17 @@ export function create(options: create.Options = {}): RedisStore {
     async delete(key) {
       await run('delete', () => client.del(prefix + key))
     },
+    async scan(keyPrefix, scanOptions) {
+      const count = Store.pageSize(scanOptions?.limit)
+      const pattern = `${globEscape(prefix + keyPrefix)}*`
+      const [next, keys] = await run('scan', () =>
+        client.scan(scanOptions?.cursor ?? '0', 'MATCH', pattern, 'COUNT', count),
+      )
+      return {
+        keys: keys.map((key) => key.slice(prefix.length)),
+        cursor: next === '0' ? undefined : next,
+      }
+    },
     async close() {
       if (closed) return
       closed = true
@@ -227,4 +238,9 @@ function unpack(stored: string): Store.Entry {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
+}
+
+/** A literal for a Redis glob pattern (`*`, `?`, `[`, `]` and `\\` escaped). */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (char) => `\\${char}`)
 }
