@@ -22,6 +22,7 @@ Usage:
   paywire account <command>      create, list, show and fund keystore accounts
   paywire ledger                 the payments made, with totals
   paywire sessions <command>     list, show and close Tempo session channels
+  paywire payments <command>     reconcile the payments a paywire server recorded
   paywire dev                    run a local Tempo node and Stripe API
   paywire serve                  run a paid demo API
   paywire conformance <command>  run the conformance suite (@paywire/conformance)
@@ -39,6 +40,7 @@ const commands: Record<string, () => Promise<Command>> = {
   account: () => import('./Account.js'),
   ledger: () => import('./Ledger.js'),
   sessions: () => import('./Sessions.js'),
+  payments: () => import('./Payments.js'),
   dev: () => import('./Dev.js'),
   serve: () => import('./Serve.js'),
   conformance: () => import('./Conformance.js'),

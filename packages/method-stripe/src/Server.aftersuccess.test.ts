@@ -3,6 +3,8 @@
 // 2xx; the handler runs at most once per challenge whatever the card does; a timeout,
 // a `processing` payment or a 500 Stripe saved mid-request never leave the payer charged
 // and unserved: the retry of the same credential completes. Counted on the local API.
+import { Payments } from '@paywire/server'
+import { MemoryStore } from '@paywire/store-memory'
 import type { StripeServer } from '@paywire/testkit'
 import type Stripe from 'stripe'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -188,6 +190,38 @@ describe('after-success with Stripe: never charged and unserved', () => {
       [500, true],
       [500, true],
     ])
+  })
+})
+
+describe('reconciliation of Stripe payments never claimed', () => {
+  it('refunds a processing payment that succeeded after its payer went away, once {stripe.charge.crash.recovery}', async () => {
+    const store = MemoryStore.create()
+    const method = stripeServer(stripe)
+    const protect = makePaywire(method, { now: () => clock.now, store }).protect(
+      { price },
+      () => new Response('paid content'),
+    )
+    const spt = await grant(stripe, {}, clock.now)
+    local.script(spt, { outcome: 'processing' })
+    const issued = await challenge(protect)
+    expect((await pay(protect, issued, { spt })).status).toBe(402)
+    const [intent] = intentsOf(spt)
+    local.finish(intent?.id ?? '', 'succeeded')
+    const payments = Payments.create({
+      store,
+      methods: [method],
+      now: () => clock.now + 2 * 3_600_000,
+    })
+    expect(
+      (await payments.list({ unfinished: true })).map((payment) => payment.challengeId),
+    ).toEqual([issued.id])
+    // Found by the challenge id in its metadata (search shows it a minute on).
+    clock.now += 61_000
+    const [outcome] = await payments.sweep()
+    expect(outcome).toMatchObject({ challengeId: issued.id, action: 'refunded' })
+    expect(local.refunds().filter((refund) => refund.paymentIntent === intent?.id)).toHaveLength(1)
+    expect(await payments.sweep()).toEqual([])
+    expect((await pay(protect, issued, { spt })).status).toBe(402)
   })
 })
 

@@ -164,15 +164,10 @@ export function create(options: create.Options): Payments {
       const outcomes: Outcome[] = []
       for (const data of await records()) {
         if (!view(data).unclaimed) continue
-        const method = methodOf(data)
         try {
-          if (method === undefined)
-            throw new Reconcile.ResolveError(
-              `no ${data.method}/${data.intent} method is configured`,
-            )
           const held = await Reconcile.seize(store, data.challengeId, timing)
           if (typeof held !== 'object') continue
-          outcomes.push(await Reconcile.reconcile(held, method))
+          outcomes.push(await Reconcile.reconcile(held, methodOf(data)))
         } catch (error) {
           const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
           outcomes.push({ challengeId: data.challengeId, action: 'failed', detail })
@@ -187,7 +182,10 @@ export declare namespace create {
   type Options = {
     /** The server's store (it must scan: see `Store.scan`). */
     store: Store.Store
-    /** The server's methods; a record's method must be among them to be reconciled. */
+    /**
+     * The server's methods. A record whose method is not among them is judged from the
+     * record alone: what it cannot settle is reported for the operator.
+     */
     // biome-ignore lint/suspicious/noExplicitAny: each method has its own input, request and payload types
     methods: ReadonlyArray<Method.Server<any, any, any>>
     /** As the server's `payments.unclaimedAfterSeconds` (default 3,600). */

@@ -44,30 +44,33 @@ export function unfinished(data: Record.Data): boolean {
   return data.phase === 'pending' || data.phase === 'running' || data.phase === 'settling'
 }
 
-/** @internal Reconciles a seized record with its method; see the module comment. */
+/**
+ * @internal Reconciles a seized record with its method (or, for a method not configured,
+ * from the record alone); see the module comment.
+ */
 export async function reconcile(
   held: Record.Held,
   // biome-ignore lint/suspicious/noExplicitAny: any configured method
-  method: Method.Server<any, any, any>,
+  method: Method.Server<any, any, any> | undefined,
 ): Promise<Outcome> {
   const { data } = held
   const found = await lookup(held, method)
   const challengeId = data.challengeId
   switch (found.status) {
     case 'unknown':
-      if (method.lookup === undefined) return report(held, 'outcome-unknown')
+      if (method?.lookup === undefined) return report(held, 'outcome-unknown')
       await Record.free(held, data.note ?? 'unknown')
       return { challengeId, action: 'left', detail: 'the method cannot tell what happened yet' }
     case 'unpaid':
       await Record.write(held, { phase: 'voided', note: 'closed-unpaid' })
       return { challengeId, action: 'closed' }
     case 'held':
-      if (method.release === undefined) return report(held, 'held; the method cannot release')
+      if (method?.release === undefined) return report(held, 'release-manual')
       await method.release(settlement(held, method))
       await Record.write(held, { phase: 'voided', note: 'released-unclaimed' })
       return { challengeId, action: 'released' }
     case 'paid': {
-      if (method.refund === undefined) return report(held, 'refund-manual')
+      if (method?.refund === undefined) return report(held, 'refund-manual')
       const refund = await method.refund(settlement(held, method))
       await Record.write(held, { phase: 'refunded', note: `refund ${refund.reference}` })
       return { challengeId, action: 'refunded', reference: refund.reference }
@@ -106,10 +109,10 @@ export async function resolve(
 async function lookup(
   held: Record.Held,
   // biome-ignore lint/suspicious/noExplicitAny: any configured method
-  method: Method.Server<any, any, any>,
+  method: Method.Server<any, any, any> | undefined,
 ): Promise<Method.Lookup> {
   const { data } = held
-  if (method.lookup !== undefined) return method.lookup(settlement(held, method))
+  if (method?.lookup !== undefined) return method.lookup(settlement(held, method))
   if (data.phase === 'running' && data.mode === 'before-handler' && data.receipt !== null)
     return { status: 'paid', reference: 'receipt' }
   if (data.phase === 'running')
