@@ -75,7 +75,7 @@ async function payAndCrash(): Promise<string> {
 const store = () => ['--store', `sqlite:${path}`]
 
 describe('paywire payments', () => {
-  it('lists, sweeps into a Stripe refund, shows and resolves payments left unfinished {core.after-success.reconcile}', async () => {
+  it('lists, sweeps into a Stripe refund, shows and resolves payments left unfinished {core.concurrency.atomic-delivery}', async () => {
     const refunded = await payAndCrash()
     const listed = await paywire(['payments', 'list', ...store(), '--json'])
     expect(listed.code, listed.stderr).toBe(0)

@@ -54,7 +54,7 @@ const send = (protect: (request: Request) => Promise<Response>, header: string) 
   protect(new Request(url, { headers: { authorization: header } }))
 
 describe('after-success with Stripe: the handler never runs for free', () => {
-  it('10 presentations with a declining card run the handler 0 times (pre-check on) {stripe.charge.after-success.hold}', async () => {
+  it('10 presentations with a declining card run the handler 0 times (pre-check on) {core.side-effects.unpaid, stripe.charge.settle.succeeded-only}', async () => {
     const { protect, runs } = protectedRoute()
     const spt = await grant(stripe, {}, clock.now)
     local.script(spt, { outcome: 'declined', declineCode: 'insufficient_funds' })
@@ -64,7 +64,7 @@ describe('after-success with Stripe: the handler never runs for free', () => {
     expect(runs.count).toBe(0)
   })
 
-  it('10 presentations with a made-up token run the handler 0 times (pre-check off) {stripe.charge.after-success.hold}', async () => {
+  it('10 presentations with a made-up token run the handler 0 times (pre-check off) {core.side-effects.unpaid, stripe.charge.settle.succeeded-only}', async () => {
     const { protect, runs } = protectedRoute({ precheck: false })
     const header = authorization(await challenge(protect), { spt: 'spt_madeup12345' })
     for (let attempt = 0; attempt < 10; attempt++)
@@ -72,7 +72,7 @@ describe('after-success with Stripe: the handler never runs for free', () => {
     expect(runs.count).toBe(0)
   })
 
-  it('holds the card before the handler and captures after a 2xx; cancels after a failure {stripe.charge.after-success.hold}', async () => {
+  it('holds the card before the handler and captures after a 2xx; cancels after a failure {core.side-effects.unpaid, stripe.charge.settle.succeeded-only}', async () => {
     const seen: string[] = []
     const spt = await grant(stripe, {}, clock.now)
     const { protect } = protectedRoute({}, 'after-success', () => {
@@ -98,7 +98,7 @@ describe('after-success with Stripe: the handler never runs for free', () => {
     expect(intentsOf(failing)).toHaveLength(1)
   })
 
-  it('a capture refused after the handler withholds the response and never reruns it in 10 tries {stripe.charge.after-success.hold}', async () => {
+  it('a capture refused after the handler withholds the response and never reruns it in 10 tries {core.side-effects.unpaid, stripe.charge.settle.succeeded-only}', async () => {
     const spt = await grant(stripe, {}, clock.now)
     const { protect, runs } = protectedRoute({}, 'after-success', () => {
       // The authorisation is voided while the handler runs (it expired, the issuer
@@ -194,7 +194,7 @@ describe('after-success with Stripe: never charged and unserved', () => {
 })
 
 describe('reconciliation of Stripe payments never claimed', () => {
-  it('refunds a processing payment that succeeded after its payer went away, once {stripe.charge.crash.recovery}', async () => {
+  it('refunds a processing payment that succeeded after its payer went away, once {stripe.charge.settle.idempotency-key, core.concurrency.single-settlement}', async () => {
     const store = MemoryStore.create()
     const method = stripeServer(stripe)
     const protect = makePaywire(method, { now: () => clock.now, store }).protect(

@@ -106,7 +106,7 @@ const scenarios: Scenario[] = [
 describe('kill -9 at each crash point, restart on the same store', () => {
   for (const kind of ['redis', 'postgres'] as const)
     for (const scenario of scenarios)
-      it(`${kind}, ${scenario.settle}: ${scenario.what} {stripe.charge.crash.recovery}`, async () => {
+      it(`${kind}, ${scenario.settle}: ${scenario.what} {stripe.charge.settle.idempotency-key, core.concurrency.single-settlement}`, async () => {
         const env = {
           STORE: kind,
           STORE_URL: kind === 'redis' ? redisUrl : postgresUrl,

@@ -49,7 +49,7 @@ const send = (protect: (request: Request) => Promise<Response>, header: string) 
 describe('two instances with separate stores: one credential, one 200', () => {
   for (const settle of modes)
     for (const precheck of [true, false]) {
-      it(`sequentially (${settle}, pre-check ${precheck ? 'on' : 'off'}) {stripe.charge.replay.replayed-answer}`, async () => {
+      it(`sequentially (${settle}, pre-check ${precheck ? 'on' : 'off'}) {stripe.charge.verify.spt-unused, charge.replay.reject}`, async () => {
         const { first, second, runs } = instances(precheck, settle)
         const spt = await grant(stripe, { max_amount: 20_000 }, clock.now)
         const header = authorization(await challenge(first), { spt })
@@ -59,7 +59,7 @@ describe('two instances with separate stores: one credential, one 200', () => {
         expect(local.paymentIntents().filter((intent) => intent.token === spt)).toHaveLength(1)
       })
 
-      it(`concurrently (${settle}, pre-check ${precheck ? 'on' : 'off'}) {stripe.charge.replay.replayed-answer}`, async () => {
+      it(`concurrently (${settle}, pre-check ${precheck ? 'on' : 'off'}) {stripe.charge.verify.spt-unused, charge.replay.reject}`, async () => {
         const { first, second, runs } = instances(precheck, settle)
         const spt = await grant(stripe, { max_amount: 20_000 }, clock.now)
         const header = authorization(await challenge(first), { spt })
@@ -81,7 +81,7 @@ describe('two instances with separate stores: one credential, one 200', () => {
       })
     }
 
-  it('a replayed Stripe answer is refused on the instance that did not attempt, even with a fresh store {stripe.charge.replay.replayed-answer}', async () => {
+  it('a replayed Stripe answer is refused on the instance that did not attempt, even with a fresh store {stripe.charge.verify.spt-unused, charge.replay.reject}', async () => {
     const { first, second } = instances(false, 'before-handler')
     const spt = await grant(stripe, { max_amount: 20_000 }, clock.now)
     const header = authorization(await challenge(first), { spt })

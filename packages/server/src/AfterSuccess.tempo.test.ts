@@ -55,7 +55,7 @@ async function credential(
 }
 
 describe('after-success with Tempo (pull): the handler runs at most once', () => {
-  it('10 presentations of a credential whose broadcast fails after the handler run it once; no transfer {core.after-success.once}', async () => {
+  it('10 presentations of a credential whose broadcast fails after the handler run it once; no transfer {charge.single-use, charge.replay.reject}', async () => {
     const payer = await node.newAccount(10_000_000n)
     const recipient = (await node.newAccount(0n)).address
     const sink = (await node.newAccount(0n)).address

@@ -48,7 +48,7 @@ async function problemType(response: Response): Promise<string> {
 }
 
 describe('after-success: the handler runs at most once per challenge', () => {
-  it('10 presentations of a credential whose settlement is refused after the handler run it once (test method) {core.after-success.once}', async () => {
+  it('10 presentations of a credential whose settlement is refused after the handler run it once (test method) {charge.single-use, charge.replay.reject}', async () => {
     const method = TestMethod.server({ key: methodKey, outcome: () => 'refused' })
     const { runs, handler } = counted()
     const protect = server(method).protect(route, handler)
@@ -63,7 +63,7 @@ describe('after-success: the handler runs at most once per challenge', () => {
     expect(answers.every((status) => status === 402)).toBe(true)
   })
 
-  it('10 presentations against a third-party method whose verify always throws run the handler once {core.after-success.once}', async () => {
+  it('10 presentations against a third-party method whose verify always throws run the handler once {charge.single-use, charge.replay.reject}', async () => {
     const test = TestMethod.server({ key: methodKey })
     const failing: TestServer = {
       ...test,
@@ -78,7 +78,7 @@ describe('after-success: the handler runs at most once per challenge', () => {
     expect(runs.count).toBe(1)
   })
 
-  it('a handler that fails spends the challenge: the same credential never runs it again {core.after-success.once}', async () => {
+  it('a handler that fails spends the challenge: the same credential never runs it again {charge.single-use, charge.replay.reject}', async () => {
     const { runs, handler } = counted(503)
     const protect = server(TestMethod.server({ key: methodKey })).protect(route, handler)
     const { header } = await credentialFor(protect)
@@ -93,7 +93,7 @@ describe('after-success: the handler runs at most once per challenge', () => {
     expect(runs.count).toBe(1)
   })
 
-  it('a settlement whose outcome is unknown answers 503 without a challenge; the retry captures and delivers the stored response, the handler ran once {core.after-success.capture-retry}', async () => {
+  it('a settlement whose outcome is unknown answers 503 without a challenge; the retry captures and delivers the stored response, the handler ran once {core.concurrency.single-settlement, core.concurrency.atomic-delivery}', async () => {
     let outcome: 'pending' | 'paid' = 'pending'
     const method = TestMethod.server({ key: methodKey, outcome: () => outcome })
     const { runs, handler } = counted()
@@ -138,7 +138,7 @@ describe('after-success: money held before the handler', () => {
     return { calls, method }
   }
 
-  it('holds before the handler and captures the hold after a 2xx {core.after-success.hold}', async () => {
+  it('holds before the handler and captures the hold after a 2xx {core.side-effects.unpaid}', async () => {
     const { calls, method } = holding()
     const protect = server(method).protect(route, () => {
       calls.push('handler')
@@ -150,7 +150,7 @@ describe('after-success: money held before the handler', () => {
     expect(calls).toEqual(['hold attempt', 'handler', `capture ${hold}`])
   })
 
-  it('releases the hold when the handler fails, and never runs it again {core.after-success.hold}', async () => {
+  it('releases the hold when the handler fails, and never runs it again {core.side-effects.unpaid}', async () => {
     const { calls, method } = holding()
     const protect = server(method).protect(route, () => {
       calls.push('handler')
@@ -163,7 +163,7 @@ describe('after-success: money held before the handler', () => {
     expect(calls).toEqual(['hold attempt', 'handler', `release ${hold}`])
   })
 
-  it('releases the hold when the access policy denies the payment; the handler never ran {core.after-success.hold}', async () => {
+  it('releases the hold when the access policy denies the payment; the handler never ran {core.side-effects.unpaid}', async () => {
     const { calls, method } = holding()
     const protect = Paywire.create({
       realm,

@@ -74,7 +74,7 @@ function holding(calls: string[]): TestServer {
 }
 
 describe('Payments', () => {
-  it('lists a payment left running by a crash, and sweeps it only after the window {core.after-success.reconcile}', async () => {
+  it('lists a payment left running by a crash, and sweeps it only after the window {core.concurrency.atomic-delivery}', async () => {
     const clock = { now: Date.now() }
     const { protect, payments } = crashing(
       TestMethod.server({ key: methodKey }),
@@ -108,7 +108,7 @@ describe('Payments', () => {
     )
   })
 
-  it('releases a hold left by a crash in an after-success handler, after the window {core.after-success.reconcile}', async () => {
+  it('releases a hold left by a crash in an after-success handler, after the window {core.concurrency.atomic-delivery}', async () => {
     const clock = { now: Date.now() }
     const calls: string[] = []
     const { protect, payments } = crashing(holding(calls), 'after-success', clock)
@@ -124,7 +124,7 @@ describe('Payments', () => {
     expect(again.status).toBe(402)
   })
 
-  it('closes an after-success payment whose handler died before anything was taken {core.after-success.reconcile}', async () => {
+  it('closes an after-success payment whose handler died before anything was taken {core.concurrency.atomic-delivery}', async () => {
     const clock = { now: Date.now() }
     const { protect, payments } = crashing(
       TestMethod.server({ key: methodKey }),

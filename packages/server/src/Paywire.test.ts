@@ -353,7 +353,7 @@ describe('Paywire failures', () => {
     expect(handler).not.toHaveBeenCalled()
   })
 
-  it('keeps the payment open when a method fails with an untyped error: only the same credential continues it {core.after-success.resume}', async () => {
+  it('keeps the payment open when a method fails with an untyped error: only the same credential continues it {core.concurrency.atomic-delivery}', async () => {
     let crash = true
     const test = TestMethod.server({ key: methodKey })
     const flaky = {
@@ -467,7 +467,7 @@ describe('settle after success', () => {
     expect(settled).toHaveBeenCalledTimes(1)
   })
 
-  it('spends the challenge when the handler fails: nothing is settled and the handler never runs again for it {core.after-success.once}', async () => {
+  it('spends the challenge when the handler fails: nothing is settled and the handler never runs again for it {charge.single-use, charge.replay.reject}', async () => {
     let runs = 0
     const protect = makePaywire().protect(route, () => {
       runs++

@@ -224,7 +224,7 @@ describe.each(bindings)('$name', (binding) => {
     expect(await response.json()).toEqual({ error: 'boom' })
   })
 
-  it('settles after success only: a failed handler spends the credential unpaid, a 2xx gets the receipt {core.after-success.once}', async () => {
+  it('settles after success only: a failed handler spends the credential unpaid, a 2xx gets the receipt {charge.single-use, charge.replay.reject}', async () => {
     const { header } = await paid('/after')
     const failed = await withCredential('/after', header, { headers: { 'x-status': '503' } })
     expect(failed.status).toBe(503)
