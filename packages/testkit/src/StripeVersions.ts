@@ -1,6 +1,7 @@
 // The Stripe API versions the local Stripe API accepts in `Stripe-Version`, from Stripe's
-// public changelog (docs.stripe.com/changelog): the named monthly releases since Acacia,
-// their `.preview` twins, and the dated versions before them that are still in use. Any
+// public changelog (docs.stripe.com/changelog) and the versions the `stripe` SDK pinned
+// (its CHANGELOG): the named monthly releases since Acacia, their `.preview` twins, and
+// the dated versions before them. Any
 // other string, a malformed or impossible date included, is refused as Stripe refuses it:
 // a typo in a pinned version must fail every test, not pass it. Also: which shape a
 // PaymentIntent takes the shared payment token in, per version.
@@ -10,12 +11,12 @@ const releases: Readonly<Record<string, readonly string[]>> = {
   acacia: ['2024-09-30', '2024-10-28', '2024-11-20', '2024-12-18', '2025-01-27', '2025-02-24'],
   basil: ['2025-03-31', '2025-04-30', '2025-05-28', '2025-06-30', '2025-07-30', '2025-08-27'],
   clover: ['2025-09-30', '2025-10-29', '2025-11-17', '2025-12-15', '2026-01-28', '2026-02-25'],
-  dahlia: ['2026-03-25', '2026-04-22', '2026-05-27', '2026-06-24'],
+  dahlia: ['2026-03-25', '2026-04-22', '2026-05-27', '2026-06-24', '2026-07-29', '2026-08-26'],
+  endive: ['2026-09-30', '2026-10-28'],
 }
 
-/** Dated versions before the named scheme (a selection of those still seen in use). */
+/** Dated versions before the named scheme that the SDK pinned. */
 const dated = [
-  '2019-12-03',
   '2020-03-02',
   '2020-08-27',
   '2022-08-01',
