@@ -126,7 +126,9 @@ export type ScanPage = {
  * ```
  */
 export function pageSize(limit: number | undefined): number {
-  return limit !== undefined && Number.isInteger(limit) && limit >= 1 && limit <= 1_000 ? limit : 100
+  return limit !== undefined && Number.isInteger(limit) && limit >= 1 && limit <= 1_000
+    ? limit
+    : 100
 }
 
 /**
