@@ -124,7 +124,7 @@ describe('the payment gate', () => {
     await server.close()
   })
 
-  it('settles after success: a tool error result carries no receipt and releases the challenge', async () => {
+  it('settles after success: a tool error result carries no receipt and spends the challenge (the after-success model: the tool never runs twice for it)', async () => {
     const server = await raw({ settle: 'after-success' })
     const atlantis = { name: 'forecast', arguments: { city: 'Atlantis' } }
     const credential = await pay(await server.request('tools/call', atlantis))
@@ -134,12 +134,13 @@ describe('the payment gate', () => {
     })
     expect(failed.result?.isError).toBe(true)
     expect(failed.result?._meta?.[Wire.receiptKey]).toBeUndefined()
-    // Nothing was settled: the same challenge can still pay (and is refused only by its tool).
+    // Nothing was settled, and the challenge is spent: the tool does not run again for it.
     const again = await server.request('tools/call', {
       ...atlantis,
       _meta: { [Wire.credentialKey]: credential },
     })
-    expect(again.error).toBeUndefined()
+    expect(again.result).toBeUndefined()
+    expect(again.error?.code).toBe(-32043)
     await server.close()
   })
 
@@ -149,6 +150,9 @@ describe('the payment gate', () => {
       store: {
         ...failing,
         claim: async () => {
+          throw new Error('store down')
+        },
+        compareAndSwap: async () => {
           throw new Error('store down')
         },
       },
