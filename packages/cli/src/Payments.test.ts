@@ -49,22 +49,8 @@ async function payAndCrash(): Promise<string> {
   const first = await protect(new Request(url))
   const challenge = Challenge.deserializeList(first.headers.get('www-authenticate') ?? '')[0]
   if (challenge === undefined) throw new Error('no challenge')
-  const token = (await stripe.rawRequest(
-    'POST',
-    '/v1/test_helpers/shared_payment/granted_tokens',
-    {
-      payment_method: 'pm_card_visa',
-      usage_limits: {
-        currency: 'usd',
-        max_amount: 700,
-        expires_at: Math.floor(Date.now() / 1000) + 600,
-      },
-    },
-    { apiVersion: '2026-02-25.preview' },
-  )) as unknown as { id: string }
-  const authorization = Credential.toAuthorization(
-    Credential.from({ challenge, payload: { spt: token.id } }),
-  )
+  const spt = await StripeServer.grant(stripe, { max_amount: 700 })
+  const authorization = Credential.toAuthorization(Credential.from({ challenge, payload: { spt } }))
   void protect(new Request(url, { headers: { authorization } }))
   // The record says `running` before the handler starts.
   await handlerRuns

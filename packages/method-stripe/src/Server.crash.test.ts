@@ -2,13 +2,11 @@
 // (Redis, PostgreSQL): nothing is served unpaid, nothing is captured twice, and the payer
 // either gets the paid response on the retry of the same credential or, when the response
 // cannot be known, is refunded by reconciliation. Counted on the local Stripe API.
-import { type ChildProcess, spawn } from 'node:child_process'
-import { createInterface } from 'node:readline'
 import { Secret, type Store } from '@paywire/core'
 import { Payments } from '@paywire/server'
 import { PostgresStore } from '@paywire/store-postgres'
 import { RedisStore } from '@paywire/store-redis'
-import type { StripeServer } from '@paywire/testkit'
+import { PaidInstances, type StripeServer } from '@paywire/testkit'
 import type Stripe from 'stripe'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -181,37 +179,12 @@ async function retryTwice(url: string, header: string, expected: number): Promis
 }
 
 /** Starts test/crashServer.ts; resolves once it listens. */
-async function instance(env: Record<string, string>) {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=@paywire/source', '--import', 'tsx', 'test/crashServer.ts'],
-    {
-      env: {
-        ...process.env,
-        ...env,
-        STRIPE_PORT: String(local.sdk.port),
-        PAYWIRE_SECRET_KEY: secret,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+function instance(env: Record<string, string>) {
+  return PaidInstances.launch(
+    'test/crashServer.ts',
+    { ...env, STRIPE_PORT: String(local.sdk.port), PAYWIRE_SECRET_KEY: secret },
+    { conditions: '@paywire/source' },
   )
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const line = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
-    lines.once('line', resolve)
-    child.once('exit', (code) =>
-      reject(new Error(`crash server exited (${code}) before listening`)),
-    )
-  })
-  const { url } = JSON.parse(line) as { url: string }
-  return {
-    url,
-    exited,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-      await exited
-    },
-  }
 }
 
 async function clear(store: Store.Store): Promise<void> {

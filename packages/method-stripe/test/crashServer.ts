@@ -14,7 +14,7 @@ import { Paywire } from '@paywire/server'
 import { listener } from '@paywire/server/node'
 import { PostgresStore } from '@paywire/store-postgres'
 import { RedisStore } from '@paywire/store-redis'
-import { StripeServer } from '@paywire/testkit'
+import { PaidInstances, StripeServer } from '@paywire/testkit'
 import Stripe from 'stripe'
 import * as Server from '../src/Server.js'
 
@@ -86,13 +86,4 @@ const paid = listener(
     return new Response('paid content')
   },
 )
-const server = createServer(paid)
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
-  console.log(JSON.stringify({ url: `http://127.0.0.1:${port}` }))
-})
-process.once('SIGTERM', () => {
-  server.closeAllConnections()
-  server.close(() => void durable.close?.().then(() => process.exit(0)))
-})
+PaidInstances.announce(createServer(paid), async () => durable.close?.())

@@ -223,3 +223,61 @@ export declare namespace start {
     searchDelaySeconds?: number | undefined
   }
 }
+
+/**
+ * Grants the seller a shared payment token through Stripe's test helper
+ * (`POST /v1/test_helpers/shared_payment/granted_tokens`, preview API) with the seller's SDK
+ * instance; resolves its id. Limits default to 5000 usd for ten minutes of `now`.
+ *
+ * @example
+ * ```ts
+ * import Stripe from 'stripe'
+ * import { StripeServer } from '@paywire/testkit'
+ * const local = await StripeServer.start()
+ * const seller = new Stripe(StripeServer.seller.secretKey, { ...local.sdk })
+ * const spt = await StripeServer.grant(seller, { max_amount: 700 })
+ * await local.close()
+ * ```
+ */
+export async function grant(
+  stripe: {
+    rawRequest(
+      method: 'POST',
+      path: string,
+      params: Record<string, unknown>,
+      options: { apiVersion: string },
+    ): Promise<unknown>
+  },
+  limits: grant.Limits = {},
+): Promise<string> {
+  const { now = Date.now(), payment_method = 'pm_card_visa', seller_details, ...usage } = limits
+  const token = (await stripe.rawRequest(
+    'POST',
+    '/v1/test_helpers/shared_payment/granted_tokens',
+    {
+      payment_method,
+      usage_limits: {
+        currency: 'usd',
+        max_amount: 5000,
+        expires_at: Math.floor(now / 1000) + 600,
+        ...usage,
+      },
+      ...(seller_details === undefined ? {} : { seller_details }),
+    },
+    { apiVersion: '2026-02-25.preview' },
+  )) as { id: string }
+  return token.id
+}
+
+export declare namespace grant {
+  type Limits = {
+    currency?: string | undefined
+    max_amount?: number | undefined
+    /** Unix seconds. */
+    expires_at?: number | undefined
+    payment_method?: string | undefined
+    seller_details?: Record<string, string> | undefined
+    /** The clock the default expiry counts from, in milliseconds. */
+    now?: number | undefined
+  }
+}
