@@ -67,7 +67,7 @@ export function create(options: create.Options): Paywire {
           response = await handler(result.request, result.payment)
         } catch (error) {
           // The handler failed: answer 500, which carries no receipt (and in
-          // `after-success` mode releases the challenge without settling).
+          // `after-success` mode takes nothing: the hold is given back).
           response = unexpected(config, Routes.key(request), error)
         }
         return result.complete(response)
@@ -204,8 +204,11 @@ export type Route = {
   expiresIn?: number | undefined
   /**
    * When money moves: `before-handler` (default) settles before the handler runs;
-   * `after-success` checks the proof before the handler, settles only when the handler
-   * answers 2xx and releases the challenge otherwise (every method needs `check`).
+   * `after-success` checks the proof (or holds the money, for methods with `hold`) before
+   * the handler and takes the payment only when the handler answers 2xx; otherwise
+   * nothing is taken. Either way the handler runs at most once per challenge: the
+   * challenge is spent once it starts (every method needs `check`; docs/security.md,
+   * "The after-success model").
    */
   settle?: SettleMode | undefined
 }
