@@ -266,14 +266,4 @@ function redact(message: string): string {
   return message.replace(/spt_[A-Za-z0-9_]+/g, 'spt_…')
 }
 
-export {
-  ActionRequiredError,
-  ConflictError,
-  DeclinedError,
-  NotSucceededError,
-  RefusedError,
-  ReplayedError,
-  StripeConfigurationError,
-  UnavailableError,
-  UnexpectedPaymentIntentError,
-} from './SettlementErrors.js'
+export * from './SettlementErrors.js'
