@@ -21,7 +21,7 @@ export const packageDir = fileURLToPath(new URL('..', import.meta.url))
 /**
  * The cells not expected to be paid, with why: none since paywire's client binds its
  * transfer with mppx's attribution memo where a challenge names no memo (spec/DEVIATIONS.md,
- * rows 6 and 23).
+ * rows 6 and 25).
  */
 export const expected: NonNullable<Matrix.Config['expected']> = []
 

@@ -48,7 +48,7 @@ describe('the matrix on one Tempo node', () => {
     expect(cell('paywire', 'paywire').payment?.reference).toMatch(/^0x[0-9a-f]{64}$/)
   })
 
-  it("paywire's client pays mppx's server once, its transfer bound by mppx's attribution memo (DEVIATIONS rows 6 and 23) {tempo.charge.binding.client-attribution}", () => {
+  it("paywire's client pays mppx's server once, its transfer bound by mppx's attribution memo (DEVIATIONS rows 6 and 25) {tempo.charge.binding.client-attribution}", () => {
     expect(cell('paywire', 'mppx')).toMatchObject({
       outcome: 'paid',
       status: 200,

@@ -2,7 +2,7 @@
 // only (`pnpm serve:reference --methods tempo --tempo-rpc <url>`), on a local Tempo node:
 // every check that needs a payment pays with real transactions, pull by default, push
 // and fee-sponsored where the Tempo checks ask for them. Every MUST passes. The reference
-// server names a fresh memo on every challenge (spec/DEVIATIONS.md, row 23): the payer pays
+// server names a fresh memo on every challenge (spec/DEVIATIONS.md, row 25): the payer pays
 // it whatever its compatibility switch `memo` says (that switch only fills a memo the
 // challenge leaves out).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'

@@ -23,6 +23,7 @@ Usage:
   paywire agent <command>        the agent identity requests are signed with (Web Bot Auth)
   paywire ledger                 the payments made, with totals
   paywire sessions <command>     list, show and close Tempo session channels
+  paywire payments <command>     reconcile the payments a paywire server recorded
   paywire dev                    run a local Tempo node and Stripe API
   paywire serve                  run a paid demo API
   paywire conformance <command>  run the conformance suite (@paywire/conformance)
@@ -41,6 +42,7 @@ const commands: Record<string, () => Promise<Command>> = {
   agent: () => import('./Agent.js'),
   ledger: () => import('./Ledger.js'),
   sessions: () => import('./Sessions.js'),
+  payments: () => import('./Payments.js'),
   dev: () => import('./Dev.js'),
   serve: () => import('./Serve.js'),
   conformance: () => import('./Conformance.js'),

@@ -138,7 +138,7 @@ describe('tempo charge over HTTP', () => {
       amount: prices.paid,
       currency: pathUsd,
       recipient,
-      // A fresh memo binds the transfer to this challenge (spec/DEVIATIONS.md, row 23).
+      // A fresh memo binds the transfer to this challenge (spec/DEVIATIONS.md, row 25).
       methodDetails: { chainId: node.chainId, memo: expect.stringMatching(/^0x[0-9a-f]{64}$/) },
     })
     const account = await node.newAccount(10_000_000n)

@@ -65,7 +65,7 @@ describe('mppx client pays a paywire server', () => {
   /**
    * mppx pays `/paid` in `mode`; paywire settles it and the price reaches the recipient.
    * paywire's challenge names a fresh memo; mppx pays its attribution memo instead, which
-   * binds the transfer to the same challenge (spec/DEVIATIONS.md, row 23).
+   * binds the transfer to the same challenge (spec/DEVIATIONS.md, row 25).
    */
   async function settlesMppx(mode: 'pull' | 'push') {
     const before = await node.balanceOf(recipient)

@@ -1,7 +1,7 @@
 // Checks that a Tempo charge server takes no chain event as payment unless it is bound to
 // the challenge redeemed, and that its fee sponsor pays only for what settles (issue 14;
 // draft-tempo-charge-00 §"Hash Verification", §"Server-Paid Fees" in the security
-// considerations; spec/DEVIATIONS.md row 23 for the binding beyond the draft): a pushed
+// considerations; spec/DEVIATIONS.md row 25 for the binding beyond the draft): a pushed
 // transfer made for one challenge, or an unrelated transfer of the amount, never pays
 // another; a sponsored transaction that would revert is refused before it is broadcast; a
 // mined sponsored transaction replayed never exhausts the sponsor.

@@ -84,7 +84,7 @@ describe('the payment gate', () => {
     await server.close()
   })
 
-  it('settles after success: a tool error result carries no receipt, and its challenge stays used', async () => {
+  it('settles after success: a tool error result carries no receipt and spends the challenge (the after-success model: the tool never runs twice for it)', async () => {
     const server = await raw({ settle: 'after-success' })
     const atlantis = { name: 'forecast', arguments: { city: 'Atlantis' } }
     const credential = await pay(await server.request('tools/call', atlantis))
@@ -99,6 +99,7 @@ describe('the payment gate', () => {
       ...atlantis,
       _meta: { [Wire.credentialKey]: credential },
     })
+    expect(again.result).toBeUndefined()
     expect(again.error?.code).toBe(-32043)
     await server.close()
   })
@@ -109,6 +110,9 @@ describe('the payment gate', () => {
       store: {
         ...failing,
         claim: async () => {
+          throw new Error('store down')
+        },
+        compareAndSwap: async () => {
           throw new Error('store down')
         },
       },
