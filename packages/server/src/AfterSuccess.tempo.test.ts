@@ -2,10 +2,10 @@
 // the handler and broadcast after it. The payer empties its account while the handler runs,
 // so the broadcast fails: the handler ran once, and 9 more presentations of the same
 // credential run it no more; the recipient received nothing, the payer lost nothing but
-// what it spent elsewhere. (The check here is the static one of `Transaction.verify`;
-// method-tempo's own `check`, with the simulation, replaces it when it lands.)
+// what it spent elsewhere. The method's own `check` simulates before the handler; after it,
+// `verify` simulates again and refuses before broadcasting.
 import { Challenge, Credential, Problem } from '@paywire/core'
-import { Chain, Client, Server, Transaction } from '@paywire/method-tempo'
+import { Chain, Client, Server } from '@paywire/method-tempo'
 import { MemoryStore } from '@paywire/store-memory'
 import { TempoNode } from '@paywire/testkit'
 import type { Hex } from 'viem'
@@ -23,22 +23,13 @@ afterAll(() => node.stop())
 
 const url = 'https://api.example.com/paid'
 
-/** The Tempo method with a pre-broadcast check (mode, chain, the signed transaction's terms). */
+/**
+ * The Tempo method as it ships: its `check` runs every check of `verify` that moves no money
+ * (the transaction's terms, its binding to the challenge, a simulation on the pending state)
+ * before the handler; `verify` runs them again, then broadcasts.
+ */
 function tempoAfterSuccess(recipient: string): ReturnType<typeof Server.server> {
-  const tempo = Server.server({ chain, recipient, modes: ['pull'] })
-  return {
-    ...tempo,
-    async check({ credential, challenge, request, context }) {
-      const payload = credential.payload as { type: string; signature?: string }
-      if (payload.type !== 'transaction' || payload.signature === undefined)
-        throw new Server.ModeRefusedError('this route takes pull payments')
-      Transaction.verify(Transaction.deserialize(payload.signature), {
-        request,
-        expires: Date.parse(challenge.expires ?? '') / 1000,
-        now: Math.floor(context.now() / 1000),
-      })
-    },
-  }
+  return Server.server({ chain, recipient, modes: ['pull'] })
 }
 
 async function credential(

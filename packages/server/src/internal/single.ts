@@ -6,8 +6,8 @@
 // handler is in paid.ts and settle.ts.
 import { Challenge, Credential, Errors, Expires, Method, Receipt, type Store } from '@paywire/core'
 import type { Payment, Result } from '../Paywire.js'
-import { receiptOf } from './contract.js'
 import { authorized, verified } from './charge.js'
+import { receiptOf } from './contract.js'
 import * as Idempotency from './idempotency.js'
 import { type Context, deny, fire, refuse } from './issue.js'
 import { paid } from './paid.js'
