@@ -4,10 +4,10 @@
 // CrashServer): the armed step makes the process SIGKILL itself (no cleanup, no flush) the
 // first time it reaches it:
 //
-// - `challenge-claimed`: the challenge is claimed in the store, before any chain call
+// - `challenge-claimed`: the challenge's payment record is created, before any chain call
 // - `broadcast`: the client's pull transaction is mined, before its hash is recorded
 // - `receipt-read`: a pushed transaction's receipt is read, before its hash is recorded
-// - `recorded`: the transaction hash is recorded (claimed) in the store, before the handler
+// - `recorded`: the transaction hash is claimed in the store, before the handler
 // - `handler`: inside the paid handler (after recording `served:<challenge id>`), before any
 //   response byte is sent
 //
@@ -37,18 +37,31 @@ const env = CrashServer.setting
 const { reached } = CrashServer.arm(steps)
 
 const sqlite = SqliteStore.create({ path: env('CRASH_DB') })
+/** The steps a store write reaches: the challenge's payment record, a transaction's claim. */
+const stepOf = (key: string): Step | undefined =>
+  key.startsWith('paywire:payment:') || key.startsWith('paywire:challenge:')
+    ? 'challenge-claimed'
+    : key.startsWith('paywire:proof:tempo:')
+      ? 'recorded'
+      : undefined
+
 const store: Store.Store = {
   ...sqlite,
   async claim(key, options) {
     const won = await sqlite.claim(key, options)
-    if (won && key.startsWith('paywire:challenge:')) await reached('challenge-claimed')
-    if (won && key.startsWith('paywire:proof:tempo:')) await reached('recorded')
+    const step = stepOf(key)
+    if (won && step !== undefined) await reached(step)
     return won
   },
   get: (key) => sqlite.get(key),
   put: (key, value, options) => sqlite.put(key, value, options),
-  compareAndSwap: (key, expected, value, options) =>
-    sqlite.compareAndSwap(key, expected, value, options),
+  async compareAndSwap(key, expected, value, options) {
+    const written = await sqlite.compareAndSwap(key, expected, value, options)
+    // Created (not updated): the record of a new payment, or a new claim of a transaction.
+    const step = stepOf(key)
+    if (written && expected === null && step !== undefined) await reached(step)
+    return written
+  },
   delete: (key) => sqlite.delete(key),
 }
 
