@@ -1,13 +1,12 @@
 // The Payment challenge (draft-httpauth-payment §"Challenge (WWW-Authenticate)"): its
 // parameters, its header codec, and its HMAC-SHA256 binding (§"Challenge Binding").
-import { hmac } from '@noble/hashes/hmac.js'
-import { sha256 } from '@noble/hashes/sha2.js'
 import { z } from 'zod'
 import * as AuthParams from './AuthParams.js'
 import * as Base64Url from './Base64Url.js'
 import * as ConstantTime from './ConstantTime.js'
 import { BaseError } from './Errors.js'
 import * as Expires from './Expires.js'
+import * as Hashing from './internal/hashing.js'
 import * as Json from './Json.js'
 import type * as Secret from './Secret.js'
 
@@ -394,25 +393,8 @@ function mac(challenge: computeId.Fields, secret: Secret.Secret): Uint8Array {
     challenge.digest ?? '',
     challenge.opaque ?? '',
   ].join('|')
-  return keyed(secret).clone().update(utf8.encode(input)).digest()
-}
-
-const utf8 = new TextEncoder()
-
-/**
- * HMAC-SHA256 already keyed with a secret, cloned for each id: keying hashes two blocks,
- * a fifth of binding a challenge (see bench/README.md). Held per secret object, and used
- * only while that object still holds the bytes it was keyed with.
- */
-const keyedStates = new WeakMap<Secret.Secret, { key: Uint8Array; state: Keyed }>()
-type Keyed = ReturnType<typeof hmac.create>
-
-function keyed(secret: Secret.Secret): Keyed {
-  const found = keyedStates.get(secret)
-  if (found !== undefined && ConstantTime.equalBytes(found.key, secret)) return found.state
-  const state = hmac.create(sha256, secret)
-  keyedStates.set(secret, { key: secret.slice(), state })
-  return state
+  // node:crypto on Node, @noble/hashes elsewhere: the same bytes (internal/hashing.ts).
+  return Hashing.selected.hmacSha256(secret, input)
 }
 
 function decodeCanonicalObject(encoded: string, field: string): Record<string, Json.Value> {
