@@ -6,6 +6,7 @@ import * as AuthParams from './AuthParams.js'
 import * as Base64Url from './Base64Url.js'
 import * as Challenge from './Challenge.js'
 import { BaseError } from './Errors.js'
+import * as CanonicalObject from './internal/canonicalObject.js'
 import * as Json from './Json.js'
 
 /** Largest credential token paywire reads, in characters (the draft asks for at least 4 KB). */
@@ -104,8 +105,10 @@ export function deserialize(token: string): Credential {
   }
   try {
     // The schema above already checked the echo's parameters (it embeds Challenge.schema):
-    // what is left of Challenge.validated is what `request` and `opaque` encode.
-    Challenge.decodeRequest(result.data.challenge)
+    // what is left of Challenge.validated is what `request` and `opaque` encode (a route's
+    // `request`, the same in all its challenges, is checked once).
+    const { request } = result.data.challenge
+    CanonicalObject.assertCanonical(request, 'request', Challenge.InvalidChallengeError)
     if (result.data.challenge.opaque !== undefined) Challenge.decodeOpaque(result.data.challenge)
   } catch (cause) {
     throw new MalformedCredentialError(`challenge echo: ${(cause as Error).message}`, { cause })
