@@ -6,6 +6,7 @@ import * as Base64Url from './Base64Url.js'
 import * as ConstantTime from './ConstantTime.js'
 import { BaseError } from './Errors.js'
 import * as CanonicalObject from './internal/canonicalObject.js'
+import * as CompiledSchemas from './internal/compiledSchemas.js'
 import * as Hashing from './internal/hashing.js'
 import * as Syntax from './internal/syntax.js'
 import * as Json from './Json.js'
@@ -211,10 +212,8 @@ export declare namespace verify {
  * ```
  */
 export function serialize(challenge: Challenge): string {
-  // Never emit what a conforming parser must refuse (an empty id, a bad method...). A
-  // challenge this module validated and that still holds the same values needs no second
-  // run of the schema (issuing is `from` then `serialize`; see bench/README.md).
-  if (!unchangedSinceChecked(challenge)) {
+  // Never emit what a conforming parser must refuse (an empty id, a bad method...).
+  if (CompiledSchemas.challenge(challenge) === undefined) {
     const result = schema.safeParse(challenge)
     if (!result.success)
       throw new InvalidChallengeError(describe(result.error), { cause: result.error })
@@ -364,20 +363,19 @@ export function encodeOpaque(opaque: Record<string, string>): string {
   return Base64Url.encode(Json.canonicalize(opaque))
 }
 
-/** The schema check alone: every parameter's syntax, not what `request` and `opaque` encode. */
+/**
+ * The schema check alone: every parameter's syntax, not what `request` and `opaque` encode.
+ * The compiled check answers for valid challenges; the schema words every refusal.
+ */
 function checked(value: unknown): Challenge {
+  const fast = CompiledSchemas.challenge(value)
+  if (fast !== undefined) return fast
   const result = schema.safeParse(value)
   if (!result.success)
     throw new InvalidChallengeError(describe(result.error), { cause: result.error })
-  checkedValues.set(result.data, fieldsOf(result.data))
   return result.data
 }
 
-/**
- * The parameters of each challenge `checked` returned, as they were when the schema passed
- * them. The schema reads only these members, so equal values would pass it again.
- */
-const checkedValues = new WeakMap<object, readonly (string | undefined)[]>()
 const fieldNames = [
   'id',
   'realm',
@@ -389,18 +387,6 @@ const fieldNames = [
   'description',
   'opaque',
 ] as const
-
-function fieldsOf(challenge: Challenge): (string | undefined)[] {
-  return fieldNames.map((name) => challenge[name])
-}
-
-function unchangedSinceChecked(challenge: Challenge): boolean {
-  const values = checkedValues.get(challenge)
-  if (values === undefined) return false
-  for (let i = 0; i < fieldNames.length; i++)
-    if (challenge[fieldNames[i] as (typeof fieldNames)[number]] !== values[i]) return false
-  return true
-}
 
 function fromParams(params: Readonly<Record<string, string>>): Challenge {
   const fields: Record<string, string> = {}
