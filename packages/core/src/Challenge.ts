@@ -102,17 +102,20 @@ export const boundFields = [
  * ```
  */
 export function from(parameters: from.Parameters, options: from.Options): Challenge {
-  const unbound = {
+  const unbound: Record<string, string> = {
     realm: parameters.realm,
     method: parameters.method,
     intent: parameters.intent,
     request: encodeRequest(parameters.request),
-    ...(parameters.expires === undefined ? {} : { expires: parameters.expires }),
-    ...(parameters.digest === undefined ? {} : { digest: parameters.digest }),
-    ...(parameters.description === undefined ? {} : { description: parameters.description }),
-    ...(parameters.opaque === undefined ? {} : { opaque: encodeOpaque(parameters.opaque) }),
   }
-  const id = 'secret' in options ? computeId(unbound, options.secret) : options.id
+  if (parameters.expires !== undefined) unbound.expires = parameters.expires
+  if (parameters.digest !== undefined) unbound.digest = parameters.digest
+  if (parameters.description !== undefined) unbound.description = parameters.description
+  if (parameters.opaque !== undefined) unbound.opaque = encodeOpaque(parameters.opaque)
+  const id =
+    'secret' in options
+      ? computeId(unbound as unknown as computeId.Fields, options.secret)
+      : options.id
   // `request` and `opaque` were canonicalized and encoded just above: only their shape is
   // left to check, not their encoding (decoding them again cost a third of `from`; see
   // bench/README.md). Every other parameter goes through the schema as before.
@@ -120,7 +123,8 @@ export function from(parameters: from.Parameters, options: from.Options): Challe
     throw new InvalidChallengeError('request must encode a JSON object')
   if (parameters.opaque !== undefined && !Json.isObject(parameters.opaque))
     throw new InvalidChallengeError('opaque must encode a JSON object')
-  return checked({ id, ...unbound })
+  unbound.id = id
+  return checked(unbound)
 }
 
 export declare namespace from {
@@ -155,7 +159,8 @@ export declare namespace from {
  * ```
  */
 export function computeId(challenge: computeId.Fields, secret: Secret.Secret): string {
-  return Base64Url.encode(mac(challenge, secret))
+  // node:crypto on Node, @noble/hashes elsewhere: the same bytes (internal/hashing.ts).
+  return Hashing.selected.hmacSha256(secret, bindingInput(challenge))
 }
 
 export declare namespace computeId {
@@ -176,17 +181,14 @@ export declare namespace computeId {
  * ```
  */
 export function verify(challenge: Challenge, options: verify.Options): boolean {
-  let presented: Uint8Array
-  try {
-    presented = Base64Url.decode(challenge.id)
-  } catch {
-    // An id that is not base64url cannot be an HMAC output: unbound, whatever the reason.
-    return false
-  }
+  // Compared as text: base64url decoding is strict (one encoding per byte string), so the
+  // presented id equals the encoded HMAC exactly when it decodes to the HMAC's bytes.
+  const input = bindingInput(challenge)
   let matched = false
   for (const secret of [options.secret, ...(options.previousSecrets ?? [])]) {
     // No early exit: the time taken does not reveal which secret matched.
-    matched = ConstantTime.equalBytes(mac(challenge, secret), presented) || matched
+    const expected = Hashing.selected.hmacSha256(secret, input)
+    matched = ConstantTime.equalStrings(expected, challenge.id) || matched
   }
   return matched
 }
@@ -218,19 +220,27 @@ export function serialize(challenge: Challenge): string {
     if (!result.success)
       throw new InvalidChallengeError(describe(result.error), { cause: result.error })
   }
-  const params: Array<[string, string]> = [
-    ['id', challenge.id],
-    ['realm', challenge.realm],
-    ['method', challenge.method],
-    ['intent', challenge.intent],
-    ['request', challenge.request],
-  ]
-  for (const name of ['expires', 'digest', 'opaque', 'description'] as const) {
+  // AuthParams.format's output, written directly: the scheme and the names are tokens and
+  // none repeats, so only the values need AuthParams.quote's checks.
+  let header = `${scheme} id=${AuthParams.quote('id', challenge.id)}`
+  for (const name of serializedNames) {
     const value = challenge[name]
-    if (value !== undefined) params.push([name, value])
+    if (value !== undefined) header += `, ${name}=${AuthParams.quote(name, value)}`
   }
-  return AuthParams.format(scheme, params)
+  return header
 }
+
+/** The parameters after `id`, in the order `serialize` writes them. */
+const serializedNames = [
+  'realm',
+  'method',
+  'intent',
+  'request',
+  'expires',
+  'digest',
+  'opaque',
+  'description',
+] as const
 
 /**
  * Parses every Payment challenge in `WWW-Authenticate` field values (one string, or one
@@ -395,18 +405,11 @@ function fromParams(params: Readonly<Record<string, string>>): Challenge {
   return validated(fields)
 }
 
-function mac(challenge: computeId.Fields, secret: Secret.Secret): Uint8Array {
-  const input = [
-    challenge.realm,
-    challenge.method,
-    challenge.intent,
-    challenge.request,
-    challenge.expires ?? '',
-    challenge.digest ?? '',
-    challenge.opaque ?? '',
-  ].join('|')
-  // node:crypto on Node, @noble/hashes elsewhere: the same bytes (internal/hashing.ts).
-  return Hashing.selected.hmacSha256(secret, input)
+/** The seven positional slots the binding covers, joined with `|` (empty for absent optionals). */
+function bindingInput(challenge: computeId.Fields): string {
+  // As Array.prototype.join writes them: null and undefined as empty slots.
+  const { realm, method, intent, request, expires, digest, opaque } = challenge
+  return `${realm ?? ''}|${method ?? ''}|${intent ?? ''}|${request ?? ''}|${expires ?? ''}|${digest ?? ''}|${opaque ?? ''}`
 }
 
 function describe(error: z.ZodError): string {

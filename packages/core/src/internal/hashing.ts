@@ -4,13 +4,14 @@
 // `@noble/hashes` everywhere else (browsers, workers). Chosen once, when this module loads.
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
+import * as Base64Url from '../Base64Url.js'
 
 /** @internal What core hashes with. */
 export type Hashing = {
   /** Which implementation this is. */
   name: 'node:crypto' | '@noble/hashes'
-  /** HMAC-SHA256 (RFC 2104) of the UTF-8 bytes of `message` under `key`. */
-  hmacSha256(key: Uint8Array, message: string): Uint8Array
+  /** HMAC-SHA256 (RFC 2104) of the UTF-8 bytes of `message` under `key`, as base64url. */
+  hmacSha256(key: Uint8Array, message: string): string
   sha256(bytes: Uint8Array): Uint8Array
   sha512(bytes: Uint8Array): Uint8Array
 }
@@ -50,33 +51,37 @@ export const portable: Hashing = (() => {
   const keyed = perKey((key) => hmac.create(sha256, key))
   return {
     name: '@noble/hashes',
-    hmacSha256: (key, message) => keyed(key).clone().update(utf8.encode(message)).digest(),
+    hmacSha256: (key, message) =>
+      Base64Url.encode(keyed(key).clone().update(utf8.encode(message)).digest()),
     sha256: (bytes) => sha256(bytes),
     sha512: (bytes) => sha512(bytes),
   }
 })()
 
-/** The part of `node:crypto` used here (Node >= 20.12 has `hash`; older ones `createHash`). */
-/** @internal */
+/** @internal The part of `node:crypto` used here (Node >= 20.12 has `hash`; older ones `createHash`). */
 export type NodeCrypto = {
   createHmac(algorithm: 'sha256', key: Uint8Array): NodeHash
   createHash(algorithm: 'sha256' | 'sha512'): NodeHash
-  hash?: (algorithm: 'sha256' | 'sha512', data: Uint8Array, encoding: 'buffer') => Uint8Array
+  hash?: (algorithm: 'sha256' | 'sha512', data: Uint8Array, encoding: NodeEncoding) => string
 }
+type NodeEncoding = 'latin1' | 'base64url'
 type NodeHash = {
   update(data: Uint8Array | string, encoding?: 'utf8'): NodeHash
-  digest(): Uint8Array
+  digest(encoding: NodeEncoding): string
 }
-type NodeBuffer = Uint8Array & { write(text: string, offset: number, encoding: 'utf8'): number }
+type NodeBuffer = Uint8Array & {
+  write(text: string, offset: number, encoding: 'utf8' | 'latin1'): number
+}
 /** @internal */
 export type NodeBufferModule = { Buffer: { allocUnsafeSlow(size: number): NodeBuffer } }
 
 /**
  * @internal `node:crypto`, or `undefined` where the runtime has none. With one-shot
  * `crypto.hash` (Node >= 20.12), HMAC is computed as its definition reads, H((K ^ opad) ‖
- * H((K ^ ipad) ‖ m)), over padded keys derived once per secret and a preallocated buffer:
- * no Hmac object per message. Messages that do not fit the buffer, and older runtimes, go
- * through `createHmac`.
+ * H((K ^ ipad) ‖ m)), over padded keys derived once per secret and preallocated buffers:
+ * no Hmac object per message, and digests as strings (`hash` returns a Buffer only through
+ * its slower `createHash` fallback). Messages that do not fit the buffer, and older
+ * runtimes, go through `createHmac`.
  */
 export const native: Hashing | undefined = (() => {
   const crypto = builtin<NodeCrypto>('node:crypto')
@@ -86,18 +91,17 @@ export const native: Hashing | undefined = (() => {
 
 /** @internal The `node:crypto` implementation over the given modules (tests pass older shapes). */
 export function fromNode(crypto: NodeCrypto, buffers: NodeBufferModule): Hashing {
-  const digest = (algorithm: 'sha256' | 'sha512', bytes: Uint8Array): Uint8Array =>
+  const digest = (algorithm: 'sha256' | 'sha512', bytes: Uint8Array): string =>
     crypto.hash !== undefined
-      ? crypto.hash(algorithm, bytes, 'buffer')
-      : crypto.createHash(algorithm).update(bytes).digest()
-  const hmacSha256 = oneShotHmac(crypto, buffers, digest)
+      ? crypto.hash(algorithm, bytes, 'latin1')
+      : crypto.createHash(algorithm).update(bytes).digest('latin1')
+  const viaHmac = (key: Uint8Array, message: string) =>
+    crypto.createHmac('sha256', key).update(message, 'utf8').digest('base64url')
   return {
     name: 'node:crypto',
-    hmacSha256:
-      hmacSha256 ??
-      ((key, message) => copy(crypto.createHmac('sha256', key).update(message, 'utf8').digest())),
-    sha256: (bytes) => copy(digest('sha256', bytes)),
-    sha512: (bytes) => copy(digest('sha512', bytes)),
+    hmacSha256: oneShotHmac(crypto, buffers, digest) ?? viaHmac,
+    sha256: (bytes) => fromLatin1(digest('sha256', bytes)),
+    sha512: (bytes) => fromLatin1(digest('sha512', bytes)),
   }
 }
 
@@ -107,33 +111,36 @@ export const selected: Hashing = native ?? portable
 function oneShotHmac(
   crypto: NodeCrypto,
   buffers: NodeBufferModule,
-  digest: (algorithm: 'sha256', bytes: Uint8Array) => Uint8Array,
+  digest: (algorithm: 'sha256', bytes: Uint8Array) => string,
 ): Hashing['hmacSha256'] | undefined {
-  if (crypto.hash === undefined) return undefined
+  const hash = crypto.hash
+  if (hash === undefined) return undefined
   // (K ^ ipad) then the message; (K ^ opad) then the inner hash. UTF-8 takes at most three
   // bytes per UTF-16 code unit.
   const inner = buffers.Buffer.allocUnsafeSlow(64 + 3 * oneShotMaxLength)
   const outer = buffers.Buffer.allocUnsafeSlow(64 + 32)
   const pads = perKey((key) => {
     const block = new Uint8Array(64)
-    block.set(key.length > 64 ? digest('sha256', key) : key)
+    block.set(key.length > 64 ? fromLatin1(digest('sha256', key)) : key)
     return { ipad: block.map((byte) => byte ^ 0x36), opad: block.map((byte) => byte ^ 0x5c) }
   })
   return (key, message) => {
     if (message.length > oneShotMaxLength)
-      return copy(crypto.createHmac('sha256', key).update(message, 'utf8').digest())
+      return crypto.createHmac('sha256', key).update(message, 'utf8').digest('base64url')
     const { ipad, opad } = pads(key)
     inner.set(ipad, 0)
     const length = inner.write(message, 64, 'utf8')
     outer.set(opad, 0)
-    outer.set(digest('sha256', inner.subarray(0, 64 + length)), 64)
-    return copy(digest('sha256', outer))
+    outer.write(hash('sha256', inner.subarray(0, 64 + length), 'latin1'), 64, 'latin1')
+    return hash('sha256', outer, 'base64url')
   }
 }
 
-/** A plain Uint8Array of the bytes (a small Buffer is a view into a pool callers must not see). */
-function copy(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(bytes)
+/** The bytes of a digest `crypto` returned as a latin1 string (one char per byte). */
+function fromLatin1(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length)
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i)
+  return bytes
 }
 
 /** A Node built-in module, loaded synchronously (Node >= 20.16, Deno, Bun), or `undefined`. */
