@@ -215,6 +215,7 @@ function isTchar(code: number): boolean {
  */
 const token68Run = /[0-9A-Za-z\-._~+/]*/y
 const tokenRun = new RegExp(`[${tcharClass}]*`, 'y')
+const sharedRun = /[0-9A-Za-z+\-._~]*/y
 const qdtextRun = /[\t\x20\x21\x23-\x5b\x5d-\x7e\x80-\xff]*/y
 
 /** Where a run of `pattern` that starts at `from` ends. */
@@ -273,6 +274,10 @@ function scan(text: string, entries: Entry[], limits: Limits): void {
     // token68 or the first auth-param. An auth-param is a token, BWS, "=", BWS, and a
     // value; a token68 ends with optional "=" padding followed by the end or a comma.
     const start = pos
+    // Letters, digits and "+-._~" are both tchar and token68: crossed once, they are the
+    // start of the name and of the token68 alike (a credential's token68 is all of these).
+    const shared = skipRun(sharedRun, text, start)
+    pos = shared
     readToken()
     const nameEnd = pos
     skipWhitespace()
@@ -285,7 +290,7 @@ function scan(text: string, entries: Entry[], limits: Limits): void {
     }
 
     if (!isParam) {
-      pos = skipRun(token68Run, text, start)
+      pos = skipRun(token68Run, text, shared)
       while (pos < end && text.charCodeAt(pos) === EQUALS) pos++
       const token68 = text.slice(start, pos)
       if (token68 === '') fail('expected a token68 or an auth-param')
