@@ -39,14 +39,22 @@ export type Session = {
 /**
  * `count` credentials, each answering its own challenge as the server would issue it for
  * `GET /paid` (same realm, request, route and a fresh nonce, bound with the server's
- * secret): what `count` payers would send after their 402s.
+ * secret): what `count` payers would send after their 402s. Made once per run and shared
+ * by the scenarios: each drives servers of its own, whose stores have not seen them.
  */
 export async function credentials(count: number): Promise<string[]> {
+  if (made.length < count) made.push(...(await make(made.length, count)))
+  return made.slice(0, count)
+}
+const made: string[] = []
+
+async function make(from: number, to: number): Promise<string[]> {
   const method = TestMethod.client({ key: testKey })
-  const expires = Expires.inSeconds(600)
+  // Valid for an hour: a slow run on a busy machine still uses them before they expire.
+  const expires = Expires.inSeconds(3_600)
   const secret = new TextEncoder().encode(secretText)
   const out: string[] = []
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < to; i++) {
     const challenge = Challenge.from(
       {
         realm,

@@ -15,12 +15,18 @@ export type Server = { port: number; process: ChildProcess; stop(): Promise<void
 
 /**
  * Starts a server process and waits until it listens. `BENCH_SERVER_CPU_PROF=<dir>` writes
- * a CPU profile of each server process under `<dir>/<label>` (see README: Profiling).
+ * a CPU profile of each server process under `<dir>/<binding>-<label>` (sampled every
+ * `BENCH_SERVER_CPU_PROF_INTERVAL` µs, default 1000; see README: Profiling).
  */
 export async function start(config: Http.Server, label: string = config.library): Promise<Server> {
   const profile = process.env.BENCH_SERVER_CPU_PROF
+  const interval = process.env.BENCH_SERVER_CPU_PROF_INTERVAL ?? '1000'
   const flags = profile
-    ? ['--cpu-prof', `--cpu-prof-dir=${profile}/${config.binding}-${label}`]
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${profile}/${config.binding}-${label}`,
+        `--cpu-prof-interval=${interval}`,
+      ]
     : []
   const child = spawn(
     process.execPath,
@@ -119,14 +125,36 @@ export async function drive(options: Drive): Promise<Run> {
   }
 }
 
-/** Starts a server, drives it once, stops it. */
-export async function run(config: Http.Server, options: Omit<Drive, 'port'>): Promise<Run> {
-  const server = await start(config)
+/**
+ * Starts several servers at once (start-up dominates short runs on a busy machine), runs
+ * `body` with them, and stops them all. A server waits idle while another is driven.
+ */
+export async function withServers<result>(
+  configs: readonly Http.Server[],
+  body: (servers: Server[]) => Promise<result>,
+): Promise<result> {
+  const started = await Promise.allSettled(configs.map((config) => start(config)))
+  const servers = started.flatMap((outcome) =>
+    outcome.status === 'fulfilled' ? [outcome.value] : [],
+  )
   try {
-    return await drive({ ...options, port: server.port })
+    const failed = started.find((outcome) => outcome.status === 'rejected')
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
+    return await body(servers)
   } finally {
-    await server.stop()
+    await Promise.all(servers.map((server) => server.stop()))
   }
+}
+
+/** Starts a server, drives it once, stops it. */
+export function run(config: Http.Server, options: Omit<Drive, 'port'>): Promise<Run> {
+  return withServers([config], ([server]) => drive({ ...options, port: (server as Server).port }))
+}
+
+/** `pool` cut into `count` equal parts: credentials for as many runs on one server. */
+export function slices<value>(pool: readonly value[], count: number): value[][] {
+  const size = Math.floor(pool.length / count)
+  return Array.from({ length: count }, (_, index) => pool.slice(index * size, (index + 1) * size))
 }
 
 /** Runs over several rounds, added up: served per second over all measured seconds. */

@@ -3,6 +3,7 @@
 import type { Budget } from './Harness.js'
 import type { ScenarioResult } from './Report.js'
 import * as Codecs from './scenarios/codecs.js'
+import * as Growth from './scenarios/growth.js'
 import * as Http from './scenarios/http.js'
 import * as Issuance from './scenarios/issuance.js'
 import * as Memory from './scenarios/memory.js'
@@ -24,6 +25,7 @@ const scenarios: ReadonlyArray<{ id: number; run: (options: Options) => Promise<
     { id: 6, run: (options) => Stores.run(options.quick) },
     { id: 7, run: (options) => Memory.runScenario(options.quick) },
     { id: 8, run: (options) => Sessions.run(options.budget, options.quick) },
+    { id: 9, run: (options) => Growth.run(options.quick) },
   ]
 
 /** Runs the selected scenarios in order; a failing scenario is reported, never hidden. */

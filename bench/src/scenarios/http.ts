@@ -19,38 +19,45 @@ export type Timing = { connections: number; duration: number; warmup: number; ro
 /** The timing of scenario 5 (and the others driving HTTP). */
 export function timing(quick: boolean): Timing {
   return quick
-    ? { connections: 10, duration: 1, warmup: 0.5, rounds: 1 }
-    : { connections: 10, duration: 4, warmup: 1, rounds: 2 }
+    ? { connections: 4, duration: 1, warmup: 0.5, rounds: 1 }
+    : { connections: 10, duration: 3, warmup: 1, rounds: 2 }
 }
 
 /** Runs scenario 5. */
 export async function run(quick: boolean): Promise<ScenarioResult> {
   const time = timing(quick)
-  // Enough credentials for one run of the fastest paid server expected (warm-up included);
-  // each run is a new server process with an empty store, so a run may reuse another's.
+  // Every server is started once; each round drives it with credentials of its own.
   const pools = {
-    paywire: await Http.credentials(quick ? 5_000 : 60_000),
-    mppx: await MppxTestMethod.credentials(quick ? 3_000 : 30_000),
+    paywire: Load.slices(await Http.credentials(quick ? 5_000 : 90_000), time.rounds),
+    mppx: Load.slices(await MppxTestMethod.credentials(quick ? 3_000 : 30_000), time.rounds),
   }
+  const libraries = ['unpaid', 'paywire', 'mppx'] as const
   const rows: Row[] = []
   for (const binding of ['node', 'hono'] as const) {
     let wrapped = false
-    const runs: Record<'unpaid' | 'paywire' | 'mppx', Load.Run[]> = {
+    const runs: Record<(typeof libraries)[number], Load.Run[]> = {
       unpaid: [],
       paywire: [],
       mppx: [],
     }
-    for (let round = 0; round < time.rounds; round++)
-      for (const library of ['unpaid', 'paywire', 'mppx'] as const) {
-        const spend = library === 'unpaid' ? undefined : Load.spender(pools[library])
-        runs[library].push(
-          await Load.run(
-            { binding, library },
-            { ...time, authorization: spend === undefined ? undefined : () => spend.next() },
-          ),
-        )
-        wrapped ||= spend?.wrapped === true
-      }
+    await Load.withServers(
+      libraries.map((library) => ({ binding, library })),
+      async (servers) => {
+        for (let round = 0; round < time.rounds; round++)
+          for (const [index, library] of libraries.entries()) {
+            const spend =
+              library === 'unpaid' ? undefined : Load.spender(pools[library][round] as string[])
+            runs[library].push(
+              await Load.drive({
+                ...time,
+                port: (servers[index] as Load.Server).port,
+                authorization: spend?.next,
+              }),
+            )
+            wrapped ||= spend?.wrapped === true
+          }
+      },
+    )
     const unpaid = Load.total(runs.unpaid)
     const pw = Load.total(runs.paywire)
     const mx = Load.total(runs.mppx)
@@ -58,7 +65,7 @@ export async function run(quick: boolean): Promise<ScenarioResult> {
       ...Load.faults('unpaid route', unpaid),
       ...Load.faults('paywire paid route', pw),
       ...Load.faults('mppx paid route', mx),
-      `${time.connections} connections, ${time.rounds} x ${time.duration} s per side after ${time.warmup} s of warm-up; a fresh credential per paid request`,
+      `${time.connections} connections, ${time.rounds} x ${time.duration} s per side after ${time.warmup} s of warm-up, the three servers started once and driven in turn; a fresh credential per paid request`,
     ]
     if (wrapped) notes.push('a credential pool wrapped: some paid requests were replays (402)')
     rows.push({

@@ -46,10 +46,9 @@ async function measureSessions(
   quick: boolean,
 ): Promise<ScenarioResult> {
   const { connections } = time
-  // Fresh vouchers, per channel and in order; each run is a new server process, whose first
-  // voucher on a channel takes the channel up (checked like an open), so every run starts
-  // the sequence again. Enough for one connection's share of a run at the rates expected.
-  const perChannel = quick ? 300 : 1_500
+  // Fresh vouchers per channel: enough for one connection's share of every round at the
+  // rates expected (a channel's first voucher takes it up, checked like an open).
+  const perChannel = quick ? 150 : 800
   const freshChannels: Hex[] = []
   const resentChannels: Hex[] = []
   for (let i = 0; i < connections; i++) freshChannels.push(await chain.open(deposit))
@@ -63,70 +62,82 @@ async function measureSessions(
     price: price.toString(),
   }
   const config: Http.Server = { binding: 'node', library: 'session', session }
-  // The multi-use challenge the server issues for the route, answered by every voucher.
-  const challenge = await issuedChallenge(config)
-  const voucher = (channelId: Hex, cumulativeAmount: bigint) =>
-    Credential.toAuthorization(
-      Credential.from({
-        challenge,
-        payload: {
-          action: 'voucher',
-          channelId,
-          cumulativeAmount: cumulativeAmount.toString(),
-          signature: chain.sign(channelId, cumulativeAmount),
-        },
-      }),
-    )
-  const fresh = freshChannels.map((channelId) =>
-    Array.from({ length: perChannel }, (_, k) => voucher(channelId, price * BigInt(k + 1))),
-  )
-  const resent = resentChannels.map((channelId) => voucher(channelId, deposit))
-  const charges = await Http.credentials(quick ? 5_000 : 60_000)
-
-  let exhausted = false
-  /**
-   * One channel per connection; each channel's vouchers go out in order. autocannon opens
-   * new connections after the warm-up, so the place in each channel's sequence is kept per
-   * channel, across connections.
-   */
-  const freshPayer = () => {
-    let channels = 0
-    const sent = fresh.map(() => 0)
-    return (connection: Record<string, unknown>) => {
-      connection.channel ??= channels++ % connections
-      const channel = connection.channel as number
-      const pool = fresh[channel] as string[]
-      const index = sent[channel] as number
-      if (index >= pool.length) exhausted = true
-      sent[channel] = index + 1
-      return pool[Math.min(index, pool.length - 1)] as string
-    }
-  }
-  const resentPayer = () => {
-    let channels = 0
-    return (connection: Record<string, unknown>) => {
-      connection.channel ??= channels++ % connections
-      return resent[connection.channel as number] as string
-    }
-  }
+  const charges = Load.slices(await Http.credentials(quick ? 5_000 : 90_000), time.rounds)
   const runs: Record<'unpaid' | 'fresh' | 'resent' | 'charge', Load.Run[]> = {
     unpaid: [],
     fresh: [],
     resent: [],
     charge: [],
   }
-  for (let round = 0; round < time.rounds; round++) {
-    runs.unpaid.push(await Load.run({ binding: 'node', library: 'unpaid' }, time))
-    runs.fresh.push(await Load.run(config, { ...time, authorization: freshPayer() }))
-    runs.resent.push(await Load.run(config, { ...time, authorization: resentPayer() }))
-    const spend = Load.spender(charges)
-    runs.charge.push(
-      await Load.run(
-        { binding: 'node', library: 'paywire' },
-        { ...time, authorization: spend.next },
-      ),
+  let exhausted = false
+  const configs: Http.Server[] = [
+    { binding: 'node', library: 'unpaid' },
+    config,
+    { binding: 'node', library: 'paywire' },
+  ]
+  await Load.withServers(configs, async ([unpaidServer, sessionServer, chargeServer]) => {
+    const port = (server: Load.Server | undefined) => (server as Load.Server).port
+    // The multi-use challenge the server issues for the route, answered by every voucher.
+    const challenge = await issuedChallenge(port(sessionServer))
+    const voucher = (channelId: Hex, cumulativeAmount: bigint) =>
+      Credential.toAuthorization(
+        Credential.from({
+          challenge,
+          payload: {
+            action: 'voucher',
+            channelId,
+            cumulativeAmount: cumulativeAmount.toString(),
+            signature: chain.sign(channelId, cumulativeAmount),
+          },
+        }),
+      )
+    // Fresh vouchers, per channel and in order across the rounds (one server throughout).
+    const fresh = freshChannels.map((channelId) =>
+      Array.from({ length: perChannel }, (_, k) => voucher(channelId, price * BigInt(k + 1))),
     )
-  }
+    const resent = resentChannels.map((channelId) => voucher(channelId, deposit))
+    const sent = fresh.map(() => 0)
+    /**
+     * One channel per connection; each channel's vouchers go out in order. autocannon opens
+     * new connections after the warm-up, so the place in each channel's sequence is kept per
+     * channel, across connections.
+     */
+    const freshPayer = () => {
+      let channels = 0
+      return (connection: Record<string, unknown>) => {
+        connection.channel ??= channels++ % connections
+        const channel = connection.channel as number
+        const pool = fresh[channel] as string[]
+        const index = sent[channel] as number
+        if (index >= pool.length) exhausted = true
+        sent[channel] = index + 1
+        return pool[Math.min(index, pool.length - 1)] as string
+      }
+    }
+    const resentPayer = () => {
+      let channels = 0
+      return (connection: Record<string, unknown>) => {
+        connection.channel ??= channels++ % connections
+        return resent[connection.channel as number] as string
+      }
+    }
+    for (let round = 0; round < time.rounds; round++) {
+      runs.unpaid.push(await Load.drive({ ...time, port: port(unpaidServer) }))
+      runs.fresh.push(
+        await Load.drive({ ...time, port: port(sessionServer), authorization: freshPayer() }),
+      )
+      runs.resent.push(
+        await Load.drive({ ...time, port: port(sessionServer), authorization: resentPayer() }),
+      )
+      runs.charge.push(
+        await Load.drive({
+          ...time,
+          port: port(chargeServer),
+          authorization: Load.spender(charges[round] as string[]).next,
+        }),
+      )
+    }
+  })
   const floors = await verifyFloors(chain, freshChannels[0] as Hex, budget)
   const [unpaid, freshRun, resentRun, charge] = [
     Load.total(runs.unpaid),
@@ -140,7 +151,7 @@ async function measureSessions(
     ...Load.faults('fresh vouchers', freshRun),
     ...Load.faults('re-sent vouchers', resentRun),
     ...Load.faults('charge', charge),
-    `${connections} connections (one channel each), ${time.rounds} x ${time.duration} s per side after ${time.warmup} s of warm-up; the server reads the channel from the local node for every voucher (an RPC call, which shares the two cores with the server and the load generator)`,
+    `${connections} connections (one channel each), ${time.rounds} x ${time.duration} s per side after ${time.warmup} s of warm-up, the three servers started once and driven in turn; the server reads the channel from the local node for every voucher (an RPC call, which shares the two cores with the server and the load generator)`,
     'the floors run in this process with the cores otherwise idle, the HTTP runs with the load generator and the node on the same two cores: the floor ratio overstates the server work per voucher',
   ]
   if (exhausted)
@@ -185,19 +196,14 @@ async function measureSessions(
 }
 
 /** The session challenge the server answers an unpaid request with. */
-async function issuedChallenge(config: Http.Server): Promise<Challenge.Challenge> {
-  const server = await Load.start(config, 'session-challenge')
-  try {
-    const response = await fetch(`http://127.0.0.1:${server.port}/paid`)
-    const header = response.headers.get('www-authenticate')
-    if (response.status !== 402 || header === null)
-      throw new Error(`the session server answered ${response.status} without a challenge`)
-    const found = Challenge.deserializeList(header).find((entry) => entry.intent === 'session')
-    if (found === undefined) throw new Error('the session server offered no session challenge')
-    return found
-  } finally {
-    await server.stop()
-  }
+async function issuedChallenge(port: number): Promise<Challenge.Challenge> {
+  const response = await fetch(`http://127.0.0.1:${port}/paid`)
+  const header = response.headers.get('www-authenticate')
+  if (response.status !== 402 || header === null)
+    throw new Error(`the session server answered ${response.status} without a challenge`)
+  const found = Challenge.deserializeList(header).find((entry) => entry.intent === 'session')
+  if (found === undefined) throw new Error('the session server offered no session challenge')
+  return found
 }
 
 /** `Voucher.verify` and bare recovery on the channel's vouchers, in this process. */
