@@ -142,22 +142,20 @@ function checkedFast(parameters: from.Parameters, timestamp: string): Receipt | 
 function baseReceiptText(receipt: Receipt): string | undefined {
   const prototype = Object.getPrototypeOf(receipt)
   if (prototype !== Object.prototype && prototype !== null) return undefined
-  if (Object.keys(receipt).length !== 4) return undefined
+  // Four own enumerable members, each one of the four names: exactly those four.
+  const keys = Object.keys(receipt)
+  if (keys.length !== 4) return undefined
+  for (const key of keys)
+    if (key !== 'method' && key !== 'reference' && key !== 'status' && key !== 'timestamp')
+      return undefined
   const { method, reference, status, timestamp } = receipt
-  if (
-    !(isPlainMember(receipt, 'method', method) && isPlainMember(receipt, 'reference', reference)) ||
-    !(isPlainMember(receipt, 'status', status) && isPlainMember(receipt, 'timestamp', timestamp))
-  )
+  if (!(isPlain(method) && isPlain(reference) && isPlain(status) && isPlain(timestamp)))
     return undefined
   return `{"method":"${method}","reference":"${reference}","status":"${status}","timestamp":"${timestamp}"}`
 }
 
-function isPlainMember(receipt: Receipt, name: string, value: unknown): boolean {
-  return (
-    Object.prototype.propertyIsEnumerable.call(receipt, name) &&
-    typeof value === 'string' &&
-    plainText.test(value)
-  )
+function isPlain(value: unknown): value is string {
+  return typeof value === 'string' && plainText.test(value)
 }
 
 /** Raised when a receipt cannot be decoded or misses a required member. */
