@@ -1,8 +1,10 @@
-// `tsx src/profileSummary.ts <file.cpuprofile> [top] [--requests N] [--focus name]`: self
-// time per function and the time of each function including its callees, the two lists a
-// profile is read by. With `--requests N`, each line also gives microseconds per request
-// (the profile's busy time, idle excluded, spread over N requests); with `--focus name`,
-// only the time spent under functions named `name` is counted.
+// `tsx src/profileSummary.ts <file.cpuprofile> [top] [--requests N] [--focus name]
+// [--components]`: self time per function and the time of each function including its
+// callees, the two lists a profile is read by. With `--requests N`, each line also gives
+// microseconds per request (the profile's time spread over N requests); with `--focus
+// name`, only the time spent under functions named `name` is counted; with `--components`,
+// self time is also grouped by component of a server process (HTTP, fetch objects, server
+// pipeline, core primitives, store, ...).
 import { readFileSync } from 'node:fs'
 
 type Node = {
@@ -20,6 +22,8 @@ const option = (name: string) => {
   const [value] = args.splice(index, 2).slice(1)
   return value
 }
+const components = args.includes('--components')
+if (components) args.splice(args.indexOf('--components'), 1)
 const requests = Number(option('--requests') ?? Number.NaN)
 const focus = option('--focus')
 const [file, topText] = args
@@ -64,3 +68,76 @@ if (!Number.isNaN(requests))
   )
 show('self', self)
 show('total (inclusive)', total)
+
+/** Components of a server process, tested in order on a sample's frame and its callers. */
+const groups: Array<[string, (frame: Node['callFrame'], stack: readonly Node[]) => boolean]> = [
+  ['idle', (frame) => frame.functionName === '(idle)'],
+  ['garbage collector', (frame) => frame.functionName === '(garbage collector)'],
+  [
+    'start-up (module loading)',
+    (_, stack) =>
+      stack.some(
+        (node) =>
+          /loader|hooks|module_job|register|translators/.test(node.callFrame.url) ||
+          node.callFrame.functionName === 'evaluate',
+      ),
+  ],
+  [
+    'socket writes (writev, writeUtf8String)',
+    (frame) => /^(writev|writeUtf8String|writeBuffer)$/.test(frame.functionName),
+  ],
+  [
+    'test method proof (@noble/hashes in testkit)',
+    (_, stack) => stack.some((node) => node.callFrame.functionName === 'prove'),
+  ],
+  [
+    'fetch Request/Response/Headers/URL (undici, toRequest)',
+    (frame, stack) =>
+      /undici|internal\/url|url:|abort_controller/.test(frame.url) ||
+      stack.some((node) => node.callFrame.functionName === 'toRequest'),
+  ],
+  ['zod', (frame) => /zod/.test(frame.url)],
+  ['core: JSON', (frame) => /core\/dist\/(Json|internal\/canonicalObject)/.test(frame.url)],
+  [
+    'core: base64url',
+    (frame, stack) =>
+      /Base64Url/.test(frame.url) ||
+      (/buffer/.test(frame.url) && stack.some((node) => /Base64Url/.test(node.callFrame.url))),
+  ],
+  [
+    'core: HMAC',
+    (frame) =>
+      /internal\/hashing|internal\/crypto/.test(frame.url) || frame.functionName === 'hash',
+  ],
+  ['core: other primitives', (frame) => /core\/dist\//.test(frame.url)],
+  ['stores', (frame) => /store-(memory|redis|postgres|sqlite)/.test(frame.url)],
+  ['server pipeline (@paywire/server)', (frame) => /server\/dist\//.test(frame.url)],
+  ['mppx', (frame) => /mppx/.test(frame.url)],
+  [
+    'Node http and streams',
+    (frame) => /^node:|_http|stream|net|events|timers|buffer/.test(frame.url),
+  ],
+  ['other (microtasks, program, natives)', () => true],
+]
+
+if (components) {
+  const parentOf = new Map<number, Node>()
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parentOf.set(child, node)
+  const sums = new Map(groups.map(([name]) => [name, 0]))
+  const perHit = (profile.endTime - profile.startTime) / Math.max(1, all)
+  for (const node of profile.nodes) {
+    if (!node.hitCount) continue
+    const stack: Node[] = []
+    for (let at: Node | undefined = node; at !== undefined; at = parentOf.get(at.id)) stack.push(at)
+    const group = groups.find(([, test]) => test(node.callFrame, stack)) as (typeof groups)[number]
+    sums.set(group[0], (sums.get(group[0]) ?? 0) + node.hitCount)
+  }
+  console.log('\ncomponents (self time)')
+  for (const [name, hits] of sums) {
+    const micros = Number.isNaN(requests)
+      ? ''
+      : `${((hits * perHit) / requests).toFixed(1).padStart(8)} µs/req`
+    console.log(`${((hits / all) * 100).toFixed(1).padStart(6)}%${micros}  ${name}`)
+  }
+}
