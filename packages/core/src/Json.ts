@@ -57,7 +57,7 @@ export function parse(text: string, options: parse.Options = {}): Value {
     )
   // Nesting is measured on the text before parsing, in one pass, so that a deep input
   // is refused before any work proportional to its depth is done elsewhere.
-  assertDepth(text, maxDepth)
+  if (mayNestDeeper(text, maxDepth)) assertDepth(text, maxDepth)
   let value: Value
   try {
     value = JSON.parse(text) as Value
@@ -103,6 +103,20 @@ function withoutPrototypes(value: Value): Value {
   Object.setPrototypeOf(value, null)
   for (const key of Object.keys(value)) withoutPrototypes(value[key] as Value)
   return value
+}
+
+/**
+ * Whether `text` has more than `maxDepth` opening brackets at all (in strings or not): only
+ * then can it nest deeper, and only then is the character-by-character scan needed. Counted
+ * with `indexOf`, a native search per bracket, instead of a loop over every character.
+ */
+function mayNestDeeper(text: string, maxDepth: number): boolean {
+  let brackets = 0
+  for (const bracket of ['{', '[']) {
+    for (let at = text.indexOf(bracket); at !== -1; at = text.indexOf(bracket, at + 1))
+      if (++brackets > maxDepth) return true
+  }
+  return false
 }
 
 function assertDepth(text: string, maxDepth: number): void {
