@@ -9,6 +9,7 @@ import {
   type Address,
   createWalletClient,
   defineChain,
+  erc20Abi,
   type Hex,
   http,
   keccak256,
@@ -67,7 +68,7 @@ export async function start(): Promise<Chain> {
   await mined(
     payer.writeContract({
       address: token,
-      abi: approveAbi,
+      abi: erc20Abi,
       functionName: 'approve',
       args: [escrow, 2n ** 128n - 1n],
     }),
@@ -106,16 +107,3 @@ export async function start(): Promise<Chain> {
     stop: () => node.stop(),
   }
 }
-
-const approveAbi = [
-  {
-    type: 'function',
-    name: 'approve',
-    stateMutability: 'nonpayable',
-    inputs: [
-      { name: 'spender', type: 'address' },
-      { name: 'amount', type: 'uint256' },
-    ],
-    outputs: [{ name: '', type: 'bool' }],
-  },
-] as const

@@ -231,16 +231,7 @@ export function serialize(challenge: Challenge): string {
 }
 
 /** The parameters after `id`, in the order `serialize` writes them. */
-const serializedNames = [
-  'realm',
-  'method',
-  'intent',
-  'request',
-  'expires',
-  'digest',
-  'opaque',
-  'description',
-] as const
+const serializedNames = [...boundFields, 'description'] as const
 
 /**
  * Parses every Payment challenge in `WWW-Authenticate` field values (one string, or one
@@ -386,17 +377,8 @@ function checked(value: unknown): Challenge {
   return result.data
 }
 
-const fieldNames = [
-  'id',
-  'realm',
-  'method',
-  'intent',
-  'request',
-  'expires',
-  'digest',
-  'description',
-  'opaque',
-] as const
+/** Every parameter of a challenge. */
+const fieldNames = ['id', ...serializedNames] as const
 
 function fromParams(params: Readonly<Record<string, string>>): Challenge {
   const fields: Record<string, string> = {}
