@@ -1,5 +1,5 @@
 // The catalog is well-formed: stable, unique ids; every requirement id it names exists in
-// spec/requirements and binds servers (server checks), clients (client checks) or some
+// spec/requirements and binds servers (server and MCP checks), clients (client checks) or some
 // implementation (vector tests); each test's level is the strongest of its requirements;
 // capabilities come from a known vocabulary; the vector tests are those of spec/vectors,
 // with the ids their cases name; filters select as documented.
@@ -22,7 +22,7 @@ const requirements = new Map<string, Requirement>(
 const strength = (level: string) =>
   level.startsWith('MUST') ? 3 : level.startsWith('SHOULD') ? 2 : 1
 const capability =
-  /^(payment|transport:https?|expiry:wait|offers:several|route:(body|query|other|denied|sponsored|effects|session)|secret|log|(method|intent|extension|payment):[a-z0-9-]+|adapter:http\.payment_request|adapter:(base64url|challenge|credential|receipt)\.[a-z]+)$/
+  /^(payment|mcp:(resource|template|after-success)|transport:https?|expiry:wait|offers:several|route:(body|query|other|denied|sponsored|effects|session)|secret|log|(method|intent|extension|payment):[a-z0-9-]+|adapter:http\.payment_request|adapter:(base64url|challenge|credential|receipt)\.[a-z]+)$/
 const specVectors = fileURLToPath(new URL('../../spec/vectors/', import.meta.url))
 
 describe('Catalog.tests', () => {
@@ -33,8 +33,9 @@ describe('Catalog.tests', () => {
       expect(test.id.split('.')[0]).toBe(test.mode)
       if (test.mode === 'vectors')
         expect(test.id).toMatch(/^vectors\.[a-z0-9-]+\.([a-z]+\.)?[A-Za-z0-9_-]+$/)
-      else expect(test.id).toMatch(/^(server|client)\.[a-z0-9-]+(\.[a-z0-9-]+)+$/)
+      else expect(test.id).toMatch(/^(server|client|mcp)\.[a-z0-9-]+(\.[a-z0-9-]+)+$/)
     }
+    expect(ids.filter((id) => id.startsWith('mcp.')).length).toBe(Catalog.mcpChecks.length)
     expect(ids.filter((id) => id.startsWith('client.')).length).toBe(Catalog.clientChecks.length)
     expect(ids.filter((id) => id.startsWith('server.')).length).toBe(Catalog.serverChecks.length)
   })
@@ -70,8 +71,10 @@ describe('Catalog.tests', () => {
   it('names at least one requirement per check, each binding the side the check checks', () => {
     for (const test of Catalog.tests.filter((entry) => entry.mode !== 'vectors')) {
       expect(test.requirements.length, test.id).toBeGreaterThan(0)
+      // MCP checks check MCP servers.
+      const side = test.mode === 'mcp' ? 'server' : test.mode
       for (const id of test.requirements)
-        expect(requirements.get(id)?.binds, `${test.id}: ${id}`).toContain(test.mode)
+        expect(requirements.get(id)?.binds, `${test.id}: ${id}`).toContain(side)
     }
   })
 

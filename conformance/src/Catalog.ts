@@ -1,12 +1,16 @@
 // The catalog of conformance tests: every server check, client check and vector test with
 // its stable id, mode, the requirement ids of spec/requirements it checks, its level, the
 // capabilities it needs and its tags. `paywire-conformance list` prints it; reports name
-// tests by these ids. Client checks (`client.*`) need `adapter:http.payment_request`;
+// tests by these ids. MCP checks (`mcp.*`) run against an MCP server. Client checks (`client.*`) need `adapter:http.payment_request`;
 // vector tests (`vectors.*`) need `adapter:<operation>`, and those of vectors the ABI has
 // no operation for need nothing and are tagged `no-operation` (always n/a).
 import type * as ClientCheck from './client/Check.js'
 import { checks as paying } from './client/checks/paying.js'
 import { checks as refusing } from './client/checks/refusing.js'
+import type * as McpCheck from './mcp/Check.js'
+import { checks as mcpBasics } from './mcp/checks/basics.js'
+import { checks as mcpInflight } from './mcp/checks/inflight.js'
+import { checks as mcpResources } from './mcp/checks/resources.js'
 import type { Check, Level, Test } from './server/Check.js'
 import { checks as binding } from './server/checks/binding.js'
 import { checks as challenge } from './server/checks/challenge.js'
@@ -37,8 +41,11 @@ export const serverChecks: readonly Check[] = [
 /** @internal Every client check, in run order. */
 export const clientChecks: readonly ClientCheck.Check[] = [...paying, ...refusing]
 
+/** @internal Every MCP check, in run order. */
+export const mcpChecks: readonly McpCheck.Check[] = [...mcpBasics, ...mcpResources, ...mcpInflight]
+
 /** The modes of the suite: what a test runs against (`paywire-conformance <mode>`). */
-export type Mode = 'server' | 'client' | 'vectors'
+export type Mode = 'server' | 'client' | 'vectors' | 'mcp'
 
 /** A catalog entry: a test's metadata and the mode that runs it. */
 export type Entry = Test & { mode: Mode }
@@ -78,6 +85,7 @@ export const tests: readonly Entry[] = [
     mode: 'client' as const,
   })),
   ...vectorTests.map((test) => ({ ...test, mode: 'vectors' as const })),
+  ...mcpChecks.map(({ run: _run, ...test }) => ({ ...test, mode: 'mcp' as const })),
 ]
 
 /** The groups of the catalog, in run order. */

@@ -17,6 +17,28 @@ const marks: Record<Results.Verdict, string> = {
 }
 
 /**
+ * @internal Runs `tests` group by group, in order, reporting each group's start and each
+ * result to `onProgress`; resolves the results in run order.
+ */
+export async function inGroups<test extends { group: string }>(
+  tests: readonly test[],
+  onProgress: ((progress: Progress) => void) | undefined,
+  judge: (test: test) => Promise<Results.Result>,
+): Promise<Results.Result[]> {
+  const results: Results.Result[] = []
+  for (const group of [...new Set(tests.map((test) => test.group))]) {
+    const members = tests.filter((test) => test.group === group)
+    onProgress?.({ kind: 'group', group, tests: members.length })
+    for (const test of members) {
+      const result = await judge(test)
+      results.push(result)
+      onProgress?.({ kind: 'result', group, result, done: results.length, total: tests.length })
+    }
+  }
+  return results
+}
+
+/**
  * A progress listener for {@link Suite.run} writing to `output`.
  *
  * @example

@@ -37,9 +37,9 @@ export const schema = z
   .object({
     $schema: z.string().optional().meta({ description: 'URI of this schema.' }),
     suite: z.object({ name: z.string(), version: z.string() }),
-    mode: z.enum(['server', 'vectors', 'client']).meta({
+    mode: z.enum(['server', 'vectors', 'client', 'mcp']).meta({
       description:
-        'server: checks against a server; vectors: vectors against an adapter; client: checks of the client behind an adapter.',
+        'server: checks against a server; vectors: vectors against an adapter; client: checks of the client behind an adapter; mcp: checks against an MCP server.',
     }),
     target: z.object({
       url: z.string(),

@@ -4,7 +4,7 @@
 // when the harness or the target broke in a way no check anticipated.
 import * as Catalog from './Catalog.js'
 import * as Results from './Results.js'
-import type { Check, Context, Passed, Routes } from './server/Check.js'
+import type { Check, Context, Passed, Routes, Test } from './server/Check.js'
 import { Failure, NotApplicable, Unreachable } from './server/Check.js'
 import * as Config from './server/Config.js'
 import * as Exchange from './server/Exchange.js'
@@ -149,22 +149,9 @@ async function runOne(
   capabilities: Set<string>,
 ): Promise<Results.Result> {
   const started = performance.now()
-  const base = {
-    id: check.id,
-    title: check.title,
-    group: check.group,
-    level: check.level,
-    requirements: [...check.requirements],
-  }
-  const missing = check.needs.filter((need) => !capabilities.has(need))
-  if (missing.length > 0)
-    return {
-      ...base,
-      verdict: 'n/a',
-      message: `needs ${missing.join(', ')}, not claimed${hint(missing)}`,
-      durationMs: 0,
-      evidence: [],
-    }
+  const base = describeTest(check)
+  const unclaimed = notClaimed(check, capabilities, Config.howToClaim)
+  if (unclaimed !== undefined) return unclaimed
   const context = contextFor(shared)
   let outcome: Outcome
   try {
@@ -183,10 +170,36 @@ async function runOne(
   }
 }
 
-/** How to claim the missing capabilities that a configuration field gives, when known. */
-function hint(missing: readonly string[]): string {
-  const hints = missing.flatMap((need) => Config.howToClaim[need] ?? [])
-  return hints.length === 0 ? '' : ` (${hints.join('; ')})`
+/** @internal What a result says of its test: id, title, group, level, requirements. */
+export function describeTest(test: Test) {
+  return {
+    id: test.id,
+    title: test.title,
+    group: test.group,
+    level: test.level,
+    requirements: [...test.requirements],
+  }
+}
+
+/**
+ * @internal The n/a result of a test whose needs the target does not claim, saying how to
+ * claim them (from `howToClaim`) when a configuration field gives them; else `undefined`.
+ */
+export function notClaimed(
+  test: Test,
+  capabilities: ReadonlySet<string>,
+  howToClaim: Readonly<Record<string, string>>,
+): Results.Result | undefined {
+  const missing = test.needs.filter((need) => !capabilities.has(need))
+  if (missing.length === 0) return undefined
+  const hints = missing.flatMap((need) => howToClaim[need] ?? [])
+  return {
+    ...describeTest(test),
+    verdict: 'n/a',
+    message: `needs ${missing.join(', ')}, not claimed${hints.length === 0 ? '' : ` (${hints.join('; ')})`}`,
+    durationMs: 0,
+    evidence: [],
+  }
 }
 
 /** A verdict, its reason and the exchanges that decided it. */
@@ -205,25 +218,31 @@ function passedOutcome(passed: Passed | undefined, expected: string | undefined)
 }
 
 function thrownOutcome(error: unknown, check: Check, expected: string | undefined): Outcome {
-  if (error instanceof NotApplicable)
-    return { verdict: 'n/a', message: error.message, evidence: [] }
+  const evidence = error instanceof Failure || error instanceof Unreachable ? error.evidence : []
+  return {
+    ...judge(error, check.level, expected),
+    evidence: error instanceof NotApplicable ? [] : evidence,
+  }
+}
+
+/**
+ * @internal The verdict of a check that threw `error`: n/a, fail (warn below MUST), xfail
+ * when `expected` names the failure, error for anything the check did not throw on purpose.
+ */
+export function judge(
+  error: unknown,
+  level: Check['level'],
+  expected: string | undefined,
+): { verdict: Results.Verdict; message: string } {
+  if (error instanceof NotApplicable) return { verdict: 'n/a', message: error.message }
   if (error instanceof Failure) {
     if (expected !== undefined)
-      return {
-        verdict: 'xfail',
-        message: `expected failure (${expected}): ${error.message}`,
-        evidence: error.evidence,
-      }
-    return {
-      verdict: check.level === 'MUST' ? 'fail' : 'warn',
-      message: error.message,
-      evidence: error.evidence,
-    }
+      return { verdict: 'xfail', message: `expected failure (${expected}): ${error.message}` }
+    return { verdict: level === 'MUST' ? 'fail' : 'warn', message: error.message }
   }
   return {
     verdict: 'error',
     message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-    evidence: error instanceof Unreachable ? error.evidence : [],
   }
 }
 

@@ -1,5 +1,6 @@
 // `paywire-conformance`: lists the catalog, or runs the server suite against a target,
-// the vectors against an adapter, or the client suite against a client's adapter, and
+// the vectors against an adapter, the client suite against a client's adapter, or the MCP
+// suite against an MCP server, and
 // writes its reports. Exit status: 0 when nothing failed, 1 on any fail or error,
 // 2 on a usage or configuration mistake.
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -12,6 +13,8 @@ import * as Coverage from '../Coverage.js'
 import * as ClientSuite from '../client/Suite.js'
 import * as Matrix from '../Matrix.js'
 import * as MatrixReport from '../MatrixReport.js'
+import * as McpConfig from '../mcp/Config.js'
+import * as McpSuite from '../mcp/Suite.js'
 import * as Progress from '../Progress.js'
 import * as Report from '../Report.js'
 import * as Results from '../Results.js'
@@ -34,6 +37,8 @@ const usage = `Usage:
   paywire-conformance client [--only <id prefix>]... [--timeout <ms>] [--json <file>]
                              [--junit <file>] [--markdown <file>] [--html <file>] [--quiet]
                              (--adapter <adapter.json> | -- <adapter command...>)
+  paywire-conformance mcp <url> --config <file> [--only <id prefix>]... [--json <file>]
+                             [--junit <file>] [--markdown <file>] [--html <file>] [--quiet]
   paywire-conformance adapter < request.json
   paywire-conformance matrix --config <matrix.json> [--json <file>] [--markdown <file>]
                              [--quiet]
@@ -50,12 +55,24 @@ vectors: runs the suite's vectors (paywire's spec/vectors) against an adapter of
 mpp-tools ABI, named by its manifest; its command runs once per request.
 client: runs the client checks against the client behind an adapter of the mpp-tools
 ABI, driven through its http.payment_request operation (see the package README).
+mcp: runs the MCP checks against the MCP endpoint <url> (Streamable HTTP) of a server
+speaking draft-payment-transport-mcp; the JSON config names its paid tools and resources
+and how the suite pays them (see the package README).
 matrix: each client of the config (an adapter) pays each server's paid route once through
 http.payment_request; prints the client x server table (see the package README).
 adapter: paywire's own adapter of the mpp-tools ABI: one JSON request on stdin, one
 response line on stdout.
 Reports go to the given files ("-" for stdout); progress goes to stderr.
 Exit status: 0 all passed (warn, n/a, xfail allowed), 1 any fail or error, 2 usage.`
+
+/** The flags of the commands that write reports. */
+const reportFlags = {
+  json: { type: 'string' },
+  junit: { type: 'string' },
+  markdown: { type: 'string' },
+  html: { type: 'string' },
+  quiet: { type: 'boolean', default: false },
+} as const
 
 /** Runs the command line `argv` (without node and the script); resolves with the exit status. */
 export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
@@ -66,6 +83,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     if (command === 'vectors') return await vectors(rest, io)
     if (command === 'client') return await client(rest, io)
     if (command === 'matrix') return await matrix(rest, io)
+    if (command === 'mcp') return await mcp(rest, io)
     if (command === undefined || command === '--help' || command === 'help') {
       io.out(`${usage}\n`)
       return command === undefined ? 2 : 0
@@ -145,11 +163,7 @@ async function server(argv: readonly string[], io: Io): Promise<number> {
       discover: { type: 'boolean', default: false },
       only: { type: 'string', multiple: true },
       seed: { type: 'string' },
-      json: { type: 'string' },
-      junit: { type: 'string' },
-      markdown: { type: 'string' },
-      html: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
+      ...reportFlags,
     },
     strict: true,
   })
@@ -192,11 +206,7 @@ async function vectors(argv: readonly string[], io: Io): Promise<number> {
       adapter: { type: 'string' },
       vectors: { type: 'string' },
       only: { type: 'string', multiple: true },
-      json: { type: 'string' },
-      junit: { type: 'string' },
-      markdown: { type: 'string' },
-      html: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
+      ...reportFlags,
     },
     strict: true,
   })
@@ -222,11 +232,7 @@ async function client(argv: readonly string[], io: Io): Promise<number> {
       adapter: { type: 'string' },
       only: { type: 'string', multiple: true },
       timeout: { type: 'string' },
-      json: { type: 'string' },
-      junit: { type: 'string' },
-      markdown: { type: 'string' },
-      html: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
+      ...reportFlags,
     },
     strict: true,
   })
@@ -246,6 +252,31 @@ async function client(argv: readonly string[], io: Io): Promise<number> {
     adapter: manifest ?? { command },
     target: manifest === undefined ? undefined : pathToFileURL(manifest.path).href,
     timeoutMs,
+    filter: { prefix: values.only },
+    onProgress: values.quiet ? undefined : Progress.reporter(io.stderr),
+  })
+  return report(results, values, io)
+}
+
+async function mcp(argv: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      only: { type: 'string', multiple: true },
+      ...reportFlags,
+    },
+    strict: true,
+  })
+  const [url, ...extra] = positionals
+  if (url === undefined || extra.length > 0) throw new UsageError('mcp takes exactly one <url>')
+  if (!/^https?:\/\//.test(url))
+    throw new UsageError(`<url> must be an http(s) URL, found "${url}"`)
+  if (values.config === undefined) throw new UsageError('mcp needs --config <file>')
+  const results = await McpSuite.run({
+    url,
+    config: McpConfig.from(readJson(values.config)),
     filter: { prefix: values.only },
     onProgress: values.quiet ? undefined : Progress.reporter(io.stderr),
   })

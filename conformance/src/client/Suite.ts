@@ -4,8 +4,9 @@
 // n/a when the adapter answers `unsupported_operation` (it cannot honour the request or
 // its payer), fail (warn below MUST) on a defect, error when the adapter gave no answer.
 import * as Catalog from '../Catalog.js'
+import * as Progress from '../Progress.js'
 import * as Results from '../Results.js'
-import type { Progress } from '../Suite.js'
+import type { Progress as Step } from '../Suite.js'
 import * as Exchange from '../server/Exchange.js'
 import * as Adapter from './Adapter.js'
 import {
@@ -54,22 +55,9 @@ export async function run(options: run.Options): Promise<Results.Results> {
   } finally {
     await server.close()
   }
-  const results: Results.Result[] = []
-  for (const group of [...new Set(selected.map((check) => check.group))]) {
-    const members = selected.filter((check) => check.group === group)
-    options.onProgress?.({ kind: 'group', group, tests: members.length })
-    for (const check of members) {
-      const result = judge(check, observations.get(check.scenario) as Observation)
-      results.push(result)
-      options.onProgress?.({
-        kind: 'result',
-        group,
-        result,
-        done: results.length,
-        total: selected.length,
-      })
-    }
-  }
+  const results = await Progress.inGroups(selected, options.onProgress, async (check) =>
+    judge(check, observations.get(check.scenario) as Observation),
+  )
   return {
     suite: Results.suite,
     mode: 'client',
@@ -101,7 +89,7 @@ export declare namespace run {
     /** How the report names the target (default `adapter:<command>`). */
     target?: string | undefined
     /** Called at the start of each group and after each test. */
-    onProgress?: ((progress: Progress) => void) | undefined
+    onProgress?: ((progress: Step) => void) | undefined
     /** @internal The checks to choose from (default the catalog's). */
     checks?: readonly Check[] | undefined
   }

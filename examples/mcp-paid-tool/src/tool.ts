@@ -20,6 +20,9 @@ export async function start() {
     methods: [TestMethod.server({ key: testKey })],
     allowTestMethods: true,
     store: MemoryStore.create(),
+    // Plain HTTP on 127.0.0.1 for the example; in production serve the MCP endpoint over
+    // HTTPS and drop this line (a payment over a network transport needs TLS).
+    plaintext: 'loopback',
   })
   // Stateless Streamable HTTP: one MCP server and transport per request.
   const http = createServer(async (req, res) => {

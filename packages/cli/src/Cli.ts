@@ -20,8 +20,10 @@ export const help = `paywire: pay HTTP 402 Payment challenges from the command l
 Usage:
   paywire <url> [options]        request a URL, paying under a spending policy
   paywire account <command>      create, list, show and fund keystore accounts
+  paywire agent <command>        the agent identity requests are signed with (Web Bot Auth)
   paywire ledger                 the payments made, with totals
   paywire sessions <command>     list, show and close Tempo session channels
+  paywire payments <command>     reconcile the payments a paywire server recorded
   paywire dev                    run a local Tempo node and Stripe API
   paywire serve                  run a paid demo API
   paywire conformance <command>  run the conformance suite (@paywire/conformance)
@@ -37,8 +39,10 @@ type Command = {
 /** The subcommands, loaded when used so that each starts with only what it needs. */
 const commands: Record<string, () => Promise<Command>> = {
   account: () => import('./Account.js'),
+  agent: () => import('./Agent.js'),
   ledger: () => import('./Ledger.js'),
   sessions: () => import('./Sessions.js'),
+  payments: () => import('./Payments.js'),
   dev: () => import('./Dev.js'),
   serve: () => import('./Serve.js'),
   conformance: () => import('./Conformance.js'),

@@ -2,8 +2,9 @@
 // (anvil in Tempo mode, from @paywire/testkit) with its funded dev accounts, and the local
 // Stripe-compatible API. It records the node in <home>/dev.json so `paywire <url>
 // --account` and `paywire account fund` find it.
-import { rmSync, writeFileSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { StripeServer, TempoNode } from '@paywire/testkit'
+import * as AtomicFile from './AtomicFile.js'
 import * as ExitCode from './ExitCode.js'
 import * as Home from './Home.js'
 import * as Io from './Io.js'
@@ -54,9 +55,8 @@ export async function run(args: readonly string[], io: Io.Io): Promise<ExitCode.
   let stripe: StripeServer.StripeServer | undefined
   try {
     stripe = await StripeServer.start()
-    writeFileSync(home.dev, JSON.stringify({ rpcUrl: node.rpcUrl, chainId: node.chainId }), {
-      mode: 0o600,
-    })
+    const record = JSON.stringify({ rpcUrl: node.rpcUrl, chainId: node.chainId })
+    await AtomicFile.replace(home.dev, record, { mode: 0o600 })
     const description = {
       rpcUrl: node.rpcUrl,
       chainId: node.chainId,
@@ -69,7 +69,7 @@ export async function run(args: readonly string[], io: Io.Io): Promise<ExitCode.
     }
     if (values.json === true) io.stdout.write(`${JSON.stringify(description)}\n`)
     else Io.lines(io.stdout, lines(description))
-    await stopped()
+    await Io.stopped()
   } finally {
     rmSync(home.dev, { force: true })
     await stripe?.close()
@@ -97,16 +97,4 @@ function lines(description: {
     'next: paywire account create alice && paywire account fund alice',
     'press Ctrl-C to stop',
   ]
-}
-
-function stopped(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      resolve()
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
 }

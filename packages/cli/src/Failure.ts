@@ -67,6 +67,12 @@ const byCode: Record<string, { exitCode: ExitCode.ExitCode; hint?: string }> = {
   ERR_CLIENT_OPTIONS_INVALID: { exitCode: ExitCode.usage },
   ERR_BODY_TOO_LARGE: { exitCode: ExitCode.usage },
   ERR_CLI_NO_METHOD: { exitCode: ExitCode.refused },
+  ERR_CLI_NO_AGENT: {
+    exitCode: ExitCode.usage,
+    hint: '`paywire agent create` makes the agent key that --sign-as-agent signs with',
+  },
+  ERR_AGENT_SIGNATURE_MALFORMED: { exitCode: ExitCode.usage },
+  ERR_AGENT_KEY_INVALID: { exitCode: ExitCode.usage },
   ERR_REDIRECT: { exitCode: ExitCode.refused },
   ERR_CLI_NOT_INTERACTIVE: { exitCode: ExitCode.keystore },
   ERR_CLI_PASSPHRASE_MISMATCH: { exitCode: ExitCode.keystore },
@@ -78,6 +84,10 @@ const byCode: Record<string, { exitCode: ExitCode.ExitCode; hint?: string }> = {
   ERR_KEYSTORE_PERMISSIONS: { exitCode: ExitCode.keystore },
   ERR_KEYSTORE_CORRUPT: { exitCode: ExitCode.keystore },
   ERR_CLI_NODE_UNREACHABLE: { exitCode: ExitCode.unreachable },
+  ERR_CLI_LOCK_TIMEOUT: {
+    exitCode: ExitCode.failed,
+    hint: 'another paywire process kept the file locked; nothing was written, try again',
+  },
   ERR_CLI_CONFORMANCE_UNAVAILABLE: { exitCode: ExitCode.failed },
   ERR_CLI_CHANNEL_NOT_FOUND: {
     exitCode: ExitCode.usage,

@@ -1,7 +1,7 @@
 // The CLI's home directory (`~/.paywire`, `PAYWIRE_HOME` or `--home`): the keystore, the
 // durable ledger and budgets (one SQLite file), the optional config file, and the running
 // dev node's address. Created owner-only (0700); nothing in it is meant to be shared.
-import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs'
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Store } from '@paywire/core'
@@ -72,8 +72,15 @@ export function ensure(home: Home): void {
 }
 
 /**
+ * How long a store operation waits for another paywire process's write (parallel runs
+ * share `paywire.db`; each of their transactions is short).
+ */
+export const storeBusyTimeoutMs = 30_000
+
+/**
  * Opens the durable store of the ledger and budgets (`paywire.db`, SQLite), creating the
- * home directory first. Close it when done.
+ * home directory first. The file is owner-only (0600; SQLite gives its write-ahead log the
+ * same mode), and a looser one is tightened. Close it when done.
  *
  * @example
  * ```ts
@@ -84,7 +91,23 @@ export function ensure(home: Home): void {
  */
 export function store(home: Home): Store.Store {
   ensure(home)
-  return SqliteStore.create({ path: home.database })
+  ownerOnly(home.database)
+  return SqliteStore.create({ path: home.database, busyTimeoutMs: storeBusyTimeoutMs })
+}
+
+/** Creates `database` with mode 0600 if absent, and tightens it and its companions. */
+function ownerOnly(database: string): void {
+  closeSync(openSync(database, 'a', 0o600))
+  for (const path of [database, `${database}-wal`, `${database}-shm`, `${database}-journal`]) {
+    let mode: number
+    try {
+      mode = statSync(path).mode
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
+      throw error
+    }
+    if ((mode & 0o077) !== 0) chmodSync(path, mode & 0o700)
+  }
 }
 
 /**

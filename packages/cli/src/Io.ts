@@ -43,3 +43,25 @@ export function fromProcess(): Io {
 export function lines(stream: NodeJS.WritableStream, text: readonly string[]): void {
   if (text.length > 0) stream.write(`${text.join('\n')}\n`)
 }
+
+/**
+ * Resolves once the process receives SIGINT or SIGTERM: how a long-running command
+ * (`dev`, `serve`, `agent serve`) waits to stop.
+ *
+ * @example
+ * ```ts
+ * import { Io } from '@paywire/cli'
+ * await Io.stopped()
+ * ```
+ */
+export function stopped(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve()
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+}

@@ -1,6 +1,6 @@
 // The keystore: encryption round trip, wrong passphrase, tampering, file modes; and the
 // `paywire account` commands over it, through the built binary.
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
@@ -101,5 +101,43 @@ describe('paywire account', () => {
     expect(missing.stderr).toContain('paywire account create carol')
     const unknown = await paywire(['account', 'delete', '--home', dir])
     expect(unknown.code).toBe(2)
+  })
+})
+
+describe('paywire account create, run in parallel', () => {
+  it('keeps every account: 4 processes creating at once leave 4 accounts that each unlock', async () => {
+    const dir = home()
+    const env = { PAYWIRE_PASSPHRASE: passphrase }
+    const names = ['alice', 'bob', 'carol', 'dave']
+    const runs = await Promise.all(
+      names.map((name) => paywire(['account', 'create', name, '--home', dir, '--json'], { env })),
+    )
+    expect(runs.map((run) => [run.code, run.stderr])).toEqual(
+      names.map(() => [0, expect.any(String)]),
+    )
+    const printed = runs.map((run) => JSON.parse(run.stdout) as Keystore.Account)
+    const path = join(dir, 'keystore.json')
+    const kept = Keystore.list(path)
+    expect(kept.map((account) => account.name).sort()).toEqual(names)
+    for (const account of printed) {
+      expect(kept).toContainEqual(account)
+      const key = await Keystore.unlock(path, account.name, passphrase)
+      expect(privateKeyToAccount(key).address).toBe(account.address)
+    }
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    // No temporary or lock file is left behind.
+    expect(readdirSync(dir).filter((file) => file.startsWith('keystore'))).toEqual([
+      'keystore.json',
+    ])
+  })
+
+  it('refuses the same name created twice at once: one account, one refusal', async () => {
+    const dir = home()
+    const env = { PAYWIRE_PASSPHRASE: passphrase }
+    const runs = await Promise.all(
+      [1, 2].map(() => paywire(['account', 'create', 'alice', '--home', dir, '--json'], { env })),
+    )
+    expect(runs.map((run) => run.code).sort()).toEqual([0, 6])
+    expect(Keystore.list(join(dir, 'keystore.json'))).toHaveLength(1)
   })
 })

@@ -3,10 +3,11 @@
 // and addresses stay readable so `account list` needs no passphrase; the ciphertext is
 // bound to them (GCM additional data), and the decrypted key must derive the address.
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto'
-import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { Errors } from '@paywire/core'
 import { type Hex, isHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import * as AtomicFile from './AtomicFile.js'
 
 /**
  * An account as listed: no key material.
@@ -66,7 +67,8 @@ export function get(path: string, name: string): Account {
 
 /**
  * Encrypts `privateKey` (a fresh random key when absent) under `passphrase` and adds it
- * as account `name`. The file is written atomically with mode 0600.
+ * as account `name`. The file is written atomically with mode 0600, under a lock that
+ * parallel writers take in turn (no account written by another process is lost).
  *
  * @throws {AccountExistsError | InvalidKeyError | WeakPassphraseError}
  * @example
@@ -82,19 +84,28 @@ export async function add(path: string, options: add.Options): Promise<Account> 
     )
   if (options.passphrase.length < minPassphraseLength)
     throw new WeakPassphraseError(`passphrase must have at least ${minPassphraseLength} characters`)
-  const file = read(path)
-  if (file.accounts.some((account) => account.name === options.name))
-    throw new AccountExistsError(`account "${options.name}" already exists`)
+  const assertNew = (file: File) => {
+    if (file.accounts.some((account) => account.name === options.name))
+      throw new AccountExistsError(`account "${options.name}" already exists`)
+  }
+  assertNew(read(path))
   const privateKey = options.privateKey ?? (`0x${randomBytes(32).toString('hex')}` as Hex)
   const address = addressOf(privateKey)
   const createdAt = new Date().toISOString()
+  // Encrypted before the lock is taken: scrypt is slow, and needs nothing from the file.
   const crypto = await encrypt(
     Buffer.from(privateKey.slice(2), 'hex'),
     options.passphrase,
     additionalData(options.name, address),
   )
-  file.accounts.push({ name: options.name, address, createdAt, crypto })
-  write(path, file)
+  // Read, add and write under the keystore's lock: parallel writers take turns, and each
+  // adds to what the one before it wrote.
+  await AtomicFile.locked(path, () => {
+    const file = read(path)
+    assertNew(file)
+    file.accounts.push({ name: options.name, address, createdAt, crypto })
+    AtomicFile.write(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 })
+  })
   return { name: options.name, address, createdAt }
 }
 
@@ -319,14 +330,6 @@ function isFile(value: unknown): value is File {
         ),
     )
   )
-}
-
-function write(path: string, file: File): void {
-  // Written beside the target with mode 0600 from the start, then renamed over it.
-  const temporary = `${path}.${process.pid}.tmp`
-  writeFileSync(temporary, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, flag: 'wx' })
-  chmodSync(temporary, 0o600)
-  renameSync(temporary, path)
 }
 
 /**

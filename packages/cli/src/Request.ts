@@ -3,9 +3,14 @@
 // ledger and budgets kept in the home directory's SQLite store. The body goes to stdout
 // (or `-o`), the payment and its decoded receipt to stderr, or everything as one JSON
 // object with `--json`.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { Challenges, Client, type Ledger, type Policy } from '@paywire/client'
 import { Errors, type Receipt, type Store } from '@paywire/core'
+<<<<<<< HEAD
+import * as Agent from './Agent.js'
+=======
+import * as AtomicFile from './AtomicFile.js'
+>>>>>>> issue-25
 import * as Channels from './Channels.js'
 import * as Config from './Config.js'
 import * as ExitCode from './ExitCode.js'
@@ -38,6 +43,7 @@ export const flags = {
   json: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
+  'sign-as-agent': { type: 'boolean' },
   config: { type: 'string' },
   home: { type: 'string' },
   ...Spending.flags,
@@ -69,6 +75,8 @@ Request:
                           (Authorization and cookies are always redacted)
   -s, --silent            no progress or payment summary on stderr
       --json              print one JSON object on stdout (see the README for its shape)
+      --sign-as-agent     sign every request, the paid retry included, with the agent
+                          key of \`paywire agent create\` (Web Bot Auth)
 
 Paying:
       --dry-run           print what would be paid, and stop before paying
@@ -128,7 +136,12 @@ export async function run(args: readonly string[], io: Io.Io): Promise<ExitCode.
     const init = requestInit(values, io)
     const quiet = values.silent === true
     const send = transport(io, values.verbose === true, quiet)
+    const agent = values['sign-as-agent'] === true ? Agent.signer(home) : undefined
     if (methods.length === 0) {
+      const headers = init.headers as Headers
+      if (agent !== undefined)
+        for (const [name, value] of agent.sign({ method: init.method ?? 'GET', url, headers }))
+          headers.set(name, value)
       const response = await send(url.href, init)
       if (response.status === 402) unpayable(response)
       return write(io, values, { response, receipt: undefined, payment: undefined })
@@ -143,6 +156,7 @@ export async function run(args: readonly string[], io: Io.Io): Promise<ExitCode.
       mode: values['dry-run'] === true ? 'dry-run' : 'pay',
       fetch: send,
       insecureOrigins: loopback(url) ? [url.origin] : [],
+      agent,
     })
     const result = await client.fetch(url, init)
     if (result.dryRun !== undefined) return dryRun(io, values.json === true, result.dryRun)
@@ -264,7 +278,7 @@ async function write(
   const { response, receipt, payment } = result
   const body = Buffer.from(await response.arrayBuffer())
   const output = values.output === '-' ? undefined : values.output
-  if (output !== undefined) writeFileSync(output, body)
+  if (output !== undefined) await AtomicFile.replace(output, body)
   if (values.json === true) {
     io.stdout.write(`${JSON.stringify(toJson(response, body, output, payment, receipt))}\n`)
   } else {

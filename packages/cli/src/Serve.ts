@@ -13,7 +13,7 @@ import { TestMethod } from '@paywire/testkit'
 import * as DemoSession from './DemoSession.js'
 import * as ExitCode from './ExitCode.js'
 import * as Home from './Home.js'
-import type * as Io from './Io.js'
+import * as Io from './Io.js'
 import * as Rpc from './Rpc.js'
 import * as Usage from './Usage.js'
 
@@ -131,15 +131,7 @@ export async function run(args: readonly string[], io: Io.Io): Promise<ExitCode.
     io.stdout.write(
       `tempo sessions: GET /session, ${DemoSession.prices.request} per request, payee ${tempo.session.payee}, escrow ${tempo.session.escrow}\n`,
     )
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      resolve()
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
+  await Io.stopped()
   await demo.close()
   return ExitCode.ok
 }

@@ -1,6 +1,8 @@
 // @paywire/cli: the `paywire` command line, also usable as a library (run a command
 // in-process, read the keystore, reuse the method registry).
 export * as Account from './Account.js'
+export * as Agent from './Agent.js'
+export * as AtomicFile from './AtomicFile.js'
 export * as Channels from './Channels.js'
 export * as Cli from './Cli.js'
 export * as Config from './Config.js'
@@ -14,6 +16,7 @@ export * as Io from './Io.js'
 export * as Keystore from './Keystore.js'
 export * as Ledger from './Ledger.js'
 export * as Methods from './Methods.js'
+export * as Payments from './Payments.js'
 export * as Progress from './Progress.js'
 export * as Prompt from './Prompt.js'
 export * as Request from './Request.js'

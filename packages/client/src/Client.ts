@@ -2,6 +2,7 @@
 // answers a 402 on its own. It picks one challenge it has a method for, checks it
 // against the spending policy, reserves the amount in the budgets, builds the
 // credential, retries once with `Authorization: Payment`, and records the payment.
+import type { Signer } from '@paywire/agent-identity'
 import {
   AcceptPayment,
   Challenge,
@@ -262,6 +263,9 @@ export function create(options: create.Options): Client {
       at: new Date(now()).toISOString(),
       ...Spending.fields(quote),
       status: 'sent',
+      ...(options.agent === undefined
+        ? {}
+        : { agent: { url: options.agent.agent, keyid: options.agent.keyid } }),
     }
     await ledger.record(entry)
     const retryable =
@@ -281,7 +285,7 @@ export function create(options: create.Options): Client {
       paying === undefined ? undefined : new Headers({ authorization: paying.authorization })
     let response: Response
     try {
-      response = await send(hop.url.href, Outgoing.toInit(hop, extra))
+      response = await send(hop.url.href, Outgoing.toSignedInit(hop, extra, options.agent))
     } catch (error) {
       if (paying !== undefined)
         payments.push(
@@ -414,6 +418,12 @@ export declare namespace create {
     prefix?: string | undefined
     /** Clock in milliseconds (default `Date.now`). */
     now?: (() => number) | undefined
+    /**
+     * Signs every request this client sends, the paid retry included, as this agent (Web
+     * Bot Auth: `Signer.create` of `@paywire/agent-identity`). Its identity is recorded in
+     * each ledger entry.
+     */
+    agent?: Signer.Signer | undefined
   }
 }
 

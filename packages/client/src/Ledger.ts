@@ -230,6 +230,8 @@ export const entrySchema = z.object({
   httpStatus: z.number().int().optional(),
   receipt: Receipt.schema.optional(),
   note: z.string().optional(),
+  /** The Web Bot Auth identity the paid request was signed as (Signature-Agent URL, key thumbprint). */
+  agent: z.object({ url: z.string(), keyid: z.string() }).optional(),
 })
 
 function parseEntry(value: unknown): Entry {

@@ -7,6 +7,7 @@ import type * as Challenge from './Challenge.js'
 import type * as Credential from './Credential.js'
 import { BaseError } from './Errors.js'
 import type * as Receipt from './Receipt.js'
+import type * as Store from './Store.js'
 
 /**
  * The server half of a payment method for one intent.
@@ -45,6 +46,32 @@ export type Server<
    * the protected handler succeeds call `check` before the handler and `verify` after it.
    */
   check?(parameters: VerifyParameters<request, payload>): Promise<void>
+  /**
+   * Optional, for routes that settle after the handler succeeds: reserves the payment
+   * before the handler runs without taking it yet (a card authorisation with manual
+   * capture), after the same checks as `check`, and resolves what `verify` needs to take
+   * it and `release` to give it back. The server keeps that value in the challenge's
+   * payment record (so it must be JSON) and calls `hold` instead of `check` when present.
+   * Throws the same typed errors as `verify`.
+   */
+  hold?(parameters: VerifyParameters<request, payload>): Promise<Store.Value>
+  /**
+   * Optional: gives back what `hold` reserved, when the handler did not succeed, the
+   * access policy denied the payment, or reconciliation found it never delivered.
+   * Idempotent: called again for the same challenge, it does nothing more.
+   */
+  release?(parameters: SettlementParameters<request>): Promise<void>
+  /**
+   * Optional, for reconciliation: what the payment network says happened to a
+   * challenge's payment, found by the keys chosen before any call was made (the challenge
+   * id, the attempt id). Resolves `unknown` when it cannot tell yet.
+   */
+  lookup?(parameters: SettlementParameters<request>): Promise<Lookup>
+  /**
+   * Optional: gives back a payment that was taken and never delivered (a crash between
+   * the payment and the response, a payer who never came back). Idempotent per challenge.
+   */
+  refund?(parameters: SettlementParameters<request>): Promise<{ reference: string }>
   /**
    * Optional, for intents whose challenge pays for many requests (the session intent,
    * draft-tempo-session §"Voucher Submission Transport"). When present, the server does
@@ -99,6 +126,45 @@ export type Redemption =
       status?: number | undefined
     }
 
+/**
+ * What the settlement calls (`release`, `lookup`, `refund`) receive: the payment record of
+ * a challenge, never its credential.
+ */
+export type SettlementParameters<request> = {
+  challengeId: string
+  /** The challenge's decoded request, checked against the method's schema. */
+  request: request
+  /** The attempt id the payment was made under (see {@link Context.attempt}). */
+  attempt: string
+  /** What `hold` resolved, if the payment was held. */
+  hold: Store.Value | undefined
+  /** The receipt, if the payment was taken. */
+  receipt: Receipt.Receipt | undefined
+  /** The current time in milliseconds. */
+  now(): number
+}
+
+/** What a method's `lookup` found about a challenge's payment. */
+export type Lookup =
+  | {
+      /** Money was taken; `reference` names it (a PaymentIntent id, a transaction hash). */
+      status: 'paid'
+      reference: string
+    }
+  | {
+      /** Money is reserved and not taken (an uncaptured authorisation). */
+      status: 'held'
+      reference: string
+    }
+  | {
+      /** Nothing was taken and nothing is held. */
+      status: 'unpaid'
+    }
+  | {
+      /** The payment network cannot tell yet (still processing, not yet searchable). */
+      status: 'unknown'
+    }
+
 /** What a server method's `verify` receives. */
 export type VerifyParameters<request, payload> = {
   credential: Credential.Credential<payload & Record<string, unknown>>
@@ -120,6 +186,18 @@ export type Context = {
   now(): number
   /** Aborted when the request is abandoned. */
   signal?: AbortSignal | undefined
+  /**
+   * The challenge's payment attempt (single-use challenges only). `id` is chosen by the
+   * server before the method runs and stays the same for every retry of the same
+   * credential: bind external calls to it (an idempotency key, metadata), so that what an
+   * interrupted call did can be found. `resumed` is `true` when this request continues an
+   * attempt the server recorded earlier for this same credential (a retry after a timeout
+   * or a crash): only then may the method accept a payment network's answer to an earlier
+   * call (Stripe's `Idempotent-Replayed`) as this payment.
+   */
+  attempt?: { id: string; resumed: boolean } | undefined
+  /** What `hold` resolved, when `verify` takes a held payment. */
+  hold?: Store.Value | undefined
 }
 
 /**
@@ -271,4 +349,43 @@ export class MethodUnsupportedError extends BaseError {
   override readonly name = 'Method.MethodUnsupportedError'
   readonly code = 'ERR_METHOD_UNSUPPORTED'
   readonly problem = 'method-unsupported' as const
+}
+
+/**
+ * The method cannot tell whether the payment went through (no answer in time, a 5xx, a
+ * payment still processing): nothing is refused and nothing is confirmed. Servers keep the
+ * challenge's payment record and answer `503` with `Retry-After` (never a fresh
+ * challenge), and a retry of the same credential resumes the same attempt. A method's own
+ * error class says the same by carrying `outcome = 'unknown'` (see {@link outcomeUnknown}).
+ *
+ * @example
+ * ```ts
+ * import { Method } from '@paywire/core'
+ * throw new Method.PaymentPendingError('the processor did not answer in time')
+ * ```
+ */
+export class PaymentPendingError extends BaseError {
+  override readonly name = 'Method.PaymentPendingError'
+  readonly code = 'ERR_PAYMENT_PENDING'
+  readonly problem = undefined
+  readonly outcome = 'unknown' as const
+}
+
+/**
+ * Whether an error a method threw leaves the payment's outcome unknown: a
+ * {@link PaymentPendingError}, or any error carrying `outcome = 'unknown'`.
+ *
+ * @example
+ * ```ts
+ * import { Method } from '@paywire/core'
+ * Method.outcomeUnknown(new Method.PaymentPendingError('no answer')) // true
+ * Method.outcomeUnknown(new Method.VerificationFailedError('declined')) // false
+ * ```
+ */
+export function outcomeUnknown(error: unknown): boolean {
+  return (
+    error !== null &&
+    typeof error === 'object' &&
+    (error as { outcome?: unknown }).outcome === 'unknown'
+  )
 }

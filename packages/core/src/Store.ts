@@ -88,8 +88,47 @@ export type Store = {
   ): Promise<boolean>
   /** Removes a key (and releases a claim). Removing an absent key is not an error. */
   delete(key: string): Promise<void>
+  /**
+   * Optional: the live keys that start with `prefix`, one page at a time (pass the
+   * `cursor` of the previous page; it is `undefined` after the last). Keys written or
+   * removed while scanning may or may not appear. For reconciliation and operator tools,
+   * never for request handling: it may visit the whole store.
+   */
+  scan?(prefix: string, options?: ScanOptions): Promise<ScanPage>
   /** Releases connections and timers. */
   close?(): Promise<void>
+}
+
+/** Options of {@link Store.scan}. */
+export type ScanOptions = {
+  /** Where the previous page ended (`undefined`: from the start). */
+  cursor?: string | undefined
+  /** About how many keys a page holds (default 100; a page may hold fewer or more). */
+  limit?: number | undefined
+}
+
+/** One page of {@link Store.scan}. */
+export type ScanPage = {
+  keys: string[]
+  /** Pass it to get the next page; `undefined` when there is none. */
+  cursor: string | undefined
+}
+
+/**
+ * The page size of a {@link Store.scan}: `limit` if it is a whole number from 1 to 1,000,
+ * else 100.
+ *
+ * @example
+ * ```ts
+ * import { Store } from '@paywire/core'
+ * Store.pageSize(undefined) // 100
+ * Store.pageSize(25) // 25
+ * ```
+ */
+export function pageSize(limit: number | undefined): number {
+  return limit !== undefined && Number.isInteger(limit) && limit >= 1 && limit <= 1_000
+    ? limit
+    : 100
 }
 
 /**

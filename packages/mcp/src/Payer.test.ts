@@ -1,6 +1,8 @@
 // The paying client end to end with the real MCP SDK: it answers -32042 once, under the
 // fetch client's spending policy, budgets and ledger.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { McpError } from '@modelcontextprotocol/sdk/types.js'
 import { Policy } from '@paywire/client'
 import { MemoryStore } from '@paywire/store-memory'
@@ -149,17 +151,13 @@ describe('Payer', () => {
     const capabilities = Payments.capabilities([TestMethod.client({ key: Fixture.key })])
     const client = new Client({ name: 'agent', version: '1.0.0' }, { capabilities })
     connection = await Fixture.inMemory()
-    const [clientSide, serverSide] = (
-      await import('@modelcontextprotocol/sdk/inMemory.js')
-    ).InMemoryTransport.createLinkedPair()
-    const seen: unknown[] = []
-    serverSide.onmessage = (message) => {
-      seen.push(message)
-    }
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
+    const first = new Promise<unknown>((resolve) => {
+      serverSide.onmessage = resolve
+    })
     await serverSide.start()
     void client.connect(clientSide).catch(() => undefined)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    expect(seen[0]).toMatchObject({
+    expect(await first).toMatchObject({
       method: 'initialize',
       params: {
         capabilities: { experimental: { payment: { methods: { test: { intents: ['charge'] } } } } },
@@ -244,5 +242,59 @@ describe('Wire', () => {
         reference: 'x',
       }).success,
     ).toBe(false)
+  })
+})
+
+describe('Payer without pinned recipients', () => {
+  it('warns once for each recipient it pays that no policy names, and not once they are pinned', async () => {
+    const paid = Fixture.payments()
+    const recipients = ['acct_a', 'acct_b', 'acct_a']
+    let served = 0
+    const connect = async () => {
+      const mcp = new McpServer({ name: 'rotating', version: '1.0.0' })
+      paid.tool(
+        mcp,
+        'pay-anyone',
+        // A server naming a new recipient on (almost) every call.
+        { payment: { price: () => ({ amount: '1', recipient: recipients[served % 3] }) } },
+        () => {
+          served++
+          return { content: [{ type: 'text', text: 'done' }] }
+        },
+      )
+      const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
+      await mcp.connect(paid.transport(serverSide))
+      const client = new Client({ name: 'agent', version: '1.0.0' })
+      await client.connect(clientSide)
+      return client
+    }
+    const warnings: Payer.Warning[] = []
+    const unpinned = Payer.create({
+      client: await connect(),
+      url: `https://${Fixture.realm}/mcp`,
+      methods: [TestMethod.client({ key: Fixture.key })],
+      policy: policy(),
+      store: MemoryStore.create(),
+      onWarning: (warning) => warnings.push(warning),
+    })
+    for (let i = 0; i < 3; i++) await unpinned.callTool({ name: 'pay-anyone', arguments: {} })
+    expect(warnings.map((warning) => [warning.code, warning.recipient])).toEqual([
+      ['recipient-not-pinned', 'acct_a'],
+      ['recipient-not-pinned', 'acct_b'],
+    ])
+    const pinned = Payer.create({
+      client: await connect(),
+      url: `https://${Fixture.realm}/mcp`,
+      methods: [TestMethod.client({ key: Fixture.key })],
+      policy: policy({ recipients: ['acct_a'] }),
+      store: MemoryStore.create(),
+      onWarning: (warning) => warnings.push(warning),
+    })
+    served = 0
+    await pinned.callTool({ name: 'pay-anyone', arguments: {} })
+    await expect(pinned.callTool({ name: 'pay-anyone', arguments: {} })).rejects.toMatchObject({
+      rule: 'recipient',
+    })
+    expect(warnings).toHaveLength(2)
   })
 })

@@ -122,6 +122,7 @@ export function create(options: create.Options): Payer {
   const now = options.now ?? Date.now
   const prefix = options.prefix ?? Budget.defaultPrefix
   const ledger = Ledger.from(store, { prefix })
+  const warnUnpinned = unpinned(policy, options.onWarning)
 
   /** Picks the first offered challenge the policy accepts and reserves its amount. */
   async function choose(offered: RpcError.challenges.Offered[], params: CallToolParams) {
@@ -141,6 +142,7 @@ export function create(options: create.Options): Payer {
         const { request, quote } = Challenges.read(candidate, url)
         Policy.check(policy, quote, now())
         checkOperation(candidate.challenge.digest, params, quote)
+        warnUnpinned(quote)
         const id = crypto.randomUUID()
         const budgets = { budgets: policy.budgets, quote, now: now(), prefix, id }
         const { reservation, budgets: standing } = await Budget.reserve(store, budgets)
@@ -274,6 +276,49 @@ export declare namespace create {
     prefix?: string | undefined
     /** Clock in milliseconds (default `Date.now`). */
     now?: (() => number) | undefined
+    /**
+     * Told what the payer will pay but cannot vouch for: without `policy.recipients`, each
+     * recipient it has not paid before (a server may name a new one on every call). Pin
+     * the recipients in the policy to refuse them instead.
+     */
+    onWarning?: ((warning: Warning) => void) | undefined
+  }
+}
+
+/**
+ * What {@link create.Options.onWarning} is told.
+ * @example
+ * ```ts
+ * import type { Payer } from '@paywire/mcp'
+ * const log = (warning: Payer.Warning) => console.warn(`${warning.code}: ${warning.message}`)
+ * ```
+ */
+export type Warning = {
+  code: 'recipient-not-pinned'
+  message: string
+  recipient: string
+  realm: string
+  origin: string
+}
+
+/** Warns once per recipient when the policy pins none. */
+function unpinned(
+  policy: Policy.Policy,
+  onWarning: ((warning: Warning) => void) | undefined,
+): (quote: NonNullable<Policy.RefusedError.Details['quote']>) => void {
+  const seen = new Set<string>()
+  return (quote) => {
+    if (policy.recipients !== undefined || onWarning === undefined) return
+    const recipient = quote.recipient
+    if (recipient === undefined || seen.has(recipient)) return
+    seen.add(recipient)
+    onWarning({
+      code: 'recipient-not-pinned',
+      message: `paying ${recipient}, a recipient no policy names (set policy.recipients to pin them)`,
+      recipient,
+      realm: quote.realm,
+      origin: quote.origin,
+    })
   }
 }
 

@@ -1,7 +1,7 @@
 // End to end with the real MCP SDK: a paid server over the in-memory and the Streamable
 // HTTP transports, called by a plain SDK client that builds credentials itself, so every
 // answer of the gate is seen as it travels.
-import { McpError, UrlElicitationRequiredError } from '@modelcontextprotocol/sdk/types.js'
+import { type McpError, UrlElicitationRequiredError } from '@modelcontextprotocol/sdk/types.js'
 import { Challenge } from '@paywire/core'
 import { TestMethod } from '@paywire/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -10,16 +10,6 @@ import * as Fixture from './test/fixture.js'
 import * as Wire from './Wire.js'
 
 const payer = TestMethod.client({ key: Fixture.key })
-
-/** The error a call is refused with. */
-async function refusal(call: Promise<unknown>): Promise<McpError> {
-  const error = await call.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  )
-  expect(error).toBeInstanceOf(McpError)
-  return error as McpError
-}
 
 /** A credential for the first challenge of a -32042 error, made with the test method. */
 async function credentialFor(error: McpError): Promise<Wire.JsonCredential> {
@@ -44,7 +34,7 @@ describe.each(Fixture.transports)('a paid tool over %s', (_, connect) => {
 
   it('answers a call without credential with -32042 and its challenges in error data, through the SDK {mcp.challenge.code, mcp.challenge.http-status, mcp.challenge.data-challenges, mcp.challenge.fields, mcp.challenge.request.native, mcp.operations.tools, mcp.iana.codes}', async () => {
     connection = await connect()
-    const error = await refusal(
+    const error = await Fixture.refusal(
       connection.client.callTool({ name: 'forecast', arguments: { city: 'Oslo' } }),
     )
     // MCP gives -32042 to URL elicitation too: the SDK must not read ours as one.
@@ -70,7 +60,9 @@ describe.each(Fixture.transports)('a paid tool over %s', (_, connect) => {
   it('runs the tool for a valid credential and returns the receipt in result _meta {mcp.credential.fields, mcp.receipt.key, mcp.receipt.every-paid-success, mcp.receipt.fields, mcp.receipt.status-success}', async () => {
     connection = await connect()
     const credential = await credentialFor(
-      await refusal(connection.client.callTool({ name: 'forecast', arguments: { city: 'Oslo' } })),
+      await Fixture.refusal(
+        connection.client.callTool({ name: 'forecast', arguments: { city: 'Oslo' } }),
+      ),
     )
     const result = await connection.client.callTool(withCredential(credential))
     expect(result.content).toEqual([{ type: 'text', text: 'sunny in Oslo (paid 100)' }])
@@ -86,10 +78,12 @@ describe.each(Fixture.transports)('a paid tool over %s', (_, connect) => {
   it('answers a credential whose proof does not verify with -32043, a fresh challenge and the failure {mcp.errors.verification.fresh-challenge, mcp.errors.failure-fields, mcp.errors.map.verification-failed, mcp.iana.codes}', async () => {
     connection = await connect()
     const credential = await credentialFor(
-      await refusal(connection.client.callTool({ name: 'forecast', arguments: { city: 'Oslo' } })),
+      await Fixture.refusal(
+        connection.client.callTool({ name: 'forecast', arguments: { city: 'Oslo' } }),
+      ),
     )
     const forged = { ...credential, payload: { proof: 'A'.repeat(43) } }
-    const error = await refusal(connection.client.callTool(withCredential(forged)))
+    const error = await Fixture.refusal(connection.client.callTool(withCredential(forged)))
     expect(error.code).toBe(-32043)
     const data = error.data as RpcError.Data
     expect(data.failure).toMatchObject({ reason: 'verification-failed' })
@@ -100,15 +94,17 @@ describe.each(Fixture.transports)('a paid tool over %s', (_, connect) => {
   it('answers a credential missing a required member with -32602 naming it {mcp.errors.map.malformed-credential, mcp.credential.fields}', async () => {
     connection = await connect()
     const credential = await credentialFor(
-      await refusal(connection.client.callTool({ name: 'forecast', arguments: { city: 'Oslo' } })),
+      await Fixture.refusal(
+        connection.client.callTool({ name: 'forecast', arguments: { city: 'Oslo' } }),
+      ),
     )
     const { id: _id, ...withoutId } = credential.challenge
-    const error = await refusal(
+    const error = await Fixture.refusal(
       connection.client.callTool(withCredential({ ...credential, challenge: withoutId })),
     )
     expect(error.code).toBe(-32602)
     expect(error.data).toEqual({ detail: 'missing required field: credential.challenge.id' })
-    const noPayload = await refusal(
+    const noPayload = await Fixture.refusal(
       connection.client.callTool(withCredential({ challenge: credential.challenge })),
     )
     expect(noPayload.code).toBe(-32602)
@@ -117,10 +113,12 @@ describe.each(Fixture.transports)('a paid tool over %s', (_, connect) => {
   it('refuses a replayed credential with -32043 invalid-challenge {mcp.replay.used}', async () => {
     connection = await connect()
     const credential = await credentialFor(
-      await refusal(connection.client.callTool({ name: 'forecast', arguments: { city: 'Oslo' } })),
+      await Fixture.refusal(
+        connection.client.callTool({ name: 'forecast', arguments: { city: 'Oslo' } }),
+      ),
     )
     await connection.client.callTool(withCredential(credential))
-    const error = await refusal(connection.client.callTool(withCredential(credential)))
+    const error = await Fixture.refusal(connection.client.callTool(withCredential(credential)))
     expect(error.code).toBe(-32043)
     expect((error.data as RpcError.Data).failure).toMatchObject({
       reason: 'invalid-challenge',
@@ -132,10 +130,12 @@ describe.each(Fixture.transports)('a paid tool over %s', (_, connect) => {
     const clock = { now: Date.now() }
     connection = await connect({ clock })
     const credential = await credentialFor(
-      await refusal(connection.client.callTool({ name: 'forecast', arguments: { city: 'Oslo' } })),
+      await Fixture.refusal(
+        connection.client.callTool({ name: 'forecast', arguments: { city: 'Oslo' } }),
+      ),
     )
     clock.now += 301_000 + 31_000
-    const error = await refusal(connection.client.callTool(withCredential(credential)))
+    const error = await Fixture.refusal(connection.client.callTool(withCredential(credential)))
     expect(error.code).toBe(-32043)
     expect((error.data as RpcError.Data).failure?.reason).toBe('invalid-challenge')
     expect((error.data as RpcError.Data).failure?.detail).toMatch(/^challenge expired at /)
@@ -144,7 +144,9 @@ describe.each(Fixture.transports)('a paid tool over %s', (_, connect) => {
   it('refuses a challenge whose %s was changed {mcp.challenge.id.bound, mcp.challenge.request.jcs, mcp.replay.unknown}', async () => {
     connection = await connect()
     const credential = await credentialFor(
-      await refusal(connection.client.callTool({ name: 'forecast', arguments: { city: 'Oslo' } })),
+      await Fixture.refusal(
+        connection.client.callTool({ name: 'forecast', arguments: { city: 'Oslo' } }),
+      ),
     )
     const tampered = [
       { ...credential.challenge, request: { ...credential.challenge.request, amount: '1' } },
@@ -153,7 +155,7 @@ describe.each(Fixture.transports)('a paid tool over %s', (_, connect) => {
       { ...credential.challenge, id: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
     ]
     for (const challenge of tampered) {
-      const error = await refusal(
+      const error = await Fixture.refusal(
         connection.client.callTool(withCredential({ ...credential, challenge })),
       )
       expect(error.code).toBe(-32043)
@@ -170,13 +172,15 @@ describe.each(Fixture.transports)('a paid tool over %s', (_, connect) => {
   it('refuses a credential bought for another tool or other arguments {mcp.binding.operation}', async () => {
     connection = await connect()
     const credential = await credentialFor(
-      await refusal(connection.client.callTool({ name: 'forecast', arguments: { city: 'Oslo' } })),
+      await Fixture.refusal(
+        connection.client.callTool({ name: 'forecast', arguments: { city: 'Oslo' } }),
+      ),
     )
-    const otherTool = await refusal(
+    const otherTool = await Fixture.refusal(
       connection.client.callTool({ ...withCredential(credential), name: 'alerts', arguments: {} }),
     )
     expect(otherTool.code).toBe(-32043)
-    const otherArgs = await refusal(
+    const otherArgs = await Fixture.refusal(
       connection.client.callTool(withCredential(credential, { city: 'Rome' })),
     )
     expect(otherArgs.code).toBe(-32043)
@@ -185,7 +189,7 @@ describe.each(Fixture.transports)('a paid tool over %s', (_, connect) => {
 
   it('prices from the arguments', async () => {
     connection = await connect()
-    const error = await refusal(
+    const error = await Fixture.refusal(
       connection.client.callTool({ name: 'forecast', arguments: { city: 'Paris' } }),
     )
     expect((error.data as RpcError.Data).challenges[0]).toMatchObject({
@@ -206,7 +210,9 @@ describe.each(Fixture.transports)('a paid tool over %s', (_, connect) => {
 
   it('charges for a resource read {mcp.operations.resources}', async () => {
     connection = await connect()
-    const error = await refusal(connection.client.readResource({ uri: 'data://premium/radar' }))
+    const error = await Fixture.refusal(
+      connection.client.readResource({ uri: 'data://premium/radar' }),
+    )
     expect(error.code).toBe(-32042)
     const json = (error.data as RpcError.Data).challenges[0] as Wire.JsonChallenge
     const { payload } = await payer.createCredential({
@@ -223,7 +229,7 @@ describe.each(Fixture.transports)('a paid tool over %s', (_, connect) => {
 
   it('charges for a prompt {mcp.operations.prompts}', async () => {
     connection = await connect()
-    const error = await refusal(connection.client.getPrompt({ name: 'briefing' }))
+    const error = await Fixture.refusal(connection.client.getPrompt({ name: 'briefing' }))
     expect(error.code).toBe(-32042)
     const json = (error.data as RpcError.Data).challenges[0] as Wire.JsonChallenge
     expect(json.request).toEqual({ amount: '1', currency: 'usd' })

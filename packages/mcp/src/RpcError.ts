@@ -19,6 +19,8 @@ export const codes = {
   paymentRequired: -32042,
   /** Payment verification failed: a fresh challenge and the failure reason. */
   verificationFailed: -32043,
+  /** A request the server will not process as sent (JSON-RPC Invalid Request): an id in use. */
+  invalidRequest: -32600,
   /** Malformed credential (JSON-RPC Invalid params). */
   invalidParams: -32602,
   /** Internal payment error (JSON-RPC Internal error). */
@@ -38,6 +40,7 @@ export const codes = {
 export const messages = {
   [codes.paymentRequired]: 'Payment Required',
   [codes.verificationFailed]: 'Payment Verification Failed',
+  [codes.invalidRequest]: 'Invalid Request',
   [codes.invalidParams]: 'Invalid params',
   [codes.internalError]: 'Internal error',
   [codes.serverError]: 'Server error',
@@ -153,6 +156,25 @@ export function invalidParams(detail: string, extra: Record<string, unknown> = {
     code: codes.invalidParams,
     message: messages[codes.invalidParams],
     data: { detail, ...extra },
+  }
+}
+
+/**
+ * A -32600 error for a request the server refuses to process as sent, such as one whose
+ * id names a request still in progress on the connection (JSON-RPC 2.0 §4: an id
+ * identifies one request).
+ *
+ * @example
+ * ```ts
+ * import { RpcError } from '@paywire/mcp'
+ * RpcError.invalidRequest('request id 7 is in use').code // -32600
+ * ```
+ */
+export function invalidRequest(detail: string): RpcError {
+  return {
+    code: codes.invalidRequest,
+    message: messages[codes.invalidRequest],
+    data: { detail },
   }
 }
 

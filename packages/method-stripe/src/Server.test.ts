@@ -97,7 +97,7 @@ describe('Stripe charge server', () => {
       shared_payment_granted_token: spt,
       confirm: 'true',
       automatic_payment_methods: { enabled: 'true', allow_redirects: 'never' },
-      metadata: { challenge_id: issued.id },
+      metadata: { challenge_id: issued.id, paywire_attempt: expect.stringMatching(/^[\w-]{22}$/) },
     })
   })
 
@@ -223,7 +223,7 @@ describe('Stripe charge server', () => {
     }
   })
 
-  it('answers 429 as verification-failed, then charges once when the same credential is retried {stripe.charge.settle.idempotency-key}', async () => {
+  it('answers 429 with 503 (outcome unknown, no new challenge), then charges once when the same credential is retried {stripe.charge.settle.idempotency-key}', async () => {
     const protect = handler()
     const issued = await challenge(protect)
     const spt = await grant(stripe, {}, clock.now)
@@ -232,8 +232,9 @@ describe('Stripe charge server', () => {
     const send = () =>
       protect(new Request('https://shop.paywire.test/paid', { headers: { authorization: header } }))
     const first = await send()
-    expect(first.status).toBe(402)
-    expect((await problemOf(first)).detail).toMatch(/HTTP 429.*cannot charge twice/)
+    expect(first.status).toBe(503)
+    expect(first.headers.get('www-authenticate')).toBeNull()
+    expect(first.headers.get('retry-after')).not.toBeNull()
     expect(intentsOf(spt)).toHaveLength(0)
     const second = await send()
     expect(second.status).toBe(200)
@@ -266,8 +267,8 @@ describe('Stripe charge server', () => {
     const send = () =>
       protect(new Request('https://shop.paywire.test/paid', { headers: { authorization: header } }))
     const first = await send()
-    expect(first.status).toBe(402)
-    expect((await problemOf(first)).detail).toMatch(/no answer/)
+    expect(first.status).toBe(503)
+    expect((await problemOf(first)).detail).toMatch(/retry with the same credential/)
     const second = await send()
     expect(second.status).toBe(200)
     const reference = JSON.parse(

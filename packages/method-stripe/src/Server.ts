@@ -2,12 +2,16 @@
 // §"Settlement Procedure", §"Receipt Generation"). The transport has already checked the
 // challenge's binding, expiry and single use; this half checks the credential against the
 // seller, keeps each token to one challenge, optionally pre-checks the token with Stripe,
-// settles one PaymentIntent per challenge, and returns the receipt (reference = the
-// PaymentIntent id, externalId from the credential payload).
+// and settles one PaymentIntent per challenge: confirmed at once (`verify`), or authorised
+// before the handler and captured after it (`hold`, then `verify`; `release` cancels it).
+// `lookup` and `refund` serve reconciliation (docs/security.md "The after-success model").
+// The receipt: reference = the PaymentIntent id, externalId from the credential payload.
 import { Charge, Errors, Method, Receipt } from '@paywire/core'
 import * as ChargePayload from './ChargePayload.js'
 import * as ChargeRequest from './ChargeRequest.js'
 import * as Connect from './Connect.js'
+import * as PaymentIntents from './PaymentIntents.js'
+import * as Reconcile from './Reconcile.js'
 import * as Settlement from './Settlement.js'
 import type * as StripeApi from './StripeApi.js'
 import * as Token from './Token.js'
@@ -85,6 +89,57 @@ export function server(
     }
   }
 
+  /** Takes (or, with `manual`, authorises) the challenge's payment; see the module comment. */
+  async function charge(
+    capture: 'automatic' | 'manual',
+    parameters: Method.VerifyParameters<ChargeRequest.ChargeRequest, ChargePayload.ChargePayload>,
+  ) {
+    const { credential, challenge, request, context } = parameters
+    const { spt } = credential.payload
+    assertSeller(request)
+    // One token pays for one challenge: the first challenge that presents it owns it (the
+    // same attempt presenting it again, a retry, still does).
+    if (!(await context.claim(`spt:${spt}`, { ttlSeconds })))
+      throw new Token.RefusedError(
+        'this shared payment token was already presented for another challenge',
+        'used',
+      )
+    // A resumed attempt skips the pre-check: its first call may have used the token.
+    if (precheck && context.attempt?.resumed !== true)
+      await precheckToken(request, spt, context.now())
+    const connect = await settlementOf(options.connect, challenge, request)
+    const intent = await Settlement.charge({
+      stripe: options.stripe,
+      request,
+      challengeId: challenge.id,
+      spt,
+      attempt: context.attempt,
+      capture,
+      connect,
+      requestOptions,
+    })
+    return { intent, account: connect?.stripeAccount ?? null }
+  }
+
+  const receipt = (reference: string, now: number, externalId: string | undefined) =>
+    Receipt.from({
+      method,
+      reference,
+      timestamp: now,
+      ...(externalId === undefined ? {} : { externalId }),
+    })
+  const reconcileWith: Reconcile.Accounts = {
+    stripe: options.stripe,
+    requestOptions,
+    connectedAccounts: options.connect?.connectedAccounts ?? [],
+  }
+  const asHold = PaymentIntents.asHold
+  const where = (hold: PaymentIntents.Hold | undefined) => ({
+    stripe: options.stripe,
+    stripeAccount: hold?.account ?? undefined,
+    requestOptions,
+  })
+
   return Method.defineServer({
     method,
     intent: Charge.intent,
@@ -93,39 +148,44 @@ export function server(
     request: (price: Price) => ChargeRequest.from(price, options),
     async check({ credential, request, context }) {
       assertSeller(request)
-      if (precheck) await precheckToken(request, credential.payload.spt, context.now())
+      if (precheck && context.attempt?.resumed !== true)
+        await precheckToken(request, credential.payload.spt, context.now())
     },
-    async verify({ credential, challenge, request, context }) {
-      const { spt, externalId } = credential.payload
-      assertSeller(request)
-      // One token pays for one challenge: the first challenge that presents it owns it;
-      // the same challenge may present it again (a retry, same idempotency key).
-      const first = await context.claim(`spt:${spt}`, { ttlSeconds })
-      const sameChallenge = !(await context.claim(`spt:${spt}:${challenge.id}`, { ttlSeconds }))
-      if (!first && !sameChallenge)
-        throw new Token.RefusedError(
-          'this shared payment token was already presented for another challenge',
-          'used',
-        )
-      // A retry skips the pre-check: its first attempt may have consumed the token, and
-      // the idempotency key returns that attempt's PaymentIntent.
-      if (precheck && first) await precheckToken(request, spt, context.now())
-      const connect = await settlementOf(options.connect, challenge, request)
-      const intent = await Settlement.charge({
-        stripe: options.stripe,
-        request,
-        challengeId: challenge.id,
-        spt,
-        connect,
-        requestOptions,
-      })
-      return Receipt.from({
-        method,
-        reference: intent.id,
-        timestamp: context.now(),
-        ...(externalId === undefined ? {} : { externalId }),
-      })
+    async hold(parameters) {
+      const { intent, account } = await charge('manual', parameters)
+      return { paymentIntent: intent.id, account } satisfies PaymentIntents.Hold
     },
+    async verify(parameters) {
+      const { credential, challenge, context } = parameters
+      const hold = asHold(context.hold)
+      if (hold === undefined) {
+        const { intent } = await charge('automatic', parameters)
+        return receipt(intent.id, context.now(), credential.payload.externalId)
+      }
+      let captured: Awaited<ReturnType<typeof PaymentIntents.capture>>
+      try {
+        captured = await PaymentIntents.capture({
+          ...where(hold),
+          id: hold.paymentIntent,
+          challengeId: challenge.id,
+        })
+      } catch (error) {
+        throw Settlement.fromStripeError(error)
+      }
+      Settlement.expectStatus(captured, 'succeeded')
+      return receipt(captured.id, context.now(), credential.payload.externalId)
+    },
+    async release({ hold }) {
+      const held = asHold(hold)
+      if (held === undefined) return
+      try {
+        await PaymentIntents.cancel({ ...where(held), id: held.paymentIntent })
+      } catch (error) {
+        throw Settlement.fromStripeError(error)
+      }
+    },
+    lookup: (parameters) => Reconcile.lookup(parameters, reconcileWith),
+    refund: (parameters) => Reconcile.refund(parameters, reconcileWith),
   })
 }
 

@@ -2,12 +2,28 @@
 // PaymentIntent created and confirmed at once with the shared payment token, under an
 // idempotency key derived from the challenge id, so that any retry for the same challenge
 // (the SDK's after a timeout, the server's, the client's) reaches the same PaymentIntent
-// and can never charge twice. Only `succeeded` is paid. Every Stripe error and status is
-// mapped to a paywire error carrying the draft's problem type and a detail without
-// credential material.
+// and can never charge twice. The PaymentIntent carries the challenge id and the server's
+// attempt id in its metadata (keys chosen before the call): an answer Stripe replays for
+// an attempt that is not this server's is refused (advisory GHSA-8mhj-rffc-rcvw), and a
+// PaymentIntent whose answer was lost is found again by search. With manual capture the
+// card is only authorised (`requires_capture`). Every Stripe error and status is mapped to
+// a paywire error carrying the draft's problem type and a detail without credential
+// material; those that leave the outcome unknown say so (`outcome = 'unknown'`).
 import { Errors } from '@paywire/core'
 import type Stripe from 'stripe'
 import type * as ChargeRequest from './ChargeRequest.js'
+import * as PaymentIntents from './PaymentIntents.js'
+import {
+  ActionRequiredError,
+  ConflictError,
+  DeclinedError,
+  NotSucceededError,
+  RefusedError,
+  ReplayedError,
+  StripeConfigurationError,
+  UnavailableError,
+  UnexpectedPaymentIntentError,
+} from './SettlementErrors.js'
 import * as StripeApi from './StripeApi.js'
 import * as Token from './Token.js'
 
@@ -28,11 +44,11 @@ export function idempotencyKey(challengeId: string): string {
 }
 
 /**
- * Creates and confirms the PaymentIntent of a challenge; resolves it only when it
- * `succeeded`.
+ * Creates and confirms the PaymentIntent of a challenge. Resolves it when it `succeeded`,
+ * or, with `capture: 'manual'`, when it is authorised (`requires_capture`).
  *
  * @throws {DeclinedError | ActionRequiredError | NotSucceededError | UnavailableError |
- *   ConflictError | RefusedError | Token.RefusedError | Token.LimitError |
+ *   ConflictError | ReplayedError | RefusedError | Token.RefusedError | Token.LimitError |
  *   StripeConfigurationError | UnexpectedPaymentIntentError}
  * @example
  * ```ts
@@ -44,11 +60,12 @@ export function idempotencyKey(challengeId: string): string {
  *   request,
  *   challengeId: 'x3kXtdNn2ZhZl8nHKOb3Ox6Rz5JwvUOpB5-XTvoqQbA',
  *   spt: 'spt_123',
+ *   attempt: { id: 'Qm9yZWFsaXM', resumed: false },
  * })
  * ```
  */
 export async function charge(parameters: charge.Parameters): Promise<Stripe.PaymentIntent> {
-  const { request, challengeId, connect } = parameters
+  const { request, challengeId, connect, attempt } = parameters
   const amount = Number(request.amount)
   const params = {
     amount,
@@ -56,43 +73,50 @@ export async function charge(parameters: charge.Parameters): Promise<Stripe.Paym
     shared_payment_granted_token: parameters.spt,
     confirm: true,
     automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-    metadata: { ...(request.methodDetails.metadata ?? {}), challenge_id: challengeId },
+    ...(parameters.capture === 'manual' ? { capture_method: 'manual' } : {}),
+    metadata: {
+      ...(request.methodDetails.metadata ?? {}),
+      challenge_id: challengeId,
+      ...(attempt === undefined ? {} : { [PaymentIntents.attemptKey]: attempt.id }),
+    },
     ...(connect?.params ?? {}),
   } as Stripe.PaymentIntentCreateParams
+  const where = {
+    stripe: parameters.stripe,
+    stripeAccount: connect?.stripeAccount,
+    requestOptions: parameters.requestOptions,
+  }
   let intent: Stripe.PaymentIntent
+  let replayed: boolean
   try {
-    intent = await parameters.stripe.paymentIntents.create(params, {
+    const created = await parameters.stripe.paymentIntents.create(params, {
       apiVersion: StripeApi.version,
       idempotencyKey: idempotencyKey(challengeId),
       ...(connect?.stripeAccount === undefined ? {} : { stripeAccount: connect.stripeAccount }),
       ...parameters.requestOptions,
     })
+    // https://docs.stripe.com/api/idempotent_requests: a replay carries this header.
+    replayed = created.lastResponse?.headers?.['idempotent-replayed'] === 'true'
+    intent = created
   } catch (error) {
-    throw fromStripeError(error)
+    const mapped = fromStripeError(error)
+    // An answer lost (no answer, a 500 Stripe saved mid-request and replays for the key):
+    // the PaymentIntent, if it exists, is found by the challenge id it carries.
+    const found =
+      outcomeUnknown(mapped) && attempt !== undefined
+        ? await PaymentIntents.find({ ...where, challengeId, attempt: attempt.id }).catch(
+            () => undefined,
+          )
+        : undefined
+    if (found === undefined) throw mapped
+    intent = found
+    replayed = true
   }
-  if (
-    intent.amount !== amount ||
-    intent.currency !== request.currency ||
-    (intent.metadata?.challenge_id !== undefined && intent.metadata.challenge_id !== challengeId)
-  )
-    throw new UnexpectedPaymentIntentError(
-      `Stripe answered with PaymentIntent ${intent.id} for ${intent.amount} ${intent.currency}, not this challenge's ${amount} ${request.currency}`,
-    )
-  switch (intent.status) {
-    case 'succeeded':
-      return intent
-    case 'requires_action':
-      throw new ActionRequiredError(
-        `PaymentIntent ${intent.id} requires customer action (${intent.next_action?.type ?? 'unknown'}); a shared payment token must be payable without it`,
-        intent.id,
-      )
-    default:
-      throw new NotSucceededError(
-        `PaymentIntent ${intent.id} is ${intent.status}, not succeeded; only a succeeded payment is accepted`,
-        intent.id,
-        intent.status,
-      )
-  }
+  assertOwn(intent, { amount, currency: request.currency, challengeId, attempt, replayed })
+  // A replayed answer is as old as the first call: ask for the PaymentIntent as it is now.
+  if (replayed && intent.status === 'processing')
+    intent = await PaymentIntents.retrieve({ ...where, id: intent.id })
+  return expectStatus(intent, parameters.capture === 'manual' ? 'requires_capture' : 'succeeded')
 }
 
 export declare namespace charge {
@@ -101,11 +125,70 @@ export declare namespace charge {
     request: ChargeRequest.ChargeRequest
     challengeId: string
     spt: string
+    /**
+     * The server's payment attempt (see `Method.Context.attempt`): written to the
+     * PaymentIntent's metadata; a replayed answer is accepted only for it. Without one, a
+     * replayed answer is always refused.
+     */
+    attempt?: { id: string; resumed: boolean } | undefined
+    /** `manual`: authorise only (`requires_capture`), to capture after the handler. */
+    capture?: 'automatic' | 'manual' | undefined
     /** Checked Connect parameters (see `Connect.toParams`). */
     connect?: { params: Record<string, unknown>; stripeAccount?: string } | undefined
     /** Per-request SDK settings (timeout in ms, network retries). */
     requestOptions?: { timeout?: number; maxNetworkRetries?: number } | undefined
   }
+}
+
+/** The PaymentIntent must be this challenge's, and a replay this attempt's own. */
+function assertOwn(
+  intent: Stripe.PaymentIntent,
+  expected: {
+    amount: number
+    currency: string
+    challengeId: string
+    attempt: { id: string } | undefined
+    replayed: boolean
+  },
+): void {
+  const metadata = intent.metadata ?? {}
+  if (
+    intent.amount !== expected.amount ||
+    intent.currency !== expected.currency ||
+    (metadata.challenge_id !== undefined && metadata.challenge_id !== expected.challengeId)
+  )
+    throw new UnexpectedPaymentIntentError(
+      `Stripe answered with PaymentIntent ${intent.id} for ${intent.amount} ${intent.currency}, not this challenge's ${expected.amount} ${expected.currency}`,
+    )
+  if (
+    expected.replayed &&
+    (expected.attempt === undefined || metadata[PaymentIntents.attemptKey] !== expected.attempt.id)
+  )
+    throw new ReplayedError(
+      `Stripe replayed the answer of an earlier request for this challenge (PaymentIntent ${intent.id}); this server did not make that attempt, so it pays nothing here`,
+    )
+}
+
+/** Resolves a PaymentIntent in the status wanted; maps the others to errors. */
+export function expectStatus(
+  intent: Stripe.PaymentIntent,
+  wanted: 'succeeded' | 'requires_capture',
+): Stripe.PaymentIntent {
+  if (intent.status === wanted || intent.status === 'succeeded') return intent
+  if (intent.status === 'requires_action')
+    throw new ActionRequiredError(
+      `PaymentIntent ${intent.id} requires customer action (${intent.next_action?.type ?? 'unknown'}); a shared payment token must be payable without it`,
+      intent.id,
+    )
+  throw new NotSucceededError(
+    `PaymentIntent ${intent.id} is ${intent.status}, not ${wanted}; only a ${wanted === 'succeeded' ? 'succeeded' : 'authorised'} payment is accepted`,
+    intent.id,
+    intent.status,
+  )
+}
+
+function outcomeUnknown(error: Errors.BaseError): boolean {
+  return (error as { outcome?: unknown }).outcome === 'unknown'
 }
 
 /**
@@ -139,9 +222,9 @@ export function fromStripeError(error: unknown): Errors.BaseError {
       stripe?.decline_code,
       options,
     )
-  if (type === 'StripeIdempotencyError')
+  if (type === 'StripeIdempotencyError' && status !== 409)
     return new ConflictError(
-      'this challenge was already submitted to Stripe with another token or amount; request a new challenge',
+      'this challenge was already submitted to Stripe by another attempt (another token, amount or server); request a new challenge',
       options,
     )
   if (
@@ -152,7 +235,7 @@ export function fromStripeError(error: unknown): Errors.BaseError {
     (type === 'StripeAPIError' && status === undefined)
   )
     return new UnavailableError(
-      `Stripe did not complete the request (${status === undefined ? 'no answer' : `HTTP ${status}`}): ${said}. Nothing is confirmed; retrying the same credential cannot charge twice`,
+      `Stripe did not complete the request (${status === undefined ? 'no answer' : `HTTP ${status}`}): ${said}. Nothing is confirmed: retry the same credential (it cannot charge twice), do not pay again`,
       status,
       options,
     )
@@ -183,161 +266,4 @@ function redact(message: string): string {
   return message.replace(/spt_[A-Za-z0-9_]+/g, 'spt_…')
 }
 
-/**
- * The card or wallet was declined (HTTP 402 `card_error`).
- *
- * @example
- * ```ts
- * import { Settlement } from '@paywire/method-stripe'
- * declare const error: unknown
- * if (error instanceof Settlement.DeclinedError) console.log(error.code, error.problem)
- * ```
- */
-export class DeclinedError extends Errors.BaseError {
-  override readonly name = 'Settlement.DeclinedError'
-  readonly code = 'ERR_STRIPE_DECLINED'
-  readonly problem = 'verification-failed' as const
-  constructor(
-    message: string,
-    /** The PaymentIntent the decline left, if Stripe returned it. */
-    readonly paymentIntentId: string | undefined,
-    /** The issuer's reason (`insufficient_funds`, ...), if given. */
-    readonly declineCode: string | undefined,
-    options: Errors.BaseError.Options = {},
-  ) {
-    super(message, options)
-  }
-}
-
-/**
- * The PaymentIntent needs customer action (3DS, redirect); it is not paid.
- *
- * @example
- * ```ts
- * import { Settlement } from '@paywire/method-stripe'
- * declare const error: unknown
- * if (error instanceof Settlement.ActionRequiredError) console.log(error.code, error.problem)
- * ```
- */
-export class ActionRequiredError extends Errors.BaseError {
-  override readonly name = 'Settlement.ActionRequiredError'
-  readonly code = 'ERR_STRIPE_ACTION_REQUIRED'
-  readonly problem = 'verification-failed' as const
-  constructor(
-    message: string,
-    readonly paymentIntentId: string,
-  ) {
-    super(message)
-  }
-}
-
-/**
- * The PaymentIntent ended in a status other than `succeeded` (`processing`, ...).
- *
- * @example
- * ```ts
- * import { Settlement } from '@paywire/method-stripe'
- * declare const error: unknown
- * if (error instanceof Settlement.NotSucceededError) console.log(error.code, error.problem)
- * ```
- */
-export class NotSucceededError extends Errors.BaseError {
-  override readonly name = 'Settlement.NotSucceededError'
-  readonly code = 'ERR_STRIPE_NOT_SUCCEEDED'
-  readonly problem = 'verification-failed' as const
-  constructor(
-    message: string,
-    readonly paymentIntentId: string,
-    readonly paymentIntentStatus: string,
-  ) {
-    super(message)
-  }
-}
-
-/**
- * Stripe was rate-limited, failed, or did not answer in time; nothing is confirmed.
- *
- * @example
- * ```ts
- * import { Settlement } from '@paywire/method-stripe'
- * declare const error: unknown
- * if (error instanceof Settlement.UnavailableError) console.log(error.code, error.problem)
- * ```
- */
-export class UnavailableError extends Errors.BaseError {
-  override readonly name = 'Settlement.UnavailableError'
-  readonly code = 'ERR_STRIPE_UNAVAILABLE'
-  readonly problem = 'verification-failed' as const
-  constructor(
-    message: string,
-    /** Stripe's HTTP status, or `undefined` when no answer came. */
-    readonly httpStatus: number | undefined,
-    options: Errors.BaseError.Options = {},
-  ) {
-    super(message, options)
-  }
-}
-
-/**
- * The challenge's idempotency key was already used with other parameters.
- *
- * @example
- * ```ts
- * import { Settlement } from '@paywire/method-stripe'
- * declare const error: unknown
- * if (error instanceof Settlement.ConflictError) console.log(error.code, error.problem)
- * ```
- */
-export class ConflictError extends Errors.BaseError {
-  override readonly name = 'Settlement.ConflictError'
-  readonly code = 'ERR_STRIPE_IDEMPOTENCY_CONFLICT'
-  readonly problem = 'verification-failed' as const
-}
-
-/**
- * Stripe refused the PaymentIntent for another reason (HTTP 400).
- *
- * @example
- * ```ts
- * import { Settlement } from '@paywire/method-stripe'
- * declare const error: unknown
- * if (error instanceof Settlement.RefusedError) console.log(error.code, error.problem)
- * ```
- */
-export class RefusedError extends Errors.BaseError {
-  override readonly name = 'Settlement.RefusedError'
-  readonly code = 'ERR_STRIPE_REFUSED'
-  readonly problem = 'verification-failed' as const
-}
-
-/**
- * Stripe refused the server's own key or account (401, 403): a server fault.
- *
- * @example
- * ```ts
- * import { Settlement } from '@paywire/method-stripe'
- * declare const error: unknown
- * if (error instanceof Settlement.StripeConfigurationError) console.log(error.code, error.problem)
- * ```
- */
-export class StripeConfigurationError extends Errors.BaseError {
-  override readonly name = 'Settlement.StripeConfigurationError'
-  readonly code = 'ERR_STRIPE_CONFIGURATION'
-  readonly problem = undefined
-}
-
-/**
- * Stripe answered with a PaymentIntent that is not this challenge's: never accepted.
- *
- * @example
- * ```ts
- * import { Settlement } from '@paywire/method-stripe'
- * declare const error: unknown
- * if (error instanceof Settlement.UnexpectedPaymentIntentError) console.log(error.code, error.problem)
- * ```
- */
-export class UnexpectedPaymentIntentError extends Errors.BaseError {
-  override readonly name = 'Settlement.UnexpectedPaymentIntentError'
-  readonly code = 'ERR_STRIPE_UNEXPECTED_PAYMENT_INTENT'
-  readonly problem = undefined
-}
+export * from './SettlementErrors.js'

@@ -26,4 +26,4 @@ export const version = '2026-02-25.preview'
  * const stripe: StripeApi.Sdk = new Stripe('sk_test_...', { maxNetworkRetries: 2 })
  * ```
  */
-export type Sdk = Pick<Stripe, 'paymentIntents' | 'rawRequest'>
+export type Sdk = Pick<Stripe, 'paymentIntents' | 'refunds' | 'rawRequest'>

@@ -8,7 +8,6 @@ import { StripeServer, TestMethod } from '@paywire/testkit'
 import Stripe from 'stripe'
 import { expect } from 'vitest'
 import * as Server from '../src/Server.js'
-import * as StripeApi from '../src/StripeApi.js'
 
 export const realm = 'shop.paywire.test'
 export const secret = Secret.generate()
@@ -37,26 +36,12 @@ export function sdk(
 }
 
 /** Grants the seller a token through the SDK's raw request (Stripe's test helper). */
-export async function grant(
+export function grant(
   stripe: Stripe,
   limits: { currency?: string; max_amount?: number; expires_at?: number } = {},
   now: number = Date.now(),
 ): Promise<string> {
-  const token = (await stripe.rawRequest(
-    'POST',
-    '/v1/test_helpers/shared_payment/granted_tokens',
-    {
-      payment_method: 'pm_card_visa',
-      usage_limits: {
-        currency: 'usd',
-        max_amount: 5000,
-        expires_at: Math.floor(now / 1000) + 600,
-        ...limits,
-      },
-    },
-    { apiVersion: StripeApi.version },
-  )) as unknown as { id: string }
-  return token.id
+  return StripeServer.grant(stripe, { ...limits, now })
 }
 
 /** A paid server offering `methods` (default: stripe then the test method). */

@@ -353,7 +353,7 @@ describe('Paywire failures', () => {
     expect(handler).not.toHaveBeenCalled()
   })
 
-  it('keeps the claim when a method fails with an untyped error (outcome unknown)', async () => {
+  it('keeps the payment open when a method fails with an untyped error: only the same credential continues it {core.concurrency.atomic-delivery}', async () => {
     let crash = true
     const test = TestMethod.server({ key: methodKey })
     const flaky = {
@@ -364,12 +364,16 @@ describe('Paywire failures', () => {
       },
     }
     const protect = makePaywire({ methods: [flaky] }).protect({ price }, () => new Response('ok'))
-    const { header } = await payFor(protect)
+    const { challenge, header } = await payFor(protect)
     expect((await send(protect, header)).status).toBe(500)
+    const other = await authorization(challenge, { source: 'did:example:someone-else' })
+    const stranger = await send(protect, other)
+    expect(stranger.status).toBe(402)
+    expect(Problem.parse(await stranger.text()).type).toBe(`${Problem.baseUri}invalid-challenge`)
     crash = false
     const retry = await send(protect, header)
-    expect(retry.status).toBe(402)
-    expect(Problem.parse(await retry.text()).type).toBe(`${Problem.baseUri}invalid-challenge`)
+    expect(retry.status).toBe(200)
+    expect((await send(protect, header)).status).toBe(402)
   })
 
   it('releases the claim when a method refuses with a typed error, so the payer can retry', async () => {
@@ -463,18 +467,19 @@ describe('settle after success', () => {
     expect(settled).toHaveBeenCalledTimes(1)
   })
 
-  it('releases the challenge when the handler fails, so the same credential pays later', async () => {
-    let status = 503
-    const protect = makePaywire().protect(route, () => new Response('busy', { status }))
+  it('spends the challenge when the handler fails: nothing is settled and the handler never runs again for it {charge.single-use, charge.replay.reject}', async () => {
+    let runs = 0
+    const protect = makePaywire().protect(route, () => {
+      runs++
+      return new Response('busy', { status: 503 })
+    })
     const { header } = await payFor(protect)
     const failed = await send(protect, header)
     expect(failed.status).toBe(503)
     expect(failed.headers.get('payment-receipt')).toBeNull()
-    status = 200
     const retried = await send(protect, header)
-    expect(retried.status).toBe(200)
-    expect(retried.headers.get('payment-receipt')).not.toBeNull()
-    expect((await send(protect, header)).status).toBe(402)
+    expect(retried.status).toBe(402)
+    expect(runs).toBe(1)
   })
 
   it('withholds the response and answers 402 when settlement fails after the handler', async () => {

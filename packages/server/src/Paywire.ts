@@ -67,7 +67,7 @@ export function create(options: create.Options): Paywire {
           response = await handler(result.request, result.payment)
         } catch (error) {
           // The handler failed: answer 500, which carries no receipt (and in
-          // `after-success` mode releases the challenge without settling).
+          // `after-success` mode takes nothing: the hold is given back).
           response = unexpected(config, Routes.key(request), error)
         }
         return result.complete(response)
@@ -132,6 +132,12 @@ export declare namespace create {
      * to your clients (draft-tempo-session §"Request Idempotency").
      */
     idempotency?: IdempotencyOptions | false | undefined
+    /**
+     * The payment record kept per single-use challenge (docs/security.md, "The
+     * after-success model"): how long a request may hold it, how long an open one is kept,
+     * and when reconciliation treats an undelivered payment as unclaimed.
+     */
+    payments?: PaymentsOptions | undefined
     /** Lifecycle hooks for metrics, audit and access policy. */
     hooks?: Hooks | undefined
     /** Receives one entry per event; entries never hold credentials, receipts or secrets. */
@@ -198,8 +204,11 @@ export type Route = {
   expiresIn?: number | undefined
   /**
    * When money moves: `before-handler` (default) settles before the handler runs;
-   * `after-success` checks the proof before the handler, settles only when the handler
-   * answers 2xx and releases the challenge otherwise (every method needs `check`).
+   * `after-success` checks the proof (or holds the money, for methods with `hold`) before
+   * the handler and takes the payment only when the handler answers 2xx; otherwise
+   * nothing is taken. Either way the handler runs at most once per challenge: the
+   * challenge is spent once it starts (every method needs `check`; docs/security.md,
+   * "The after-success model").
    */
   settle?: SettleMode | undefined
 }
@@ -268,6 +277,26 @@ export type IdempotencyOptions = {
   inFlightSeconds?: number | undefined
   /** Largest response body kept for replay, in bytes (default 1 MiB). */
   maxResponseBytes?: number | undefined
+}
+
+/** Settings of the payment records (see {@link create.Options.payments}). */
+export type PaymentsOptions = {
+  /**
+   * How long one request may work on a payment before a retry of the same credential
+   * may take it over, in seconds (default 120). Longer than the slowest payment call plus
+   * the slowest handler.
+   */
+  leaseSeconds?: number | undefined
+  /**
+   * How long a payment that is not finished (pending, running, settling) is kept for a
+   * retry and for reconciliation, in seconds (default 30 days).
+   */
+  recordTtlSeconds?: number | undefined
+  /**
+   * After how long an unfinished payment counts as unclaimed: reconciliation then gives
+   * back what was held and refunds what was taken (default 3,600 seconds).
+   */
+  unclaimedAfterSeconds?: number | undefined
 }
 
 /** Lifecycle hooks. Errors thrown by the event hooks are logged and never change a response. */
@@ -399,6 +428,19 @@ function configure(options: create.Options): Config {
       options.retryAfter === false
         ? undefined
         : nonNegativeInteger('retryAfter', options.retryAfter, 0),
+    payments: {
+      leaseSeconds: positive('payments.leaseSeconds', options.payments?.leaseSeconds, 120),
+      recordTtlSeconds: positive(
+        'payments.recordTtlSeconds',
+        options.payments?.recordTtlSeconds,
+        30 * 86_400,
+      ),
+      unclaimedAfterSeconds: positive(
+        'payments.unclaimedAfterSeconds',
+        options.payments?.unclaimedAfterSeconds,
+        3_600,
+      ),
+    },
   }
 }
 

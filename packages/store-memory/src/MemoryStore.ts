@@ -93,6 +93,17 @@ export function create(options: create.Options = {}): MemoryStore {
       open()
       entries.delete(key)
     },
+    async scan(prefix, scanOptions) {
+      open()
+      const limit = Store.pageSize(scanOptions?.limit)
+      const after = scanOptions?.cursor
+      const keys = [...entries.keys()]
+        .filter((key) => key.startsWith(prefix) && (after === undefined || key > after))
+        .filter((key) => live(key) !== undefined)
+        .sort()
+      const page = keys.slice(0, limit)
+      return { keys: page, cursor: keys.length > limit ? page.at(-1) : undefined }
+    },
     async close() {
       closed = true
       entries.clear()

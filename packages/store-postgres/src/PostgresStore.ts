@@ -134,6 +134,13 @@ export function create(options: create.Options = {}): PostgresStore {
     async delete(key) {
       await query('delete', [key])
     },
+    async scan(prefix, scanOptions) {
+      const limit = Store.pageSize(scanOptions?.limit)
+      const result = await query('scan', [prefix, scanOptions?.cursor ?? '', limit + 1])
+      const keys = (result.rows as Array<{ key: string }>).map((row) => row.key)
+      const page = keys.slice(0, limit)
+      return { keys: page, cursor: keys.length > limit ? page.at(-1) : undefined }
+    },
     deleteExpired,
     async close() {
       if (closed) return

@@ -5,7 +5,7 @@
 import { createServer } from 'node:http'
 import { Paywire } from '@paywire/server'
 import { listener } from '@paywire/server/node'
-import { TestMethod } from '@paywire/testkit'
+import { PaidInstances, TestMethod } from '@paywire/testkit'
 import * as PostgresStore from '../src/PostgresStore.js'
 
 const store = PostgresStore.create({
@@ -30,12 +30,4 @@ const server = createServer((req, res) => {
   if (req.url === '/runs') res.end(String(runs))
   else paid(req, res)
 })
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
-  console.log(JSON.stringify({ url: `http://127.0.0.1:${port}` }))
-})
-process.once('SIGTERM', () => {
-  server.closeAllConnections()
-  server.close(() => void store.close().then(() => process.exit(0)))
-})
+PaidInstances.announce(server, () => store.close())

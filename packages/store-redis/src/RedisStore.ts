@@ -124,6 +124,23 @@ export function create(options: create.Options = {}): RedisStore {
     async delete(key) {
       await run('delete', () => client.del(prefix + key))
     },
+    async scan(keyPrefix, scanOptions) {
+      // SCAN walks the whole keyspace: a page takes several steps of it (up to 32) until it
+      // holds `limit` keys, so that a sparse prefix in a large database needs few pages.
+      const limit = Store.pageSize(scanOptions?.limit)
+      const pattern = `${globEscape(prefix + keyPrefix)}*`
+      const keys: string[] = []
+      let cursor = scanOptions?.cursor ?? '0'
+      for (let step = 0; step < 32 && keys.length < limit; step++) {
+        const [next, found] = await run('scan', () =>
+          client.scan(cursor, 'MATCH', pattern, 'COUNT', Math.max(limit, 1_000)),
+        )
+        for (const key of found) keys.push(key.slice(prefix.length))
+        cursor = next
+        if (cursor === '0') break
+      }
+      return { keys, cursor: cursor === '0' ? undefined : cursor }
+    },
     async close() {
       if (closed) return
       closed = true
@@ -227,4 +244,9 @@ function unpack(stored: string): Store.Entry {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
+}
+
+/** A literal for a Redis glob pattern (`*`, `?`, `[`, `]` and `\\` escaped). */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (char) => `\\${char}`)
 }

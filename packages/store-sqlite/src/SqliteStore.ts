@@ -140,6 +140,18 @@ export function create(options: create.Options): SqliteStore {
     async delete(key) {
       run('delete', (db) => db.remove.run(key))
     },
+    async scan(prefix, scanOptions) {
+      const limit = Store.pageSize(scanOptions?.limit)
+      const rows = run(
+        'scan',
+        (db) =>
+          db.scan.all(prefix, prefix, scanOptions?.cursor ?? '', now(), limit + 1) as Array<{
+            key: string
+          }>,
+      )
+      const page = rows.slice(0, limit).map((row) => row.key)
+      return { keys: page, cursor: rows.length > limit ? page.at(-1) : undefined }
+    },
     deleteExpired,
     async close() {
       if (closed) return
@@ -196,6 +208,8 @@ ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = excluded.versi
       nextVersion: db.prepare(`INSERT INTO paywire_store_counter (name, value) VALUES ('version', 1)
 ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`),
       remove: db.prepare('DELETE FROM paywire_store WHERE key = ?'),
+      scan: db.prepare(`SELECT key FROM paywire_store WHERE substr(key, 1, length(?)) = ?
+AND key > ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY key LIMIT ?`),
       deleteExpired: db.prepare('DELETE FROM paywire_store WHERE expires_at <= ?'),
     }
   } catch (error) {

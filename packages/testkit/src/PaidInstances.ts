@@ -3,8 +3,10 @@
 // credential across processes, a store outage, ...). The instance script is the caller's:
 // it reads PAYWIRE_SECRET_KEY and TEST_METHOD_KEY, mounts a route paid with
 // `TestMethod.server({ key })`, answers `GET /runs` with how many times its paid handler
-// ran, and prints `{"url": ...}` as its first line once it listens.
+// ran, and prints `{"url": ...}` as its first line once it listens (`announce` does that).
+// `launch` starts one such process on its own (a crash test restarts one).
 import { type ChildProcess, spawn } from 'node:child_process'
+import type { Server } from 'node:http'
 import { createInterface } from 'node:readline'
 import { Challenge, Credential, Secret } from '@paywire/core'
 import * as TestMethod from './TestMethod.js'
@@ -39,34 +41,20 @@ export type Instances = {
 export async function start(options: start.Options): Promise<Instances> {
   const { script, count, env = {} } = options
   const methodKey = Secret.generate()
-  const children: ChildProcess[] = []
+  const launched: Launched[] = []
   const stop = async () => {
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null) return resolve()
-            child.once('exit', () => resolve())
-            child.kill('SIGTERM')
-            setTimeout(() => child.kill('SIGKILL'), 3_000).unref()
-          }),
-      ),
-    )
+    await Promise.all(launched.map((instance) => instance.stop()))
   }
   try {
     const urls = await Promise.all(
-      Array.from({ length: count }, () => {
-        const child = spawn(process.execPath, ['--import', 'tsx', script], {
-          env: {
-            ...process.env,
-            ...env,
-            PAYWIRE_SECRET_KEY: env.PAYWIRE_SECRET_KEY ?? sharedSecret,
-            TEST_METHOD_KEY: methodKey,
-          },
-          stdio: ['ignore', 'pipe', 'inherit'],
+      Array.from({ length: count }, async () => {
+        const instance = await launch(script, {
+          ...env,
+          PAYWIRE_SECRET_KEY: env.PAYWIRE_SECRET_KEY ?? sharedSecret,
+          TEST_METHOD_KEY: methodKey,
         })
-        children.push(child)
-        return firstLine(child).then((line) => (JSON.parse(line) as { url: string }).url)
+        launched.push(instance)
+        return instance.url
       }),
     )
     const client = TestMethod.client({ key: methodKey, source: 'did:example:payer' })
@@ -112,6 +100,81 @@ export declare namespace start {
 }
 
 const sharedSecret = Secret.generate()
+
+/** One instance process. */
+export type Launched = {
+  url: string
+  /** Resolves when the process has exited (killed, crashed or stopped). */
+  exited: Promise<void>
+  /** Sends SIGTERM (SIGKILL after 3 s) and resolves once it exited. */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts one instance process of `script` (with `node --import tsx`, from the current
+ * directory, `env` added to the environment; `conditions` passed as `--conditions`) and
+ * resolves once it printed its URL.
+ *
+ * @example
+ * ```ts
+ * import { PaidInstances } from '@paywire/testkit'
+ * const instance = await PaidInstances.launch('test/instance.ts', { STORE_URL: 'redis://127.0.0.1:6379' })
+ * await instance.stop()
+ * ```
+ */
+export async function launch(
+  script: string,
+  env: Record<string, string> = {},
+  options: { conditions?: string | undefined } = {},
+): Promise<Launched> {
+  const flags = options.conditions === undefined ? [] : [`--conditions=${options.conditions}`]
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve()
+    else child.once('exit', () => resolve())
+  })
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM')
+      setTimeout(() => child.kill('SIGKILL'), 3_000).unref()
+    }
+    await exited
+  }
+  try {
+    const { url } = JSON.parse(await firstLine(child)) as { url: string }
+    return { url, exited, stop }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+}
+
+/**
+ * For an instance script: listens on a free port of 127.0.0.1, prints `{"url": ...}` as
+ * the first line once it listens, and on SIGTERM closes its connections, runs `close`
+ * (release the store) and exits.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http'
+ * import { PaidInstances } from '@paywire/testkit'
+ * PaidInstances.announce(createServer((req, res) => res.end('ok')))
+ * ```
+ */
+export function announce(server: Server, close: () => Promise<unknown> = async () => {}): void {
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address()
+    const port = typeof address === 'object' && address !== null ? address.port : 0
+    console.log(JSON.stringify({ url: `http://127.0.0.1:${port}` }))
+  })
+  process.once('SIGTERM', () => {
+    server.closeAllConnections()
+    server.close(() => void close().then(() => process.exit(0)))
+  })
+}
 
 function firstLine(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {

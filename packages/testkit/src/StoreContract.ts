@@ -130,6 +130,36 @@ export function run(name: string, makeStore: () => Store.Store | Promise<Store.S
       expect(await store.compareAndSwap('aba', null, 'd')).toBe(true)
     })
 
+    it('scans the live keys of a prefix page by page, if it can scan', async () => {
+      const store = await fresh()
+      if (store.scan === undefined) return
+      const wanted = Array.from({ length: 25 }, (_, i) => `scan:a:${String(i).padStart(2, '0')}`)
+      for (const key of wanted) await store.put(key, { n: key })
+      expect(await store.claim('scan:a:claimed', { ttlSeconds: 60 })).toBe(true)
+      await store.put('scan:b:1', 'other prefix')
+      await store.put('scan:[a]*:1', 'glob characters are literal')
+      await store.put('scan:a:gone', 'deleted')
+      await store.delete('scan:a:gone')
+      // A page may hold fewer keys than asked, none at all (Redis), or a key twice.
+      const all = async (prefix: string, limit?: number) => {
+        const seen = new Set<string>()
+        let cursor: string | undefined
+        let pages = 0
+        do {
+          const page = await (store.scan as NonNullable<Store.Store['scan']>)(prefix, {
+            cursor,
+            limit,
+          })
+          for (const key of page.keys) seen.add(key)
+          cursor = page.cursor
+          pages++
+        } while (cursor !== undefined && pages < 1_000)
+        return [...seen].sort()
+      }
+      expect(await all('scan:a:', 10)).toEqual([...wanted, 'scan:a:claimed'].sort())
+      expect(await all('scan:[a]*')).toEqual(['scan:[a]*:1'])
+    })
+
     it('loses no increment among 200 concurrent Store.update calls', async () => {
       const store = await fresh()
       await Promise.all(

@@ -2,42 +2,44 @@
 // made with a key saves its status and body once its endpoint began executing; a retry
 // with the same key and the same endpoint and parameters gets that saved answer again
 // (`Idempotent-Replayed: true`); the same key with anything else is an `idempotency_error`;
-// a request refused before its endpoint began (validation) saves nothing.
+// a request made with the key while the first is still running gets 409
+// (`idempotency_key_in_use`); a request refused before its endpoint began (validation)
+// saves nothing.
 
 /** @internal One key's record. */
 export type Idempotency = { fingerprint: string; inFlight: boolean; status: number; body: unknown }
 
 /** @internal Runs `run` at most once per key and parameters; see the module comment. */
-export function handleIdempotent(
+export async function handleIdempotent(
   cache: Map<string, Idempotency>,
   parameters: {
     scope: string
     fingerprint: string
-    run(): { status: number; body: unknown; saved: boolean }
+    run(): Promise<{ status: number; body: unknown; saved: boolean }>
   },
-): { status: number; body: unknown; replayed: boolean } {
+): Promise<{ status: number; body: unknown; replayed: boolean }> {
   const { scope, fingerprint } = parameters
   const key = scope.slice(scope.lastIndexOf('|') + 1)
   const existing = cache.get(scope)
   if (existing !== undefined) {
+    if (existing.inFlight)
+      return refusal(
+        409,
+        `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): '${key}'. Please try again later.`,
+        'idempotency_key_in_use',
+      )
     if (existing.fingerprint !== fingerprint)
       return refusal(
         400,
         `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
       )
-    if (existing.inFlight)
-      return refusal(
-        409,
-        `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): '${key}'.`,
-        'idempotency_key_in_use',
-      )
     return { status: existing.status, body: existing.body, replayed: true }
   }
   const record: Idempotency = { fingerprint, inFlight: true, status: 0, body: undefined }
   cache.set(scope, record)
-  let answer: ReturnType<typeof parameters.run>
+  let answer: Awaited<ReturnType<typeof parameters.run>>
   try {
-    answer = parameters.run()
+    answer = await parameters.run()
   } catch (error) {
     cache.delete(scope)
     throw error

@@ -1,14 +1,17 @@
-// PaymentIntents of the local Stripe API: create (optionally confirming at once), confirm
-// and retrieve, paid with a shared payment token given either as the top-level
-// `shared_payment_granted_token` (draft-stripe-charge-00 §"Settlement Procedure") or as
-// `payment_method_data[shared_payment_granted_token]` (Stripe's 2026-04-22.preview docs), or
-// with a plain `pm_` PaymentMethod. Outcomes follow the token's script, else the test
+// PaymentIntents of the local Stripe API: create (optionally confirming at once), confirm,
+// capture, cancel, retrieve and search, paid with a shared payment token or a plain `pm_`
+// PaymentMethod. The token goes in the shape the request's API version takes: the
+// top-level `shared_payment_granted_token` before 2026-04-22 (draft-stripe-charge-00
+// §"Settlement Procedure"), `payment_method_data[shared_payment_granted_token]` from then
+// on (Stripe's changelog). `capture_method=manual` authorises (`requires_capture`) and
+// `capture` takes the money. Outcomes follow the token's script, else the test
 // PaymentMethod's documented behaviour (`pm_card_chargeDeclined`, ...), else success.
 import { randomBytes } from 'node:crypto'
 import { ApiError, invalid, missing, noSuch } from './StripeApiError.js'
 import type * as StripeForm from './StripeForm.js'
-import type { Outcome } from './StripeServer.js'
 import * as Tokens from './StripeTokens.js'
+import type { Outcome } from './StripeTypes.js'
+import * as Versions from './StripeVersions.js'
 
 /** @internal A PaymentIntent as the local API keeps it. */
 export type PaymentIntent = {
@@ -22,6 +25,8 @@ export type PaymentIntent = {
   tokenId: string | null
   paymentMethod: string | null
   params: StripeForm.Params
+  captureMethod: 'automatic' | 'automatic_async' | 'manual'
+  amountReceived: number
   lastPaymentError: Record<string, unknown> | null
   nextAction: Record<string, unknown> | null
   latestCharge: string | null
@@ -77,7 +82,21 @@ export function create(params: StripeForm.Params, context: Context): PaymentInte
     const token = context.token(tokenId)
     if (token === undefined || !Tokens.grantedTo(token, context.seller))
       throw noSuch('shared payment granted token', tokenId, 'shared_payment_granted_token')
+    const onBehalfOf = typeof params.on_behalf_of === 'string' ? params.on_behalf_of : undefined
+    if (!Tokens.scopedTo(token, context.account, onBehalfOf))
+      throw invalid(
+        `The shared payment token ${tokenId} is scoped to another seller (seller_details[external_id]).`,
+        'shared_payment_granted_token',
+        'payment_method_unexpected_state',
+      )
   }
+  const captureMethod = params.capture_method ?? 'automatic'
+  if (
+    captureMethod !== 'automatic' &&
+    captureMethod !== 'automatic_async' &&
+    captureMethod !== 'manual'
+  )
+    throw invalid(`Invalid capture_method: ${String(captureMethod)}.`, 'capture_method')
   checkConnect(params, amount)
   if (params.metadata !== undefined) Tokens.record(params.metadata, 'metadata')
   return {
@@ -93,6 +112,8 @@ export function create(params: StripeForm.Params, context: Context): PaymentInte
     tokenId,
     paymentMethod,
     params,
+    captureMethod,
+    amountReceived: 0,
     lastPaymentError: null,
     nextAction: null,
     latestCharge: null,
@@ -122,11 +143,12 @@ export function toJson(intent: PaymentIntent): Record<string, unknown> {
     id: intent.id,
     object: 'payment_intent',
     amount: intent.amount,
-    amount_received: intent.status === 'succeeded' ? intent.amount : 0,
+    amount_capturable: intent.status === 'requires_capture' ? intent.amount : 0,
+    amount_received: intent.amountReceived,
     application_fee_amount:
       params.application_fee_amount === undefined ? null : Number(params.application_fee_amount),
     automatic_payment_methods: params.automatic_payment_methods ?? null,
-    capture_method: 'automatic',
+    capture_method: intent.captureMethod,
     client_secret: `${intent.id}_secret_local`,
     confirmation_method: 'automatic',
     created: intent.created,
@@ -147,7 +169,10 @@ export function toJson(intent: PaymentIntent): Record<string, unknown> {
   }
 }
 
-/** The SPT named by either parameter shape, or `null`. */
+/**
+ * The SPT a create names, or `null`. Each API version takes one shape: the other shape
+ * (and either one on a version without tokens) is an unknown parameter.
+ */
 function tokenParameter(params: StripeForm.Params, apiVersion: string): string | null {
   const top = params.shared_payment_granted_token
   const data = params.payment_method_data
@@ -155,26 +180,18 @@ function tokenParameter(params: StripeForm.Params, apiVersion: string): string |
     data !== undefined && typeof data === 'object' && !Array.isArray(data)
       ? data.shared_payment_granted_token
       : undefined
-  const param =
-    top !== undefined
-      ? 'shared_payment_granted_token'
-      : 'payment_method_data[shared_payment_granted_token]'
   if (top === undefined && nested === undefined) return null
-  // The parameter exists only on preview API versions.
-  if (!apiVersion.endsWith('.preview'))
-    throw invalid(`Received unknown parameter: ${param}`, param, 'parameter_unknown')
-  const topId = top === undefined ? undefined : Tokens.text(top, 'shared_payment_granted_token')
-  const nestedId =
-    nested === undefined
-      ? undefined
-      : Tokens.text(nested, 'payment_method_data[shared_payment_granted_token]')
-  if (topId !== undefined && nestedId !== undefined && topId !== nestedId)
-    throw invalid(
-      'shared_payment_granted_token and payment_method_data[shared_payment_granted_token] name different tokens.',
-      param,
-      'parameters_exclusive',
-    )
-  return (topId ?? nestedId) as string
+  const nestedParam = 'payment_method_data[shared_payment_granted_token]'
+  const wantsNested = Versions.takesNestedToken(apiVersion)
+  const unknown = (param: string) =>
+    invalid(`Received unknown parameter: ${param}`, param, 'parameter_unknown')
+  if (top !== undefined && (wantsNested || !Versions.hasTokens(apiVersion)))
+    throw unknown('shared_payment_granted_token')
+  if (nested !== undefined && (!wantsNested || !Versions.hasTokens(apiVersion)))
+    throw unknown(nestedParam)
+  return top !== undefined
+    ? Tokens.text(top, 'shared_payment_granted_token')
+    : Tokens.text(nested, nestedParam)
 }
 
 /** Connect parameters Stripe validates on create. */
@@ -238,16 +255,60 @@ function confirmIntent(intent: PaymentIntent, context: Context): PaymentIntent {
       return intent
     case 'processing':
       intent.status = 'processing'
-      if (token !== undefined) Tokens.deactivate(token, 'consumed', context.now)
+      if (token !== undefined) Tokens.account(token, { hold: intent.amount }, context.now)
       return intent
     default:
-      intent.status = 'succeeded'
       intent.latestCharge = `ch_${randomId()}`
-      if (token !== undefined) {
-        token.amountCaptured += intent.amount
-        Tokens.deactivate(token, 'consumed', context.now)
+      if (intent.captureMethod === 'manual') {
+        intent.status = 'requires_capture'
+        if (token !== undefined) Tokens.account(token, { hold: intent.amount }, context.now)
+        return intent
       }
+      intent.status = 'succeeded'
+      intent.amountReceived = intent.amount
+      if (token !== undefined) Tokens.account(token, { captured: intent.amount }, context.now)
       return intent
+  }
+}
+
+/**
+ * @internal `GET /v1/payment_intents/search`: the query language's `AND` of exact
+ * `metadata['key']:'value'` and `status:'value'` clauses (what reconciliation asks); any
+ * other query is refused. Newest first. As on Stripe, an object becomes searchable only
+ * some time after it is written (`searchableAfter`, a minute by default): search is not
+ * for read-after-write.
+ */
+export function search(
+  intents: PaymentIntent[],
+  params: StripeForm.Params,
+  searchableAfter: number,
+): Record<string, unknown> {
+  const query = Tokens.text(params.query, 'query')
+  const limit = params.limit === undefined ? 10 : Tokens.integer(params.limit, 'limit', 1)
+  const clauses = query.split(/\s+AND\s+/).map((clause) => {
+    const match = /^(?:metadata\['([^']+)'\]|(status)):'([^']*)'$/.exec(clause.trim())
+    if (match === null) throw invalid(`Unsupported search query: ${clause}`, 'query')
+    const [, key, status, value] = match as unknown as [
+      string,
+      string | undefined,
+      string | undefined,
+      string,
+    ]
+    return (intent: PaymentIntent) =>
+      status !== undefined
+        ? intent.status === value
+        : (intent.params.metadata as Record<string, unknown> | undefined)?.[key as string] === value
+  })
+  const found = intents
+    .filter((intent) => intent.created <= searchableAfter)
+    .filter((intent) => clauses.every((matches) => matches(intent)))
+    .reverse()
+  return {
+    object: 'search_result',
+    data: found.slice(0, limit).map(toJson),
+    has_more: found.length > limit,
+    next_page: null,
+    url: '/v1/payment_intents/search',
   }
 }
 

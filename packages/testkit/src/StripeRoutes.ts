@@ -1,12 +1,15 @@
 // The endpoints of the local Stripe API (StripeServer.ts) and the state they share:
-// PaymentIntents (create, confirm, retrieve), granted tokens (retrieve, and the test
-// helpers create and revoke), and issued tokens (create, retrieve, revoke).
+// PaymentIntents (create, confirm, capture, cancel, retrieve, search), refunds (create,
+// list), granted tokens (retrieve, and the test helpers create and revoke), and issued
+// tokens (create, retrieve, revoke).
 import { ApiError, noSuch } from './StripeApiError.js'
+import * as Capture from './StripeCapture.js'
 import type * as StripeForm from './StripeForm.js'
 import type { Idempotency } from './StripeIdempotency.js'
 import * as PaymentIntents from './StripePaymentIntents.js'
-import type { Account, Fault, RecordedRequest, Script } from './StripeServer.js'
+import * as Refunds from './StripeRefunds.js'
 import * as Tokens from './StripeTokens.js'
+import type { Account, Fault, RecordedRequest, Script } from './StripeTypes.js'
 
 /** @internal Everything a running local API holds. */
 export type State = {
@@ -15,13 +18,20 @@ export type State = {
   /** Unix seconds. */
   now(): number
   defaultApiVersion: string
+  /** Versions accepted beyond Stripe's released ones. */
+  extraApiVersions: readonly string[]
   hangMs: number
+  /** How long after its creation a PaymentIntent becomes searchable, in seconds. */
+  searchDelaySeconds: number
   tokens: Map<string, Tokens.Token>
   intents: Map<string, PaymentIntents.PaymentIntent>
   scripts: Map<
     string,
     { outcome?: Script['outcome']; declineCode?: string | undefined; faults: Fault[] }
   >
+  /** Paused tokens: requests paying with them wait until the gate opens. */
+  gates: Map<string, { opened: Promise<void>; open(): void }>
+  refunds: Map<string, Refunds.Refund>
   requests: RecordedRequest[]
   idempotency: Map<string, Idempotency>
 }
@@ -60,6 +70,16 @@ const routes: Route[] = [
   },
   {
     method: 'GET',
+    pattern: /^\/v1\/payment_intents\/search$/,
+    run: (state, call) =>
+      PaymentIntents.search(
+        [...state.intents.values()].filter((intent) => intent.account === call.account),
+        call.params,
+        state.now() - state.searchDelaySeconds,
+      ),
+  },
+  {
+    method: 'GET',
     pattern: /^\/v1\/payment_intents\/([^/]+)$/,
     run: (state, call, id) => PaymentIntents.toJson(intent(state, call, id)),
   },
@@ -69,6 +89,45 @@ const routes: Route[] = [
     run: (state, call, id) =>
       PaymentIntents.toJson(
         PaymentIntents.confirm(intent(state, call, id), intentContext(state, call)),
+      ),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/v1\/payment_intents\/([^/]+)\/capture$/,
+    run: (state, call, id) =>
+      PaymentIntents.toJson(
+        Capture.capture(intent(state, call, id), call.params, intentContext(state, call)),
+      ),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/v1\/payment_intents\/([^/]+)\/cancel$/,
+    run: (state, call, id) =>
+      PaymentIntents.toJson(
+        Capture.cancel(intent(state, call, id), call.params, intentContext(state, call)),
+      ),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/v1\/refunds$/,
+    run(state, call) {
+      const refund = Refunds.create(call.params, {
+        account: call.account,
+        now: state.now(),
+        intent: (id) => intent(state, call, id),
+        refunded: (id) => [...state.refunds.values()].filter((entry) => entry.paymentIntent === id),
+      })
+      state.refunds.set(refund.id, refund)
+      return Refunds.toJson(refund)
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/v1\/refunds$/,
+    run: (state, call) =>
+      Refunds.list(
+        [...state.refunds.values()].filter((refund) => refund.account === call.account),
+        call.params,
       ),
   },
   {
@@ -138,7 +197,13 @@ export function run(state: State, call: Call): Answer {
 /** @internal The next scripted fault of the token a payment request names, if any. */
 export function nextFault(state: State, call: Call): Fault | undefined {
   if (call.method !== 'POST') return undefined
-  let tokenId: string | undefined
+  const tokenId = tokenOf(state, call)
+  return tokenId === undefined ? undefined : state.scripts.get(tokenId)?.faults.shift()
+}
+
+/** @internal The token a PaymentIntent request pays with (create, confirm, capture), if any. */
+export function tokenOf(state: State, call: Call): string | undefined {
+  if (call.method !== 'POST') return undefined
   if (call.path === '/v1/payment_intents') {
     const data = call.params.payment_method_data
     const nested =
@@ -146,13 +211,10 @@ export function nextFault(state: State, call: Call): Fault | undefined {
         ? data.shared_payment_granted_token
         : undefined
     const named = call.params.shared_payment_granted_token ?? nested
-    tokenId = typeof named === 'string' ? named : undefined
-  } else {
-    const match = /^\/v1\/payment_intents\/([^/]+)\/confirm$/.exec(call.path)
-    tokenId =
-      match === null ? undefined : (state.intents.get(match[1] as string)?.tokenId ?? undefined)
+    return typeof named === 'string' ? named : undefined
   }
-  return tokenId === undefined ? undefined : state.scripts.get(tokenId)?.faults.shift()
+  const match = /^\/v1\/payment_intents\/([^/]+)\/(confirm|capture)$/.exec(call.path)
+  return match === null ? undefined : (state.intents.get(match[1] as string)?.tokenId ?? undefined)
 }
 
 function intent(state: State, call: Call, id: string): PaymentIntents.PaymentIntent {
@@ -186,7 +248,8 @@ function newToken(state: State, call: Call, defaultSeller: string | undefined): 
   return token
 }
 
-function intentContext(state: State, call: Call): PaymentIntents.Context {
+/** @internal What the PaymentIntent endpoints need of a call. */
+export function intentContext(state: State, call: Call): PaymentIntents.Context {
   return {
     seller: call.caller,
     account: call.account,

@@ -89,7 +89,7 @@ describe('StripeServer', () => {
     })
   })
 
-  it('accepts the token as payment_method_data[shared_payment_granted_token] too', async () => {
+  it('takes the token as payment_method_data[shared_payment_granted_token] from 2026-04-22 on', async () => {
     const token = await grant()
     const intent = await seller.paymentIntents.create(
       {
@@ -98,7 +98,7 @@ describe('StripeServer', () => {
         confirm: true,
         payment_method_data: { shared_payment_granted_token: token.id },
       } as unknown as Stripe.PaymentIntentCreateParams,
-      { apiVersion: preview },
+      { apiVersion: '2026-04-22.preview' },
     )
     expect(intent.status).toBe('succeeded')
     expect(created(token.id)).toHaveLength(1)

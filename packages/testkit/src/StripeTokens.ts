@@ -1,8 +1,10 @@
 // Shared payment tokens (SPTs) of the local Stripe API: issued by an agent's account
 // (`POST /v1/shared_payment/issued_tokens`) or granted by a test helper
 // (`POST /v1/test_helpers/shared_payment/granted_tokens`), seen by the seller as
-// `shared_payment.granted_token`, revoked by a test helper, and limited by currency, maximum
-// amount and expiry. A token pays at most once: its first successful payment consumes it.
+// `shared_payment.granted_token`, revoked by a test helper, and limited by currency, expiry
+// and `max_amount`, a running limit over everything captured with it (and, here, what is
+// authorised and not yet captured): it is consumed once captures reach it. A token with
+// `seller_details[external_id]` pays only for that seller (a connected account).
 import { ApiError, invalid, missing, noSuch } from './StripeApiError.js'
 import type * as StripeForm from './StripeForm.js'
 
@@ -23,6 +25,8 @@ export type Token = {
   maxAmount: number
   expiresAt: number
   amountCaptured: number
+  /** Authorised (or processing) and not yet captured. */
+  amountHeld: number
   deactivatedAt: number | null
   deactivatedReason: DeactivatedReason | null
 }
@@ -67,6 +71,7 @@ export function create(
     maxAmount,
     expiresAt,
     amountCaptured: 0,
+    amountHeld: 0,
     deactivatedAt: null,
     deactivatedReason: null,
   }
@@ -127,17 +132,42 @@ export function assertUsable(token: Token, amount: number, currency: string, now
       'payment_method_unexpected_state',
       `The shared payment token ${token.id} is limited to ${token.currency}; this payment is in ${currency}.`,
     )
-  if (amount > token.maxAmount - token.amountCaptured)
+  const left = token.maxAmount - token.amountCaptured - token.amountHeld
+  if (amount > left)
     throw new ApiError(
       400,
       {
         type: 'invalid_request_error',
         code: 'amount_too_large',
         param: 'amount',
-        message: `Amount ${amount} exceeds what the shared payment token ${token.id} allows (${token.maxAmount - token.amountCaptured} ${token.currency}).`,
+        message: `Amount ${amount} exceeds what the shared payment token ${token.id} allows (${left} ${token.currency}).`,
       },
       true,
     )
+}
+
+/**
+ * @internal Moves `amount` of a token between held and captured: `hold` reserves it,
+ * `capture` takes what was held (`captured` of it), `free` gives it back. The token is
+ * consumed once captures reach its `max_amount`.
+ */
+export function account(
+  token: Token,
+  change: { hold?: number; capture?: number; captured?: number; free?: number },
+  now: number,
+): void {
+  token.amountHeld += (change.hold ?? 0) - (change.capture ?? 0) - (change.free ?? 0)
+  token.amountCaptured += change.captured ?? change.capture ?? 0
+  if (token.amountCaptured >= token.maxAmount) deactivate(token, 'consumed', now)
+}
+
+/** @internal Whether a token scoped to a seller (`seller_details[external_id]`) may pay on `account`. */
+export function scopedTo(token: Token, account: string, onBehalfOf: string | undefined): boolean {
+  return (
+    token.sellerExternalId === null ||
+    token.sellerExternalId === account ||
+    token.sellerExternalId === onBehalfOf
+  )
 }
 
 /** @internal The seller's view: `shared_payment.granted_token`. */

@@ -2,9 +2,6 @@
 // `@foundry-rs/anvil` npm package, on a free loopback port, with its ten pre-funded dev
 // accounts (each holds 2^64-1 base units of pathUSD and the other fee tokens). One node
 // per test file: start it in `beforeAll`, stop it in `afterAll`.
-import { type ChildProcess, spawn } from 'node:child_process'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
 import { Errors } from '@paywire/core'
 import {
   type Address,
@@ -15,7 +12,8 @@ import {
   type PublicClient,
   parseAbi,
 } from 'viem'
-import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from 'viem/accounts'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import * as Anvil from './internal/anvil.js'
 
 /**
  * pathUSD, the TIP-20 token every Tempo node has at genesis (and the default fee token).
@@ -50,7 +48,7 @@ export const hardfork = 'T4'
  * const first = mnemonicToAccount(TempoNode.mnemonic)
  * ```
  */
-export const mnemonic = 'test test test test test test test test test test test junk'
+export const mnemonic = Anvil.mnemonic
 
 /** A dev account: address and private key. */
 export type Account = { address: Address; privateKey: Hex }
@@ -100,38 +98,23 @@ export declare namespace fund {
  * ```
  */
 export async function start(options: start.Options = {}): Promise<TempoNode> {
-  const anvilArgs = [
-    '--network',
-    'tempo',
-    '--hardfork',
-    hardfork,
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--mnemonic',
-    mnemonic,
-    ...(options.args ?? []),
-  ]
-  // anvil runs under a small watchdog in its own process group: the watchdog kills anvil
-  // when our end of its stdin closes, which happens however this process ends (even on
-  // SIGKILL), so no node outlives the test run.
-  const child = spawn(process.execPath, ['-e', watchdog, binaryPath(), ...anvilArgs], {
-    detached: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  })
-  const pid = child.pid
-  if (pid === undefined) throw new NodeStartError('anvil could not be spawned')
-  running.add(pid)
-  registerExitCleanup()
+  const args = ['--network', 'tempo', '--hardfork', hardfork, '--mnemonic', mnemonic]
+  let anvil: Anvil.Process
   try {
-    const port = await listeningPort(child, options.timeoutMs ?? 20_000)
-    const rpcUrl = `http://127.0.0.1:${port}`
-    const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0 }) })
+    anvil = await Anvil.start({
+      args: [...args, ...(options.args ?? [])],
+      timeoutMs: options.timeoutMs ?? 20_000,
+      name: 'TempoNode',
+    })
+  } catch (cause) {
+    throw new NodeStartError((cause as Error).message, { cause })
+  }
+  try {
+    const client = createPublicClient({ transport: http(anvil.rpcUrl, { retryCount: 0 }) })
     const chainId = await client.getChainId()
-    return node(child, pid, rpcUrl, chainId, client)
+    return node(anvil, chainId, client)
   } catch (error) {
-    await stopProcess(child, pid)
+    await anvil.stop()
     throw error
   }
 }
@@ -145,40 +128,9 @@ export declare namespace start {
   }
 }
 
-/**
- * The watchdog (run with `node -e`): starts anvil in its own process group, forwards
- * SIGINT/SIGTERM to it, kills it when stdin closes, and exits with it.
- */
-const watchdog = `
-const { spawn } = require('node:child_process')
-const [binary, ...args] = process.argv.slice(1)
-const anvil = spawn(binary, args, { stdio: ['ignore', 'inherit', 'inherit'] })
-const stop = () => { anvil.kill('SIGTERM'); setTimeout(() => anvil.kill('SIGKILL'), 3000).unref() }
-process.stdin.on('end', stop).on('close', stop).on('error', stop).resume()
-process.on('SIGINT', stop)
-process.on('SIGTERM', stop)
-anvil.on('exit', (code) => process.exit(code ?? 0))
-`
-
-/** The pids of nodes started by this process and not yet stopped. */
-const running = new Set<number>()
-let cleanupRegistered = false
-
-function node(
-  child: ChildProcess,
-  pid: number,
-  rpcUrl: string,
-  chainId: number,
-  client: PublicClient,
-): TempoNode {
-  const accounts = Array.from({ length: 10 }, (_, addressIndex) => {
-    const account = mnemonicToAccount(mnemonic, { addressIndex })
-    const privateKey = account.getHdKey().privateKey
-    if (privateKey === null) throw new NodeStartError('dev account has no private key')
-    return { address: account.address, privateKey: toHex(privateKey) }
-  })
+function node(anvil: Anvil.Process, chainId: number, client: PublicClient): TempoNode {
+  const accounts = Anvil.devAccounts()
   const faucet = accounts[accounts.length - 1] as Account
-  let stopped: Promise<void> | undefined
   const balanceOf = (owner: Address, token: Address = pathUsd) =>
     client.readContract({ address: token, abi, functionName: 'balanceOf', args: [owner] })
   // Funding transfers are sent one at a time: the node assigns nonces on send.
@@ -203,10 +155,10 @@ function node(
     return hash as Hex
   }
   return {
-    rpcUrl,
+    rpcUrl: anvil.rpcUrl,
     chainId,
     accounts,
-    pid,
+    pid: anvil.pid,
     client,
     balanceOf,
     fund,
@@ -216,10 +168,7 @@ function node(
       await fund({ to: address, amount })
       return { address, privateKey }
     },
-    stop() {
-      stopped ??= stopProcess(child, pid)
-      return stopped
-    },
+    stop: anvil.stop,
   }
 }
 
@@ -227,103 +176,6 @@ const abi = parseAbi([
   'function balanceOf(address owner) view returns (uint256)',
   'function transfer(address to, uint256 amount) returns (bool)',
 ])
-
-/** Resolves the anvil binary shipped in the platform package, without the node wrapper. */
-function binaryPath(): string {
-  const require = createRequire(import.meta.url)
-  const wrapper = require.resolve('@foundry-rs/anvil/package.json')
-  const platform = { linux: 'linux', darwin: 'darwin', win32: 'win32' }[process.platform as string]
-  const arch = { x64: 'amd64', arm64: 'arm64' }[process.arch as string]
-  if (platform === undefined || arch === undefined)
-    throw new NodeStartError(`anvil has no binary for ${process.platform}/${process.arch}`)
-  const name = process.platform === 'win32' ? 'anvil.exe' : 'anvil'
-  const fromWrapper = createRequire(join(dirname(wrapper), 'bin.mjs'))
-  return fromWrapper.resolve(`@foundry-rs/anvil-${platform}-${arch}/bin/${name}`)
-}
-
-/** Reads `Listening on 127.0.0.1:<port>` from anvil's output. */
-function listeningPort(child: ChildProcess, timeoutMs: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let output = ''
-    const timer = setTimeout(
-      () => fail(new NodeStartError(`anvil did not listen within ${timeoutMs} ms`)),
-      timeoutMs,
-    )
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8')
-      const match = /Listening on 127\.0\.0\.1:(\d+)/.exec(output)
-      if (match?.[1] !== undefined) {
-        cleanup()
-        child.stdout?.resume()
-        resolve(Number(match[1]))
-      }
-    }
-    const onExit = (code: number | null) =>
-      fail(
-        new NodeStartError(`anvil exited (code ${code}) before listening: ${output.slice(-500)}`),
-      )
-    const fail = (error: Error) => {
-      cleanup()
-      reject(error)
-    }
-    const cleanup = () => {
-      clearTimeout(timer)
-      child.stdout?.off('data', onData)
-      child.stderr?.off('data', onData)
-      child.off('exit', onExit)
-    }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', onData)
-    child.on('exit', onExit)
-  })
-}
-
-async function stopProcess(child: ChildProcess, pid: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    running.delete(pid)
-    return
-  }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  killGroup(pid, 'SIGTERM')
-  const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), 3000)
-  await exited
-  clearTimeout(timer)
-  running.delete(pid)
-  child.stdout?.destroy()
-  child.stderr?.destroy()
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error
-  }
-}
-
-/** Kills every node still running when this process exits or is told to stop. */
-function registerExitCleanup(): void {
-  if (cleanupRegistered) return
-  cleanupRegistered = true
-  const killAll = () => {
-    for (const pid of running) killGroup(pid, 'SIGKILL')
-    running.clear()
-  }
-  process.on('exit', killAll)
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = () => {
-      killAll()
-      process.off(signal, onSignal)
-      // Keep the default behaviour (exit) unless someone else handles the signal.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
-    }
-    process.on(signal, onSignal)
-  }
-}
-
-function toHex(bytes: Uint8Array): Hex {
-  return `0x${Buffer.from(bytes).toString('hex')}`
-}
 
 /** Raised when the node cannot be started or a funding transfer fails. */
 export class NodeStartError extends Errors.BaseError {

@@ -54,6 +54,11 @@ export function server(options: server.Options): Method.Server<Price, Charge.Req
       const expected = prove(key, challenge.id, challenge.request)
       if (!ConstantTime.equalStrings(expected, credential.payload.proof))
         throw new Method.VerificationFailedError('test proof does not match the challenge')
+      const outcome = options.outcome?.({ challengeId: challenge.id }) ?? 'paid'
+      if (outcome === 'pending')
+        throw new Method.PaymentPendingError('the test settlement is pending (scripted)')
+      if (outcome === 'refused')
+        throw new Method.VerificationFailedError('the test settlement was refused (scripted)')
       if (!(await context.claim(`test:${credential.payload.proof}`, { ttlSeconds: 3600 })))
         throw new Method.VerificationFailedError('test proof was already used')
       return Receipt.from({ method, reference: `test_${credential.payload.proof.slice(0, 16)}` })
@@ -65,8 +70,17 @@ export declare namespace server {
   type Options = {
     /** Key shared with the paying client. */
     key: string
+    /**
+     * Scripts how settlement ends for a challenge (a fault injection for tests): `paid`
+     * (default), `refused` (a typed refusal, as a declined capture) or `pending` (the
+     * outcome is unknown, as a timeout). The proof is checked first either way.
+     */
+    outcome?: ((parameters: { challengeId: string }) => Outcome) | undefined
   }
 }
+
+/** How a scripted test settlement ends. */
+export type Outcome = 'paid' | 'refused' | 'pending'
 
 /**
  * The client half: answers a test challenge with a proof under the shared key.

@@ -1,6 +1,7 @@
 // The request the client sends, held in a replayable form: its body is buffered once (up
 // to a cap) so that the paid retry carries the same bytes, and redirects are followed
 // hop by hop so the client always knows which origin it is talking to.
+import type { Signer } from '@paywire/agent-identity'
 import { BodyDigest, type Challenge, Errors } from '@paywire/core'
 import * as Policy from '../Policy.js'
 import type * as Quote from '../Quote.js'
@@ -52,6 +53,25 @@ export function toInit(outgoing: Outgoing, extra: Headers | undefined): RequestI
     ...(outgoing.body === undefined ? {} : { body: outgoing.body }),
     ...(outgoing.signal === undefined ? {} : { signal: outgoing.signal }),
   }
+}
+
+/**
+ * @internal The RequestInit of one hop signed as `agent` (Web Bot Auth): the signature
+ * covers the hop's final headers, the paid retry's `Authorization` included. A hop is
+ * signed afresh each time it is sent, so a redirect or a retry never reuses a signature.
+ */
+export function toSignedInit(
+  outgoing: Outgoing,
+  extra: Headers | undefined,
+  agent: Signer.Signer | undefined,
+): RequestInit {
+  const init = toInit(outgoing, extra)
+  if (agent === undefined) return init
+  const headers = init.headers as Headers
+  for (const name of ['signature', 'signature-input', 'signature-agent']) headers.delete(name)
+  const signature = agent.sign({ method: outgoing.method, url: outgoing.url, headers })
+  for (const [name, value] of signature) headers.set(name, value)
+  return init
 }
 
 /** @internal The statuses that redirect (RFC 9110 §15.4) and carry a Location to follow. */

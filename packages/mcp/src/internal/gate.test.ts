@@ -1,65 +1,27 @@
 // The gate seen from raw JSON-RPC messages (no SDK client): credential placement,
 // notifications, concurrent redemption, settlement after success, and the fail-closed
 // guard on handlers reached without the gate.
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
-import { Challenge } from '@paywire/core'
 import { MemoryStore } from '@paywire/store-memory'
-import { TestMethod } from '@paywire/testkit'
 import { describe, expect, it } from 'vitest'
-import type * as RpcError from '../RpcError.js'
 import * as Fixture from '../test/fixture.js'
+import * as Raw from '../test/raw.js'
 import * as Wire from '../Wire.js'
 
-type Answer = {
-  id?: number
-  result?: Record<string, unknown> & { _meta?: Record<string, unknown> }
-  error?: RpcError.RpcError
-}
-
-/** A server behind the gate and a raw client transport that collects answers by id. */
+/** A server behind the gate (or not: `gate: false`) and a raw client on it. */
 async function raw(options: Fixture.Options & { gate?: boolean } = {}) {
-  const paid = Fixture.payments(options)
-  const server = Fixture.server(paid, options)
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
-  await server.connect(options.gate === false ? serverSide : paid.transport(serverSide))
-  const answers = new Map<number, (answer: Answer) => void>()
-  const seen: Answer[] = []
-  clientSide.onmessage = (message) => {
-    seen.push(message as Answer)
-    answers.get((message as Answer).id ?? -1)?.(message as Answer)
+  const fixture = await Fixture.inMemory(options)
+  const client = await Raw.open(await fixture.open(options.gate !== false))
+  return {
+    request: (method: string, params: Record<string, unknown>, root?: Record<string, unknown>) =>
+      client.request(method, params, root === undefined ? {} : { root }),
+    notify: client.notify,
+    seen: client.seen,
+    effects: fixture.effects,
+    close: fixture.close,
   }
-  await clientSide.start()
-  let next = 1
-  const send = (message: Record<string, unknown>) => clientSide.send(message as JSONRPCMessage)
-  const request = (method: string, params: Record<string, unknown>, extra = {}) => {
-    const id = next++
-    const answer = new Promise<Answer>((resolve) => answers.set(id, resolve))
-    void send({ jsonrpc: '2.0', id, method, params, ...extra })
-    return answer
-  }
-  await request('initialize', {
-    protocolVersion: '2025-11-25',
-    capabilities: {},
-    clientInfo: { name: 'raw', version: '1.0.0' },
-  })
-  await send({ jsonrpc: '2.0', method: 'notifications/initialized' })
-  return { request, send, seen, close: () => server.close() }
 }
 
-const payer = TestMethod.client({ key: Fixture.key })
-
-async function pay(answer: Answer): Promise<Wire.JsonCredential> {
-  const data = answer.error?.data as RpcError.Data
-  const json = data.challenges[0] as Wire.JsonChallenge
-  const challenge = Wire.fromJsonChallenge(json)
-  const { payload } = await payer.createCredential({
-    challenge,
-    request: Challenge.decodeRequest(challenge) as never,
-  })
-  return { challenge: json, payload }
-}
-
+const pay = Raw.pay
 const call = { name: 'forecast', arguments: { city: 'Oslo' } }
 
 describe('the payment gate', () => {
@@ -95,13 +57,11 @@ describe('the payment gate', () => {
     const server = await raw()
     const credential = await pay(await server.request('tools/call', call))
     const before = server.seen.length
-    await server.send({
-      jsonrpc: '2.0',
-      method: 'tools/call',
-      params: { ...call, _meta: { [Wire.credentialKey]: credential } },
-    })
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(server.seen.length).toBe(before)
+    await server.notify('tools/call', { ...call, _meta: { [Wire.credentialKey]: credential } })
+    // Messages are handled in order: once a later ping is answered, the notification was.
+    await server.request('ping', {})
+    expect(server.seen.length).toBe(before + 1)
+    expect(server.effects.snapshot().runs.forecast).toBeUndefined()
     // The challenge was not consumed by the notification.
     const paid = await server.request('tools/call', {
       ...call,
@@ -124,7 +84,7 @@ describe('the payment gate', () => {
     await server.close()
   })
 
-  it('settles after success: a tool error result carries no receipt and releases the challenge', async () => {
+  it('settles after success: a tool error result carries no receipt and spends the challenge (the after-success model: the tool never runs twice for it)', async () => {
     const server = await raw({ settle: 'after-success' })
     const atlantis = { name: 'forecast', arguments: { city: 'Atlantis' } }
     const credential = await pay(await server.request('tools/call', atlantis))
@@ -134,12 +94,13 @@ describe('the payment gate', () => {
     })
     expect(failed.result?.isError).toBe(true)
     expect(failed.result?._meta?.[Wire.receiptKey]).toBeUndefined()
-    // Nothing was settled: the same challenge can still pay (and is refused only by its tool).
+    // The handler ran: the challenge is never released to run it again (nothing was settled).
     const again = await server.request('tools/call', {
       ...atlantis,
       _meta: { [Wire.credentialKey]: credential },
     })
-    expect(again.error).toBeUndefined()
+    expect(again.result).toBeUndefined()
+    expect(again.error?.code).toBe(-32043)
     await server.close()
   })
 
@@ -149,6 +110,9 @@ describe('the payment gate', () => {
       store: {
         ...failing,
         claim: async () => {
+          throw new Error('store down')
+        },
+        compareAndSwap: async () => {
           throw new Error('store down')
         },
       },
@@ -212,14 +176,69 @@ describe('the payment gate', () => {
     await server.close()
   })
 
-  it('keeps a paid tool closed when the server is connected without the gate', async () => {
+  it('keeps paid tools, resources and prompts closed when the server is connected without the gate', async () => {
     const server = await raw({ gate: false })
-    const answer = await server.request('tools/call', {
-      ...call,
-      _meta: { [Wire.credentialKey]: { challenge: { id: 'x' }, payload: {} } },
-    })
-    expect(answer.result?.isError).toBe(true)
-    expect(JSON.stringify(answer.result?.content)).toContain('without a verified payment')
+    const forged = { [Wire.credentialKey]: { challenge: { id: 'x' }, payload: {} } }
+    const tool = await server.request('tools/call', { ...call, _meta: forged })
+    expect(tool.result?.isError).toBe(true)
+    expect(JSON.stringify(tool.result?.content)).toContain('without a payment verified for it')
+    for (const uri of ['data://premium/radar', 'data://premium/maps/europe']) {
+      const read = await server.request('resources/read', { uri, _meta: forged })
+      expect([uri, read.error?.message]).toEqual([
+        uri,
+        expect.stringContaining('without a payment verified for it'),
+      ])
+    }
+    const prompt = await server.request('prompts/get', { name: 'briefing', _meta: forged })
+    expect(prompt.error?.message).toContain('without a payment verified for it')
     await server.close()
+  })
+})
+
+describe('what the gate refuses before the SDK sees it', () => {
+  it('refuses a paid call made as a task, or tied to one, running nothing', async () => {
+    const server = await raw()
+    const credential = await pay(await server.request('tools/call', call))
+    const meta = { [Wire.credentialKey]: credential }
+    const asTask = await server.request('tools/call', {
+      ...call,
+      task: { ttl: 60_000 },
+      _meta: meta,
+    })
+    expect(asTask.error?.code).toBe(-32602)
+    const related = await server.request('tools/call', {
+      ...call,
+      _meta: { ...meta, 'io.modelcontextprotocol/related-task': { taskId: 't1' } },
+    })
+    expect(related.error?.code).toBe(-32602)
+    expect(server.effects.snapshot().runs.forecast).toBeUndefined()
+    // Neither used the credential.
+    const paid = await server.request('tools/call', { ...call, _meta: meta })
+    expect(paid.result?._meta).toHaveProperty([Wire.receiptKey])
+  })
+
+  it('leaves params the SDK refuses to the SDK, issuing no challenge', async () => {
+    const server = await raw()
+    // The SDK's own answer (its schema refuses them): an error, never a challenge.
+    for (const [method, params] of [
+      ['tools/call', { arguments: {} }],
+      ['resources/read', { uri: 42 }],
+      ['prompts/get', { name: ['briefing'] }],
+    ] as const) {
+      const answer = await server.request(method, params)
+      expect([method, typeof answer.error?.code]).toEqual([method, 'number'])
+      expect([-32042, -32043]).not.toContain(answer.error?.code)
+    }
+    expect(server.effects.snapshot().runs).toEqual({})
+  })
+
+  it('hands the SDK a request without the root-level _meta it cannot take', async () => {
+    const server = await raw()
+    const answer = await server.request(
+      'tools/call',
+      { name: 'echo', arguments: { text: 'hi' } },
+      { _meta: { [Wire.credentialKey]: { nonsense: true } } },
+    )
+    expect(answer.result?.content).toEqual([{ type: 'text', text: 'hi' }])
   })
 })

@@ -224,16 +224,18 @@ describe.each(bindings)('$name', (binding) => {
     expect(await response.json()).toEqual({ error: 'boom' })
   })
 
-  it('settles after success only: a failed handler leaves the credential usable, a 2xx gets the receipt', async () => {
+  it('settles after success only: a failed handler spends the credential unpaid, a 2xx gets the receipt {charge.single-use, charge.replay.reject}', async () => {
     const { header } = await paid('/after')
     const failed = await withCredential('/after', header, { headers: { 'x-status': '503' } })
     expect(failed.status).toBe(503)
     expect(failed.headers.get('payment-receipt')).toBeNull()
     expect(await failed.text()).toBe('after content')
-    const settled = await withCredential('/after', header)
+    await expectPaymentRequired(await withCredential('/after', header), 'invalid-challenge')
+    const fresh = await paid('/after')
+    const settled = await withCredential('/after', fresh.header)
     expectReceipt(settled)
     expect(await settled.text()).toBe('after content')
-    await expectPaymentRequired(await withCredential('/after', header), 'invalid-challenge')
+    await expectPaymentRequired(await withCredential('/after', fresh.header), 'invalid-challenge')
   })
 
   describe('refuses a credential whose bound fields were changed {core.binding.verify, core.binding.all-params, core.binding.opaque}', () => {

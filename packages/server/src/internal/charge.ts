@@ -17,10 +17,10 @@ import * as Route from '../Route.js'
 import { BodyTooLargeError, readRequestBody } from './body.js'
 import type { CheckedRoute, Config } from './config.js'
 import * as Idempotency from './idempotency.js'
-import { type Context, challenge, deny, errorName, fire, priceRequest, refuse } from './issue.js'
+import { type Context, challenge, errorName, fire, priceRequest, refuse } from './issue.js'
 import { covers, redeemMultiUse } from './multiuse.js'
-import { paid } from './paid.js'
 import * as Respond from './respond.js'
+import { redeemSingle, resumable } from './single.js'
 import { record, startSpan } from './trace.js'
 import * as Transport from './transport.js'
 
@@ -213,7 +213,7 @@ async function redeemBound(
   method: Method.Server<any, any, any>,
   record: Idempotency.Record | undefined,
 ): Promise<Result> {
-  const { config, route, request } = context
+  const { config } = context
   const echo = credential.challenge
   const unbound = (reason: string) =>
     refuse(context, new Challenge.UnboundChallengeError(reason), echo.id)
@@ -223,7 +223,11 @@ async function redeemBound(
       unbound('challenge carries no expiry')
     )
   const now = config.now()
-  if (Expires.isExpired(echo.expires, { now, skewSeconds: config.skewSeconds }))
+  if (
+    Expires.isExpired(echo.expires, { now, skewSeconds: config.skewSeconds }) &&
+    // A payment begun in time may be finished after the challenge expired.
+    (method.redeem !== undefined || !(await resumable(context, credential)))
+  )
     return (
       ownRefusal(context, method, credential, 'challenge-expired') ??
       refuse(context, new Expires.ExpiredError(`challenge expired at ${echo.expires}`), echo.id)
@@ -263,36 +267,14 @@ async function redeemBound(
       ...bound(context, credential, method, payload.data, { decoded, parsed: parsedRequest.data }),
     })
 
-  // Single use: the claim comes before any money moves and outlives the challenge.
-  const claimKey = `paywire:challenge:${echo.id}`
-  const ttlSeconds =
-    Math.max(1, Math.ceil((Expires.parse(echo.expires) - now) / 1000)) + config.skewSeconds + 60
-  if (!(await config.store.claim(claimKey, { ttlSeconds })))
-    return unbound('challenge was already used')
-
-  const store = config.store
-  const { verify, payment } = bound(context, credential, method, payload.data, {
-    decoded,
-    parsed: parsedRequest.data,
+  // Single use: the payment record is the claim; it comes before any money moves.
+  return redeemSingle({
+    context,
+    credential,
+    method,
+    record,
+    ...bound(context, credential, method, payload.data, { decoded, parsed: parsedRequest.data }),
   })
-  const event = { request, route: context.routeKey, payment }
-  try {
-    if (route.settle === 'before-handler') {
-      payment.receipt = await method.verify(verify)
-      verified(context, payment)
-      fire(context, config.hooks.onSettled, { ...event, receipt: payment.receipt })
-    } else {
-      await (method.check as NonNullable<typeof method.check>)(verify)
-      verified(context, payment)
-    }
-  } catch (error) {
-    return failed(context, store, claimKey, echo.id, error)
-  }
-  if (!(await authorized(context, payment))) {
-    if (route.settle === 'after-success') await store.delete(claimKey)
-    return deny(context, echo.id)
-  }
-  return paid({ context, method, verify, payment, claimKey, record })
 }
 
 /** The method's verify parameters and the payment the handler and hooks will see. */
@@ -312,7 +294,9 @@ function bound(
     challenge: echo,
     request: request.parsed,
     context: {
-      claim: (key, options) => store.claim(`paywire:proof:${method.method}:${key}`, options),
+      // Idempotent for the payment attempt: a resumed attempt may claim its proof again.
+      claim: (key, options) =>
+        claimProof(store, `paywire:proof:${method.method}:${key}`, verify.context.attempt, options),
       now: config.now,
       signal: context.request.signal,
     },
@@ -331,23 +315,23 @@ function bound(
 }
 
 /**
- * @internal After a method refused: a typed paywire error with a problem type says the
- * payment did not go through, so the challenge claim is released and the payer may try
- * it again. Anything else leaves the outcome unknown: the claim stays (fail closed).
+ * A method-level proof (a transaction hash, a token) claimed for one payment attempt:
+ * the first claimer wins, and the same attempt claiming it again (a retry of the same
+ * credential after a timeout or crash) still owns it.
  */
-export async function failed(
-  context: Context,
+async function claimProof(
   store: Store.Store,
-  claimKey: string,
-  challengeId: string,
-  error: unknown,
-): Promise<Result.Response> {
-  if (!(error instanceof Errors.BaseError) || error.problem === undefined) throw error
-  await store.delete(claimKey)
-  return refuse(context, error, challengeId)
+  key: string,
+  attempt: { id: string } | undefined,
+  options: { ttlSeconds: number },
+): Promise<boolean> {
+  if (attempt === undefined) return store.claim(key, options)
+  if (await store.compareAndSwap(key, null, attempt.id, options)) return true
+  return (await store.get(key))?.value === attempt.id
 }
 
-function verified(context: Context, payment: Payment): void {
+/** @internal Logs a verified payment and fires `onVerified`. */
+export function verified(context: Context, payment: Payment): void {
   context.config.log({
     level: 'info',
     event: payment.receipt === undefined ? 'verified' : 'settled',
@@ -418,6 +402,13 @@ export function guard(store: Store.Store): Store.Store {
       store.compareAndSwap(key, expected, value, options),
     ),
     delete: wrap((key) => store.delete(key)),
+    ...(store.scan === undefined
+      ? {}
+      : {
+          scan: wrap((prefix, options) =>
+            (store.scan as NonNullable<typeof store.scan>)(prefix, options),
+          ),
+        }),
   }
 }
 

@@ -23,6 +23,8 @@ export type Config = {
   trustForwardedProto: boolean
   /** `Retry-After` seconds on every 402, or undefined to send none. */
   retryAfter: number | undefined
+  /** Payment records (see `PaymentsOptions`). */
+  payments: { leaseSeconds: number; recordTtlSeconds: number; unclaimedAfterSeconds: number }
 }
 
 /** @internal A route with its offers resolved. */

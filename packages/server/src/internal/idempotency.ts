@@ -7,7 +7,7 @@
 // challenge without its proof, reveals nothing.
 import { sha256 } from '@noble/hashes/sha2.js'
 import { Base64Url, BodyDigest, type Store } from '@paywire/core'
-import { concat, readUpTo, resume } from './body.js'
+import * as Stored from './stored.js'
 
 /** @internal What {@link begin} found. */
 export type Begin =
@@ -19,15 +19,9 @@ export type Begin =
 /** @internal An in-flight record this request owns. */
 export type Record = { key: string; fingerprint: string }
 
-type Stored =
+type Entry =
   | { state: 'in-flight'; fingerprint: string }
-  | {
-      state: 'done'
-      fingerprint: string
-      status: number
-      headers: Array<[string, string]>
-      body: string
-    }
+  | ({ state: 'done'; fingerprint: string } & Stored.Stored)
 
 /** @internal Settings of idempotent replays. */
 export type Settings = { ttlSeconds: number; inFlightSeconds: number; maxResponseBytes: number }
@@ -42,11 +36,11 @@ export async function begin(
     sha256(new TextEncoder().encode(`${parameters.credential}\n${parameters.idempotencyKey}`)),
   )}`
   const fingerprint = BodyDigest.compute(parameters.body)
-  const opened: Stored = { state: 'in-flight', fingerprint }
+  const opened: Entry = { state: 'in-flight', fingerprint }
   if (await store.compareAndSwap(key, null, opened, { ttlSeconds: settings.inFlightSeconds }))
     return { kind: 'fresh', record: { key, fingerprint } }
   const entry = await store.get(key)
-  const stored = entry?.value as Stored | undefined
+  const stored = entry?.value as Entry | undefined
   // The record vanished between the two calls (expired): report the request as running;
   // the client's retry sees the new state.
   if (stored === undefined || stored.state === 'in-flight')
@@ -54,16 +48,9 @@ export async function begin(
       ? { kind: 'mismatch' }
       : { kind: 'in-flight' }
   if (stored.fingerprint !== fingerprint) return { kind: 'mismatch' }
-  const headers = new Headers()
-  for (const [name, value] of stored.headers) headers.append(name, value)
-  headers.set('idempotent-replayed', 'true')
-  return {
-    kind: 'replay',
-    response: new Response(
-      stored.body === '' ? null : (Base64Url.decode(stored.body) as Uint8Array<ArrayBuffer>),
-      { status: stored.status, headers },
-    ),
-  }
+  const response = Stored.revive(stored)
+  response.headers.set('idempotent-replayed', 'true')
+  return { kind: 'replay', response }
 }
 
 /**
@@ -78,44 +65,17 @@ export async function finish(
   response: Response,
   settings: Settings,
 ): Promise<Response> {
-  const init = { status: response.status, statusText: response.statusText }
-  const headers = new Headers(response.headers)
-  if (isEventStream(headers)) {
-    // An event stream is delivered as it is produced (a metered stream waits for the
-    // client's next voucher mid-way): never buffered, so not kept either.
+  const kept = await Stored.keep(response, settings.maxResponseBytes)
+  if (kept.stored === undefined) {
     await store.delete(record.key)
-    return response
+    return kept.response
   }
-  let body: Uint8Array = new Uint8Array(0)
-  if (response.body !== null) {
-    const read = await readUpTo(response.body.getReader(), settings.maxResponseBytes)
-    if (read.rest !== undefined) {
-      await store.delete(record.key)
-      return new Response(resume(read.chunks, read.rest), { ...init, headers })
-    }
-    body = concat(read.chunks, read.total)
-  }
-  const stored: Stored = {
-    state: 'done',
-    fingerprint: record.fingerprint,
-    status: response.status,
-    headers: [...headers].filter(([name]) => !hopByHop.has(name)),
-    body: body.byteLength === 0 ? '' : Base64Url.encode(body),
-  }
+  const stored: Entry = { state: 'done', fingerprint: record.fingerprint, ...kept.stored }
   await store.put(record.key, stored, { ttlSeconds: settings.ttlSeconds })
-  return new Response(response.body === null ? null : (body as Uint8Array<ArrayBuffer>), {
-    ...init,
-    headers,
-  })
-}
-
-function isEventStream(headers: Headers): boolean {
-  return /^\s*text\/event-stream\s*(;|$)/i.test(headers.get('content-type') ?? '')
+  return kept.response
 }
 
 /** @internal Drops an in-flight record (the request was refused before any handler ran). */
 export async function abandon(store: Store.Store, record: Record): Promise<void> {
   await store.delete(record.key)
 }
-
-const hopByHop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length'])

@@ -69,8 +69,7 @@ export async function redeemMultiUse(parameters: {
       ),
     }
   if (!(await authorized(context, payment))) return deny(context, payment.challengeId)
-  // In `before-handler` mode `paid` never touches the claim key: nothing was claimed.
-  return paid({ context, method, verify, payment, claimKey: '', record })
+  return paid({ context, method, verify, payment, record })
 }
 
 /** Extra problem members a method's error asks for (e.g. a session's `requiredTopUp`). */

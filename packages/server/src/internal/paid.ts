@@ -1,13 +1,17 @@
 // The paid result: what happens once the handler has answered (draft-httpauth-payment
-// §"Payment-Receipt Header", §"Caching", §"Idempotency and Side Effects"). A receipt
-// goes only on a 2xx, with `Cache-Control: private`; in `after-success` mode settlement
-// happens here, and a non-2xx answer releases the challenge (no money moved).
+// §"Payment-Receipt Header", §"Caching", §"Idempotency and Side Effects"). A receipt goes
+// only on a 2xx, with `Cache-Control: private`. A single-use payment's record is marked
+// delivered once the response is handed over; in `after-success` mode the payment is
+// taken here (settle.ts), and the handler never runs again for the challenge.
 import type { Method } from '@paywire/core'
 import type { Payment, Result } from '../Paywire.js'
-import { failed, unexpected } from './charge.js'
+import { unexpected } from './charge.js'
 import * as Idempotency from './idempotency.js'
-import { type Context, errorName, fire } from './issue.js'
+import type { Context } from './issue.js'
+import * as Record from './record.js'
 import * as Respond from './respond.js'
+import * as Settle from './settle.js'
+import { step } from './single.js'
 
 /** @internal Builds the paid result of a verified request. */
 export function paid(parameters: {
@@ -16,72 +20,34 @@ export function paid(parameters: {
   method: Method.Server<any, any, any>
   verify: Method.VerifyParameters<unknown, Record<string, unknown>>
   payment: Payment
-  claimKey: string
   record: Idempotency.Record | undefined
+  /** The payment record of a single-use challenge (none for multi-use ones). */
+  held?: Record.Held | undefined
 }): Result.Paid {
-  const { context, payment, record } = parameters
+  const { context, payment, record, held } = parameters
   const { config, route } = context
+  const afterSuccess = route.settle === 'after-success' && held !== undefined
+  let delivered: Promise<void> | undefined
+  // Before-handler: the record says the paid request was answered (once).
+  const deliver = () => {
+    delivered ??=
+      held === undefined ? Promise.resolve() : Record.write(held, { phase: 'delivered' })
+    return delivered
+  }
   const keep = async (response: Response): Promise<Response> =>
     record === undefined || config.idempotency === undefined
       ? response
       : Idempotency.finish(config.store, record, response, config.idempotency)
 
   const complete = async (response: Response): Promise<Response> => {
-    if (route.settle === 'before-handler') {
-      const receipt = payment.receipt
-      const answered =
-        receipt !== undefined && Respond.isSuccess(response.status)
-          ? Respond.withReceipt(response, receipt)
-          : withoutReceipt(response)
-      return keep(answered)
-    }
-    if (!Respond.isSuccess(response.status)) {
-      // The handler did not succeed: nothing is settled, and the payer may use the
-      // challenge again.
-      await config.store.delete(parameters.claimKey)
-      if (record !== undefined) await Idempotency.abandon(config.store, record)
-      context.config.log({
-        level: 'info',
-        event: 'refused',
-        message: 'handler did not succeed; payment not settled, challenge released',
-        route: context.routeKey,
-        status: response.status,
-        challengeId: payment.challengeId,
-      })
-      return withoutReceipt(response)
-    }
-    try {
-      payment.receipt = await parameters.method.verify(parameters.verify)
-    } catch (error) {
-      // Settlement failed after the handler ran: its response is withheld.
-      await response.body?.cancel().catch(() => undefined)
-      if (record !== undefined) await Idempotency.abandon(config.store, record)
-      context.config.log({
-        level: 'warn',
-        event: 'refused',
-        message: `settlement after success failed: ${errorName(error)}`,
-        route: context.routeKey,
-        challengeId: payment.challengeId,
-      })
-      return (await failed(context, config.store, parameters.claimKey, payment.challengeId, error))
-        .response
-    }
-    context.config.log({
-      level: 'info',
-      event: 'settled',
-      message: 'payment settled after success',
-      route: context.routeKey,
-      challengeId: payment.challengeId,
-      method: payment.method,
-      intent: payment.intent,
-    })
-    fire(context, config.hooks.onSettled, {
-      request: context.request,
-      route: context.routeKey,
-      payment,
-      receipt: payment.receipt,
-    })
-    return keep(Respond.withReceipt(response, payment.receipt))
+    if (afterSuccess) return Settle.afterHandler(step(parameters, held as Record.Held), response)
+    await deliver()
+    const receipt = payment.receipt
+    return keep(
+      receipt !== undefined && Respond.isSuccess(response.status)
+        ? Respond.withReceipt(response, receipt)
+        : Settle.withoutReceipt(response),
+    )
   }
 
   return {
@@ -97,7 +63,18 @@ export function paid(parameters: {
       }
     },
     receiptHeaders(status, cacheControl) {
-      if (route.settle !== 'before-handler' || payment.receipt === undefined) return {}
+      if (afterSuccess) return {}
+      // A binding writing to a socket itself reports the answer here, not through complete.
+      deliver().catch((error: unknown) => {
+        config.log({
+          level: 'error',
+          event: 'error',
+          message: `recording the delivery failed: ${String((error as Error)?.name ?? error)}`,
+          route: context.routeKey,
+          challengeId: payment.challengeId,
+        })
+      })
+      if (payment.receipt === undefined) return {}
       return Respond.isSuccess(status) ? Respond.receiptHeaders(payment.receipt, cacheControl) : {}
     },
     idempotent: record !== undefined,
@@ -105,16 +82,4 @@ export function paid(parameters: {
       await keep(response)
     },
   }
-}
-
-/** A response with any `Payment-Receipt` removed: receipts never go on errors. */
-function withoutReceipt(response: Response): Response {
-  if (!response.headers.has('payment-receipt')) return response
-  const headers = new Headers(response.headers)
-  headers.delete('payment-receipt')
-  return new Response(response.body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers,
-  })
 }

@@ -39,7 +39,14 @@ CREATE INDEX IF NOT EXISTS ${names.index} ON ${names.table} (expires_at) WHERE e
 }
 
 /** The statements the store runs. */
-export type Operation = 'insertOrTakeOver' | 'get' | 'put' | 'swap' | 'delete' | 'deleteExpired'
+export type Operation =
+  | 'insertOrTakeOver'
+  | 'get'
+  | 'put'
+  | 'swap'
+  | 'delete'
+  | 'deleteExpired'
+  | 'scan'
 
 /** A statement, prepared once per connection under `name`; `label` names it in errors. */
 export type Statement = { name: string; text: string; label: string }
@@ -80,6 +87,12 @@ WHERE key = $1 AND version = $4::bigint AND ${live}
 RETURNING version`,
     ],
     delete: ['delete', `DELETE FROM ${table} WHERE key = $1`],
+    // Live keys starting with $1, after $2 in key order, at most $3.
+    scan: [
+      'scan',
+      `SELECT key FROM ${table} WHERE starts_with(key, $1) AND key > $2 AND ${live}
+ORDER BY key LIMIT $3`,
+    ],
     // Locks expired rows (skipping any a claim holds), then deletes those still expired.
     deleteExpired: [
       'deleteExpired',

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  resolve: { conditions: ['@paywire/source'] },
+  ssr: { resolve: { conditions: ['@paywire/source'] } },
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    setupFiles: ['../../vitest.setup.ts'],
+    testTimeout: 60_000,
+  },
+})
