@@ -28,7 +28,7 @@ export async function run(quick: boolean): Promise<ScenarioResult> {
   const time = timing(quick)
   // Every server is started once; each round drives it with credentials of its own.
   const pools = {
-    paywire: Load.slices(await Http.credentials(quick ? 5_000 : 90_000), time.rounds),
+    paywire: Load.slices(await Http.credentials(quick ? 10_000 : 90_000), time.rounds),
     mppx: Load.slices(await MppxTestMethod.credentials(quick ? 3_000 : 30_000), time.rounds),
   }
   const libraries = ['unpaid', 'paywire', 'mppx'] as const

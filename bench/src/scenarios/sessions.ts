@@ -62,7 +62,7 @@ async function measureSessions(
     price: price.toString(),
   }
   const config: Http.Server = { binding: 'node', library: 'session', session }
-  const charges = Load.slices(await Http.credentials(quick ? 5_000 : 90_000), time.rounds)
+  const charges = Load.slices(await Http.credentials(quick ? 10_000 : 90_000), time.rounds)
   const runs: Record<'unpaid' | 'fresh' | 'resent' | 'charge', Load.Run[]> = {
     unpaid: [],
     fresh: [],
