@@ -29,3 +29,19 @@ export function challenge(index: number, method = 'tempo'): Challenge.Challenge 
     { secret },
   )
 }
+
+/** `count` values made by `make`, and a function that hands them out in turn, forever. */
+export function cycle<value>(count: number, make: (index: number) => value): () => value {
+  const values = Array.from({ length: count }, (_, index) => make(index))
+  let next = 0
+  return () => {
+    const value = values[next] as value
+    next = next + 1 === count ? 0 : next + 1
+    return value
+  }
+}
+
+/** A transaction hash, unique by `index`: what a receipt's `reference` carries. */
+export function reference(index: number): string {
+  return `0x${index.toString(16).padStart(64, '5e')}`
+}

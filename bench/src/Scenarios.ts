@@ -3,9 +3,11 @@
 import type { Budget } from './Harness.js'
 import type { ScenarioResult } from './Report.js'
 import * as Codecs from './scenarios/codecs.js'
+import * as Growth from './scenarios/growth.js'
 import * as Http from './scenarios/http.js'
 import * as Issuance from './scenarios/issuance.js'
 import * as Memory from './scenarios/memory.js'
+import * as Sessions from './scenarios/sessions.js'
 import * as Stores from './scenarios/stores.js'
 import * as Verification from './scenarios/verification.js'
 import * as Vouchers from './scenarios/vouchers.js'
@@ -22,6 +24,8 @@ const scenarios: ReadonlyArray<{ id: number; run: (options: Options) => Promise<
     { id: 5, run: (options) => Http.run(options.quick) },
     { id: 6, run: (options) => Stores.run(options.quick) },
     { id: 7, run: (options) => Memory.runScenario(options.quick) },
+    { id: 8, run: (options) => Sessions.run(options.budget, options.quick) },
+    { id: 9, run: (options) => Growth.run(options.quick) },
   ]
 
 /** Runs the selected scenarios in order; a failing scenario is reported, never hidden. */

@@ -19,7 +19,7 @@ const output = args.includes('--no-write')
 
 const budget: Budget = quick
   ? { warmupMs: 50, timeMs: 150, rounds: 1 }
-  : { warmupMs: 500, timeMs: 3_000, rounds: 3 }
+  : { warmupMs: 300, timeMs: 2_000, rounds: 2 }
 
 const started = performance.now()
 const described = Report.machine()

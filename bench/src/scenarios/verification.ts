@@ -81,7 +81,7 @@ export async function run(budget: Budget): Promise<ScenarioResult> {
           atLeast(
             'paywire / mppx throughput',
             measured[0].opsPerSecond / measured[1].opsPerSecond,
-            2,
+            3,
           ),
         ],
         notes: [],

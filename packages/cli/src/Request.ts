@@ -6,11 +6,8 @@
 import { readFileSync } from 'node:fs'
 import { Challenges, Client, type Ledger, type Policy } from '@paywire/client'
 import { Errors, type Receipt, type Store } from '@paywire/core'
-<<<<<<< HEAD
 import * as Agent from './Agent.js'
-=======
 import * as AtomicFile from './AtomicFile.js'
->>>>>>> issue-25
 import * as Channels from './Channels.js'
 import * as Config from './Config.js'
 import * as ExitCode from './ExitCode.js'

@@ -235,6 +235,39 @@ describe('format', () => {
   })
 })
 
+describe('AuthParams token68 and bare-token values', () => {
+  const tcharOnly = "!#$%&'*^`|"
+  const shared = 'aZ09+-._~'
+  it('reads any token68 (with "/" and padding) as a token68, and any name=token as a parameter', () => {
+    const token68 = fc
+      .tuple(
+        fc.string({ unit: fc.constantFrom(...`${shared}/`), minLength: 1, maxLength: 40 }),
+        fc.constantFrom('', '=', '=='),
+      )
+      .map(([body, padding]) => body + padding)
+    const token = fc.string({
+      unit: fc.constantFrom(...`${shared}${tcharOnly}`),
+      minLength: 1,
+      maxLength: 20,
+    })
+    fc.assert(
+      fc.property(token68, token, token, fc.constantFrom('', ' '), (t68, name, value, space) => {
+        expect(AuthParams.parseCredentials(`Payment ${t68}`)).toEqual([
+          { scheme: 'Payment', token68: t68 },
+        ])
+        const [entry] = AuthParams.parseChallenges(`Payment ${name}${space}=${space}${value}`)
+        expect(params(entry)).toEqual({ [name.toLowerCase()]: value })
+        // A tchar that is not a token68 character ends a token68: refused, never truncated
+        // (after padding, `=` makes it a parameter instead).
+        if (!t68.endsWith('='))
+          expect(() => AuthParams.parseCredentials(`Payment ${t68}!x`)).toThrow(
+            AuthParams.InvalidHeaderError,
+          )
+      }),
+    )
+  })
+})
+
 describe('isToken', () => {
   it('accepts tchar strings only', () => {
     expect(AuthParams.isToken("!#$%&'*+-.^_`|~09azAZ")).toBe(true)

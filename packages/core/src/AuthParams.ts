@@ -1,9 +1,10 @@
 // The HTTP authentication framework's field syntax (RFC 9110 §11): lists of challenges
 // or credentials, each a scheme followed by a token68 or by comma-separated auth-params.
 //
-// The parser is a single left-to-right scan with no regular expressions and no
-// backtracking: every character is looked at a bounded number of times, so its time is
-// linear in the input by construction, and the input itself is bounded by `maxLength`.
+// The parser is a single left-to-right scan with no backtracking (runs of one character
+// class are crossed by sticky regular expressions, which cannot backtrack): every character
+// is looked at a bounded number of times, so its time is linear in the input by
+// construction, and the input itself is bounded by `maxLength`.
 import { BaseError } from './Errors.js'
 
 /** One challenge or credential: a scheme and either auth-params or a token68. */
@@ -190,13 +191,15 @@ const EQUALS = 0x3d
 const DQUOTE = 0x22
 const BACKSLASH = 0x5c
 
-/** `tchar` of RFC 9110 §5.6.2, as a lookup table over ASCII. */
+/** `tchar` of RFC 9110 §5.6.2, as a regular-expression class: the one definition. */
+const tcharClass = "0-9A-Za-z!#$%&'*+\\-.^_`|~"
+
+/** `tchar` as a lookup table over ASCII, built from {@link tcharClass}. */
 const tchar = (() => {
   const table = new Uint8Array(128)
-  for (let code = 0x30; code <= 0x39; code++) table[code] = 1
-  for (let code = 0x41; code <= 0x5a; code++) table[code] = 1
-  for (let code = 0x61; code <= 0x7a; code++) table[code] = 1
-  for (const char of "!#$%&'*+-.^_`|~") table[char.charCodeAt(0)] = 1
+  const single = new RegExp(`^[${tcharClass}]$`)
+  for (let code = 0; code < 128; code++)
+    table[code] = single.test(String.fromCharCode(code)) ? 1 : 0
   return table
 })()
 
@@ -205,12 +208,14 @@ function isTchar(code: number): boolean {
 }
 
 /**
- * Runs of token68 characters and of qdtext (RFC 9110 §5.6.4: HTAB, SP, visible ASCII but
- * `"` and `\`, obs-text), matched where a scan stands: the scanner's longest inputs (a
- * credential, a challenge's `request`) cross them in one native step instead of a call
- * per character (see bench/README.md).
+ * Runs of token68 characters, of qdtext (RFC 9110 §5.6.4: HTAB, SP, visible ASCII but
+ * `"` and `\`, obs-text) and of tchar, matched where a scan stands: the scanner's longest
+ * inputs (a credential, a challenge's `request`) cross them in one native step instead of
+ * a call per character (see bench/README.md).
  */
 const token68Run = /[0-9A-Za-z\-._~+/]*/y
+const tokenRun = new RegExp(`[${tcharClass}]*`, 'y')
+const sharedRun = /[0-9A-Za-z+\-._~]*/y
 const qdtextRun = /[\t\x20\x21\x23-\x5b\x5d-\x7e\x80-\xff]*/y
 
 /** Where a run of `pattern` that starts at `from` ends. */
@@ -243,7 +248,7 @@ function scan(text: string, entries: Entry[], limits: Limits): void {
   }
   const readToken = (): string => {
     const start = pos
-    while (pos < end && isTchar(text.charCodeAt(pos))) pos++
+    pos = skipRun(tokenRun, text, pos)
     return text.slice(start, pos)
   }
   const fail = (what: string): never => {
@@ -269,6 +274,10 @@ function scan(text: string, entries: Entry[], limits: Limits): void {
     // token68 or the first auth-param. An auth-param is a token, BWS, "=", BWS, and a
     // value; a token68 ends with optional "=" padding followed by the end or a comma.
     const start = pos
+    // Letters, digits and "+-._~" are both tchar and token68: crossed once, they are the
+    // start of the name and of the token68 alike (a credential's token68 is all of these).
+    const shared = skipRun(sharedRun, text, start)
+    pos = shared
     readToken()
     const nameEnd = pos
     skipWhitespace()
@@ -281,7 +290,7 @@ function scan(text: string, entries: Entry[], limits: Limits): void {
     }
 
     if (!isParam) {
-      pos = skipRun(token68Run, text, start)
+      pos = skipRun(token68Run, text, shared)
       while (pos < end && text.charCodeAt(pos) === EQUALS) pos++
       const token68 = text.slice(start, pos)
       if (token68 === '') fail('expected a token68 or an auth-param')
@@ -325,8 +334,7 @@ function scan(text: string, entries: Entry[], limits: Limits): void {
       skipSeparators()
       if (pos >= end) break
       // Decide without consuming: a token followed by BWS "=" is another parameter.
-      let look = pos
-      while (look < end && isTchar(text.charCodeAt(look))) look++
+      let look = skipRun(tokenRun, text, pos)
       if (look === pos) fail('expected an auth-param or an auth-scheme')
       while (look < end && isWhitespace(text.charCodeAt(look))) look++
       if (look >= end || text.charCodeAt(look) !== EQUALS) break

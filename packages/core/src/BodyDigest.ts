@@ -1,12 +1,17 @@
 // Binding a challenge to the request body: the `digest` parameter carries an RFC 9530
 // content digest (`sha-256=:<base64>:`), recomputed and compared by the server
 // (draft-httpauth-payment §"Request Body Digest Binding").
-import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import * as ConstantTime from './ConstantTime.js'
 import { BaseError } from './Errors.js'
+import * as Hashing from './internal/hashing.js'
 
-/** Digest algorithms paywire computes and verifies (RFC 9530 registry names). */
-export const algorithms = { 'sha-256': sha256, 'sha-512': sha512 } as const
+/**
+ * Digest algorithms paywire computes and verifies (RFC 9530 registry names): node:crypto
+ * on Node, @noble/hashes elsewhere, with the same output.
+ */
+export const algorithms: Readonly<
+  Record<'sha-256' | 'sha-512', (bytes: Uint8Array) => Uint8Array>
+> = { 'sha-256': Hashing.selected.sha256, 'sha-512': Hashing.selected.sha512 }
 
 /** A supported digest algorithm. */
 export type Algorithm = keyof typeof algorithms

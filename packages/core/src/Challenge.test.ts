@@ -209,6 +209,22 @@ describe('Challenge.verify', () => {
       false,
     )
   })
+
+  it('refuses the HMAC written with non-zero trailing bits or in standard base64 {core.binding.verify}', () => {
+    const challenge = issue()
+    // 32 bytes take 43 letters; the last carries 4 bits, its 2 low bits must be zero.
+    const last = challenge.id.charCodeAt(42)
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    const value = alphabet.indexOf(String.fromCharCode(last))
+    const lenient = `${challenge.id.slice(0, 42)}${alphabet[value | 1]}`
+    expect(lenient).not.toBe(challenge.id)
+    expect(Buffer.from(lenient, 'base64url')).toEqual(Buffer.from(challenge.id, 'base64url'))
+    expect(Challenge.verify({ ...challenge, id: lenient }, { secret })).toBe(false)
+    const standard = challenge.id.replaceAll('-', '+').replaceAll('_', '/')
+    if (standard !== challenge.id)
+      expect(Challenge.verify({ ...challenge, id: standard }, { secret })).toBe(false)
+    expect(Challenge.verify({ ...challenge, id: `${challenge.id}=` }, { secret })).toBe(false)
+  })
 })
 
 describe('Challenge.serialize / deserialize', () => {

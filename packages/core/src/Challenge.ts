@@ -1,13 +1,14 @@
 // The Payment challenge (draft-httpauth-payment §"Challenge (WWW-Authenticate)"): its
 // parameters, its header codec, and its HMAC-SHA256 binding (§"Challenge Binding").
-import { hmac } from '@noble/hashes/hmac.js'
-import { sha256 } from '@noble/hashes/sha2.js'
 import { z } from 'zod'
 import * as AuthParams from './AuthParams.js'
 import * as Base64Url from './Base64Url.js'
 import * as ConstantTime from './ConstantTime.js'
 import { BaseError } from './Errors.js'
-import * as Expires from './Expires.js'
+import * as CanonicalObject from './internal/canonicalObject.js'
+import * as CompiledSchemas from './internal/compiledSchemas.js'
+import * as Hashing from './internal/hashing.js'
+import * as Syntax from './internal/syntax.js'
 import * as Json from './Json.js'
 import type * as Secret from './Secret.js'
 
@@ -17,17 +18,17 @@ export const scheme = 'Payment'
 /** A payment method identifier: lowercase ASCII letters (`1*LOWERALPHA`). */
 export const methodSchema = z
   .string()
-  .regex(/^[a-z]+$/, 'method must be lowercase ASCII letters')
+  .regex(Syntax.methodPattern, 'method must be lowercase ASCII letters')
   .meta({ description: 'Payment method identifier (lowercase ASCII letters).' })
 /** A payment intent identifier (`1*( ALPHA / DIGIT / "-" )`). */
 export const intentSchema = z
   .string()
-  .regex(/^[A-Za-z0-9-]+$/, 'intent must be letters, digits or "-"')
+  .regex(Syntax.intentPattern, 'intent must be letters, digits or "-"')
   .meta({ description: 'Payment intent identifier.' })
 /** An RFC 3339 date-time, as `expires` and receipt timestamps carry it. */
 export const dateTimeSchema = z
   .string()
-  .refine((value) => isRfc3339(value), 'expected an RFC 3339 date-time')
+  .refine((value) => Syntax.isDateTime(value), 'expected an RFC 3339 date-time')
   .meta({ format: 'date-time' })
 const base64UrlSchema = z
   .string()
@@ -101,17 +102,20 @@ export const boundFields = [
  * ```
  */
 export function from(parameters: from.Parameters, options: from.Options): Challenge {
-  const unbound = {
+  const unbound: Record<string, string> = {
     realm: parameters.realm,
     method: parameters.method,
     intent: parameters.intent,
     request: encodeRequest(parameters.request),
-    ...(parameters.expires === undefined ? {} : { expires: parameters.expires }),
-    ...(parameters.digest === undefined ? {} : { digest: parameters.digest }),
-    ...(parameters.description === undefined ? {} : { description: parameters.description }),
-    ...(parameters.opaque === undefined ? {} : { opaque: encodeOpaque(parameters.opaque) }),
   }
-  const id = 'secret' in options ? computeId(unbound, options.secret) : options.id
+  if (parameters.expires !== undefined) unbound.expires = parameters.expires
+  if (parameters.digest !== undefined) unbound.digest = parameters.digest
+  if (parameters.description !== undefined) unbound.description = parameters.description
+  if (parameters.opaque !== undefined) unbound.opaque = encodeOpaque(parameters.opaque)
+  const id =
+    'secret' in options
+      ? computeId(unbound as unknown as computeId.Fields, options.secret)
+      : options.id
   // `request` and `opaque` were canonicalized and encoded just above: only their shape is
   // left to check, not their encoding (decoding them again cost a third of `from`; see
   // bench/README.md). Every other parameter goes through the schema as before.
@@ -119,7 +123,8 @@ export function from(parameters: from.Parameters, options: from.Options): Challe
     throw new InvalidChallengeError('request must encode a JSON object')
   if (parameters.opaque !== undefined && !Json.isObject(parameters.opaque))
     throw new InvalidChallengeError('opaque must encode a JSON object')
-  return checked({ id, ...unbound })
+  unbound.id = id
+  return checked(unbound)
 }
 
 export declare namespace from {
@@ -154,7 +159,8 @@ export declare namespace from {
  * ```
  */
 export function computeId(challenge: computeId.Fields, secret: Secret.Secret): string {
-  return Base64Url.encode(mac(challenge, secret))
+  // node:crypto on Node, @noble/hashes elsewhere: the same bytes (internal/hashing.ts).
+  return Hashing.selected.hmacSha256(secret, bindingInput(challenge))
 }
 
 export declare namespace computeId {
@@ -175,17 +181,14 @@ export declare namespace computeId {
  * ```
  */
 export function verify(challenge: Challenge, options: verify.Options): boolean {
-  let presented: Uint8Array
-  try {
-    presented = Base64Url.decode(challenge.id)
-  } catch {
-    // An id that is not base64url cannot be an HMAC output: unbound, whatever the reason.
-    return false
-  }
+  // Compared as text: base64url decoding is strict (one encoding per byte string), so the
+  // presented id equals the encoded HMAC exactly when it decodes to the HMAC's bytes.
+  const input = bindingInput(challenge)
   let matched = false
   for (const secret of [options.secret, ...(options.previousSecrets ?? [])]) {
     // No early exit: the time taken does not reveal which secret matched.
-    matched = ConstantTime.equalBytes(mac(challenge, secret), presented) || matched
+    const expected = Hashing.selected.hmacSha256(secret, input)
+    matched = ConstantTime.equalStrings(expected, challenge.id) || matched
   }
   return matched
 }
@@ -212,22 +215,23 @@ export declare namespace verify {
  */
 export function serialize(challenge: Challenge): string {
   // Never emit what a conforming parser must refuse (an empty id, a bad method...).
-  const checked = schema.safeParse(challenge)
-  if (!checked.success)
-    throw new InvalidChallengeError(describe(checked.error), { cause: checked.error })
-  const params: Array<[string, string]> = [
-    ['id', challenge.id],
-    ['realm', challenge.realm],
-    ['method', challenge.method],
-    ['intent', challenge.intent],
-    ['request', challenge.request],
-  ]
-  for (const name of ['expires', 'digest', 'opaque', 'description'] as const) {
-    const value = challenge[name]
-    if (value !== undefined) params.push([name, value])
+  if (CompiledSchemas.challenge(challenge) === undefined) {
+    const result = schema.safeParse(challenge)
+    if (!result.success)
+      throw new InvalidChallengeError(describe(result.error), { cause: result.error })
   }
-  return AuthParams.format(scheme, params)
+  // AuthParams.format's output, written directly: the scheme and the names are tokens and
+  // none repeats, so only the values need AuthParams.quote's checks.
+  let header = `${scheme} id=${AuthParams.quote('id', challenge.id)}`
+  for (const name of serializedNames) {
+    const value = challenge[name]
+    if (value !== undefined) header += `, ${name}=${AuthParams.quote(name, value)}`
+  }
+  return header
 }
+
+/** The parameters after `id`, in the order `serialize` writes them. */
+const serializedNames = [...boundFields, 'description'] as const
 
 /**
  * Parses every Payment challenge in `WWW-Authenticate` field values (one string, or one
@@ -289,7 +293,7 @@ export declare namespace deserialize {
  */
 export function validated(value: unknown): Challenge {
   const challenge = checked(value)
-  decodeRequest(challenge)
+  CanonicalObject.assertCanonical(challenge.request, 'request', InvalidChallengeError)
   if (challenge.opaque !== undefined) decodeOpaque(challenge)
   return challenge
 }
@@ -306,7 +310,8 @@ export function validated(value: unknown): Challenge {
  * ```
  */
 export function decodeRequest(challenge: Pick<Challenge, 'request'>): Record<string, Json.Value> {
-  return decodeCanonicalObject(challenge.request, 'request')
+  // A route's `request` repeats across its challenges: its canonical check is done once.
+  return CanonicalObject.decode(challenge.request, 'request', InvalidChallengeError, true)
 }
 
 /**
@@ -322,7 +327,7 @@ export function decodeRequest(challenge: Pick<Challenge, 'request'>): Record<str
  */
 export function decodeOpaque(challenge: Pick<Challenge, 'opaque'>): Record<string, string> {
   if (challenge.opaque === undefined) return {}
-  const value = decodeCanonicalObject(challenge.opaque, 'opaque')
+  const value = CanonicalObject.decode(challenge.opaque, 'opaque', InvalidChallengeError)
   for (const key of Object.keys(value))
     if (typeof value[key] !== 'string')
       throw new InvalidChallengeError(`opaque member "${key}" is not a string`)
@@ -359,87 +364,34 @@ export function encodeOpaque(opaque: Record<string, string>): string {
   return Base64Url.encode(Json.canonicalize(opaque))
 }
 
-/** The schema check alone: every parameter's syntax, not what `request` and `opaque` encode. */
+/**
+ * The schema check alone: every parameter's syntax, not what `request` and `opaque` encode.
+ * The compiled check answers for valid challenges; the schema words every refusal.
+ */
 function checked(value: unknown): Challenge {
+  const fast = CompiledSchemas.challenge(value)
+  if (fast !== undefined) return fast
   const result = schema.safeParse(value)
   if (!result.success)
     throw new InvalidChallengeError(describe(result.error), { cause: result.error })
   return result.data
 }
 
+/** Every parameter of a challenge. */
+const fieldNames = ['id', ...serializedNames] as const
+
 function fromParams(params: Readonly<Record<string, string>>): Challenge {
   const fields: Record<string, string> = {}
-  for (const name of [
-    'id',
-    'realm',
-    'method',
-    'intent',
-    'request',
-    'expires',
-    'digest',
-    'description',
-    'opaque',
-  ])
+  for (const name of fieldNames)
     if (Object.hasOwn(params, name)) fields[name] = params[name] as string
   return validated(fields)
 }
 
-function mac(challenge: computeId.Fields, secret: Secret.Secret): Uint8Array {
-  const input = [
-    challenge.realm,
-    challenge.method,
-    challenge.intent,
-    challenge.request,
-    challenge.expires ?? '',
-    challenge.digest ?? '',
-    challenge.opaque ?? '',
-  ].join('|')
-  return keyed(secret).clone().update(utf8.encode(input)).digest()
-}
-
-const utf8 = new TextEncoder()
-
-/**
- * HMAC-SHA256 already keyed with a secret, cloned for each id: keying hashes two blocks,
- * a fifth of binding a challenge (see bench/README.md). Held per secret object, and used
- * only while that object still holds the bytes it was keyed with.
- */
-const keyedStates = new WeakMap<Secret.Secret, { key: Uint8Array; state: Keyed }>()
-type Keyed = ReturnType<typeof hmac.create>
-
-function keyed(secret: Secret.Secret): Keyed {
-  const found = keyedStates.get(secret)
-  if (found !== undefined && ConstantTime.equalBytes(found.key, secret)) return found.state
-  const state = hmac.create(sha256, secret)
-  keyedStates.set(secret, { key: secret.slice(), state })
-  return state
-}
-
-function decodeCanonicalObject(encoded: string, field: string): Record<string, Json.Value> {
-  let text: string
-  let value: Json.Value
-  try {
-    text = Base64Url.decodeString(encoded)
-    value = Json.parse(text)
-  } catch (cause) {
-    throw new InvalidChallengeError(`${field} is not base64url-encoded JSON`, { cause })
-  }
-  if (!Json.isObject(value)) throw new InvalidChallengeError(`${field} must encode a JSON object`)
-  if (Json.canonicalize(value) !== text)
-    throw new InvalidChallengeError(
-      `${field} is not serialized with JSON Canonicalization (RFC 8785)`,
-    )
-  return value
-}
-
-function isRfc3339(value: string): boolean {
-  try {
-    Expires.parse(value)
-    return true
-  } catch {
-    // Expires.parse only throws InvalidExpiresError; the schema reports its own message.
-    return false
-  }
+/** The seven positional slots the binding covers, joined with `|` (empty for absent optionals). */
+function bindingInput(challenge: computeId.Fields): string {
+  // As Array.prototype.join writes them: null and undefined as empty slots.
+  const { realm, method, intent, request, expires, digest, opaque } = challenge
+  return `${realm ?? ''}|${method ?? ''}|${intent ?? ''}|${request ?? ''}|${expires ?? ''}|${digest ?? ''}|${opaque ?? ''}`
 }
 
 function describe(error: z.ZodError): string {

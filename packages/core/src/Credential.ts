@@ -6,6 +6,8 @@ import * as AuthParams from './AuthParams.js'
 import * as Base64Url from './Base64Url.js'
 import * as Challenge from './Challenge.js'
 import { BaseError } from './Errors.js'
+import * as CanonicalObject from './internal/canonicalObject.js'
+import * as CompiledSchemas from './internal/compiledSchemas.js'
 import * as Json from './Json.js'
 
 /** Largest credential token paywire reads, in characters (the draft asks for at least 4 KB). */
@@ -94,23 +96,32 @@ export function deserialize(token: string): Credential {
     throw new MalformedCredentialError(`credential is ${reason}`, { cause })
   }
   if (!Json.isObject(value)) throw new MalformedCredentialError('credential must be a JSON object')
-  const result = schema.safeParse(value)
-  if (!result.success) {
-    const issue = result.error.issues[0]
-    const where = issue?.path.length ? issue.path.join('.') : 'credential'
-    throw new MalformedCredentialError(`${where}: ${issue?.message ?? 'invalid'}`, {
-      cause: result.error,
-    })
-  }
+  const data = CompiledSchemas.credential(value) ?? validated(value)
   try {
-    // The schema above already checked the echo's parameters (it embeds Challenge.schema):
-    // what is left of Challenge.validated is what `request` and `opaque` encode.
-    Challenge.decodeRequest(result.data.challenge)
-    if (result.data.challenge.opaque !== undefined) Challenge.decodeOpaque(result.data.challenge)
+    // The check above passed the echo's parameters (the schema embeds Challenge.schema):
+    // what is left of Challenge.validated is what `request` and `opaque` encode (a route's
+    // `request`, the same in all its challenges, is checked once).
+    CanonicalObject.assertCanonical(
+      data.challenge.request,
+      'request',
+      Challenge.InvalidChallengeError,
+    )
+    if (data.challenge.opaque !== undefined) Challenge.decodeOpaque(data.challenge)
   } catch (cause) {
     throw new MalformedCredentialError(`challenge echo: ${(cause as Error).message}`, { cause })
   }
-  return result.data
+  return data
+}
+
+/** The schema's verdict on a decoded credential, its first issue named in the refusal. */
+function validated(value: Json.Value): Credential {
+  const result = schema.safeParse(value)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]
+  const where = issue?.path.length ? issue.path.join('.') : 'credential'
+  throw new MalformedCredentialError(`${where}: ${issue?.message ?? 'invalid'}`, {
+    cause: result.error,
+  })
 }
 
 /**

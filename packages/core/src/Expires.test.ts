@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as Expires from './Expires.js'
 
@@ -55,5 +56,29 @@ describe('Expires', () => {
     const error = new Expires.ExpiredError('x')
     expect(error.type).toBe('https://paymentauth.org/problems/invalid-challenge')
     expect(() => Expires.assert('2025-01-15T13:00:00Z', { now })).not.toThrow()
+  })
+})
+
+describe('Expires.format', () => {
+  it('writes any sequence of instants as their UTC second, numbers and Dates alike', () => {
+    const instant = fc.integer({ min: -62_135_596_800_000, max: 253_402_300_799_999 })
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            instant,
+            instant.map((ms) => ms - (ms % 1000)),
+          ),
+        ),
+        (list) => {
+          for (const ms of list) {
+            const expected = `${new Date(ms).toISOString().slice(0, 19)}Z`
+            expect(Expires.format(ms)).toBe(expected)
+            expect(Expires.format(new Date(ms))).toBe(expected)
+          }
+        },
+      ),
+    )
+    expect(() => Expires.format(new Date(Number.NaN))).toThrow(RangeError)
   })
 })

@@ -65,9 +65,18 @@ export function parse(value: string): number {
  * ```
  */
 export function format(instant: Date | number): string {
-  const date = typeof instant === 'number' ? new Date(instant) : instant
-  return `${date.toISOString().slice(0, 19)}Z`
+  const ms = typeof instant === 'number' ? instant : instant.getTime()
+  // Second precision: every instant of one second has the same text, made once (a server
+  // stamps each receipt and challenge with the time of the request).
+  const second = Math.floor(ms / 1000)
+  if (second === formatted.second) return formatted.text
+  const text = `${(typeof instant === 'number' ? new Date(instant) : instant).toISOString().slice(0, 19)}Z`
+  formatted = { second, text }
+  return text
 }
+
+/** The last second {@link format} wrote, and its text. */
+let formatted = { second: Number.NaN, text: '' }
 
 /**
  * An `expires` value a number of seconds from now.

@@ -3,6 +3,7 @@
 // parser for untrusted JSON (size and nesting limits, objects without prototypes).
 import canonicalizeJcs from 'canonicalize'
 import { BaseError } from './Errors.js'
+import { plainText } from './internal/plainText.js'
 
 /** A JSON value as the wire carries it. */
 export type Value = null | boolean | number | string | Value[] | { [key: string]: Value }
@@ -55,10 +56,11 @@ export function parse(text: string, options: parse.Options = {}): Value {
     throw new InvalidJsonError(
       `JSON text of ${text.length} characters exceeds the limit of ${maxLength}`,
     )
-  // Nesting and duplicate member names are checked on the text before parsing, in one
-  // pass, so that a deep input is refused before any work proportional to its depth is
-  // done elsewhere.
-  assertStructure(text, maxDepth)
+  // Nesting is measured on the text before parsing, in one pass, so that a deep input
+  // is refused before any work proportional to its depth is done elsewhere; that pass also
+  // finds a member named twice.
+  const scanned = mayNestDeeper(text, maxDepth)
+  if (scanned) assertStructure(text, maxDepth)
   let value: Value
   try {
     value = JSON.parse(text) as Value
@@ -66,8 +68,13 @@ export function parse(text: string, options: parse.Options = {}): Value {
     throw new InvalidJsonError('text is not valid JSON', { cause })
   }
   // One pass after parsing rather than a reviver: JSON.parse with a reviver is several
-  // times slower (see bench/README.md).
-  return withoutPrototypes(value)
+  // times slower (see bench/README.md). It counts the members JSON.parse kept: when the
+  // text has no more colons than that, no member was dropped as a duplicate (every pair
+  // has its colon), and the character scan is not needed.
+  const members = { count: 0 }
+  withoutPrototypes(value, members)
+  if (!scanned && colonsAbove(text, members.count)) assertStructure(text, maxDepth)
+  return value
 }
 
 export declare namespace parse {
@@ -93,17 +100,41 @@ export function isObject(value: unknown): value is { [key: string]: Value } {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function withoutPrototypes(value: Value): Value {
+function withoutPrototypes(value: Value, members: { count: number }): Value {
   if (typeof value !== 'object' || value === null) return value
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) withoutPrototypes(value[i] as Value)
+    for (let i = 0; i < value.length; i++) withoutPrototypes(value[i] as Value, members)
     return value
   }
   // In place: JSON.parse made these objects for us alone, and defines every member
   // (`__proto__` too) as an own data property, which dropping the prototype keeps.
   Object.setPrototypeOf(value, null)
-  for (const key of Object.keys(value)) withoutPrototypes(value[key] as Value)
+  const keys = Object.keys(value)
+  members.count += keys.length
+  for (const key of keys) withoutPrototypes(value[key] as Value, members)
   return value
+}
+
+/** Whether `text` holds more colons (in strings or not) than `count`, by native search. */
+function colonsAbove(text: string, count: number): boolean {
+  let colons = 0
+  for (let at = text.indexOf(':'); at !== -1; at = text.indexOf(':', at + 1))
+    if (++colons > count) return true
+  return false
+}
+
+/**
+ * Whether `text` has more than `maxDepth` opening brackets at all (in strings or not): only
+ * then can it nest deeper, and only then is the character-by-character scan needed. Counted
+ * with `indexOf`, a native search per bracket, instead of a loop over every character.
+ */
+function mayNestDeeper(text: string, maxDepth: number): boolean {
+  let brackets = 0
+  for (const bracket of ['{', '[']) {
+    for (let at = text.indexOf(bracket); at !== -1; at = text.indexOf(bracket, at + 1))
+      if (++brackets > maxDepth) return true
+  }
+  return false
 }
 
 /**
@@ -166,6 +197,7 @@ function printable(name: string): string {
   return shown.replace(/[^\x20-\x7e]/g, '?')
 }
 
+/** Nesting the recursive writer handles; deeper values go the iterative way. */
 const recursionLimit = 128
 
 /**
@@ -179,8 +211,7 @@ function writeCanonical(value: unknown, depth: number, onPath: Set<object>): str
   if (value === null) return 'null'
   switch (typeof value) {
     case 'string':
-      if (!wellFormed(value)) throw new InvalidJsonError('value cannot be canonicalized (RFC 8785)')
-      return JSON.stringify(value)
+      return writeString(value)
     case 'number':
       if (!Number.isFinite(value)) throw new InvalidJsonError(`${value} is not a JSON number`)
       return JSON.stringify(value)
@@ -217,15 +248,26 @@ function writeCanonical(value: unknown, depth: number, onPath: Set<object>): str
       const key = keys[i] as string
       const item = members[key]
       if (item === undefined) throw new InvalidJsonError(`member "${key}" is undefined`)
-      if (!wellFormed(key)) throw new InvalidJsonError('value cannot be canonicalized (RFC 8785)')
+      const name = writeString(key)
       const written = writeCanonical(item, depth + 1, onPath)
       if (written === undefined) return undefined
-      out += `${i === 0 ? '' : ','}${JSON.stringify(key)}:${written}`
+      out += `${i === 0 ? '' : ','}${name}:${written}`
     }
     out += '}'
   }
   onPath.delete(container)
   return out
+}
+
+/**
+ * A string as RFC 8785 writes it: printable ASCII as it is (what most wire strings are,
+ * and JSON.stringify's output for them, at a third of the cost), anything else through
+ * JSON.stringify once lone surrogates are refused.
+ */
+function writeString(text: string): string {
+  if (plainText.test(text)) return `"${text}"`
+  if (!wellFormed(text)) throw new InvalidJsonError('value cannot be canonicalized (RFC 8785)')
+  return JSON.stringify(text)
 }
 
 /** No lone surrogate (ES2024 `String.prototype.isWellFormed`, in Node 20 and current browsers). */
