@@ -129,8 +129,9 @@ function common<input extends unknown[]>(
     state.paywire.checkRoute(route)
     return { route, guarded: mode.guarded, price: undefined }
   }
-  // Checked with a placeholder price: the real one is computed from each call's input.
-  state.paywire.checkRoute({ ...route, price: {} })
+  // Checked with a placeholder price function (a static price would be checked against the
+  // methods' request schemas): the real one is computed from each call's input.
+  state.paywire.checkRoute({ ...route, price: () => ({}) })
   return { route, guarded: true, price: (input, offer) => price(...from(input), offer) }
 }
 
