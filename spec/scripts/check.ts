@@ -4,7 +4,17 @@
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { scan, type TestTitle } from './link.js'
-import { idPattern, readCatalog, rootFromArgs, schema } from './requirements.js'
+import { idPattern, load, readCatalog, rootFromArgs, schema } from './requirements.js'
+import { enforcements, type Tag } from './where.js'
+
+/**
+ * Drafts whose every MUST and MUST NOT (binding an implementation) must name enforcing
+ * code with an `@enforces` tag, so that `pnpm spec:where <id>` answers with it.
+ */
+export const enforcedDrafts: readonly string[] = [
+  'draft-httpauth-payment-00',
+  'draft-payment-intent-charge-00',
+]
 
 /** One thing wrong with the catalog or the tags. */
 export type Finding = {
@@ -17,6 +27,7 @@ export type Finding = {
     | 'duplicate'
     | 'unknown-id'
     | 'malformed-tag'
+    | 'unenforced'
   /** `file[index]` of an entry, or `file:line` of a test. */
   where: string
   message: string
@@ -26,7 +37,64 @@ export type Finding = {
 export function check(root: string): Finding[] {
   const catalog = checkCatalog(root)
   if (catalog.ids === undefined) return catalog.findings
-  return [...catalog.findings, ...checkTags(scan(root), catalog.ids)]
+  const tags = enforcements(root)
+  return [
+    ...catalog.findings,
+    ...checkTags(scan(root), catalog.ids),
+    ...checkEnforcements(tags, catalog.ids),
+    ...checkEnforced(load(root), tags),
+  ]
+}
+
+/** Reports `@enforces` tags that name ids outside `known`, and entries that are not ids. */
+export function checkEnforcements(tags: readonly Tag[], known: ReadonlySet<string>): Finding[] {
+  const findings: Finding[] = []
+  for (const tag of tags) {
+    const where = `${tag.file}:${tag.line}`
+    for (const id of tag.ids)
+      if (!known.has(id)) {
+        const hint = closest(id, known)
+        findings.push({
+          kind: 'unknown-id',
+          where,
+          message: `@enforces names unknown requirement ${id}${hint ? ` (did you mean ${hint}?)` : ''}`,
+        })
+      }
+    if (tag.ids.length === 0 && tag.malformed.length === 0)
+      findings.push({ kind: 'malformed-tag', where, message: '@enforces names no requirement' })
+    for (const item of tag.malformed)
+      findings.push({
+        kind: 'malformed-tag',
+        where,
+        message: `@enforces has an entry "${item}" that is not a requirement id`,
+      })
+  }
+  return findings
+}
+
+/**
+ * Reports each MUST / MUST NOT of {@link enforcedDrafts} that binds an implementation
+ * but that no `@enforces` tag names.
+ */
+export function checkEnforced(
+  requirements: readonly { id: string; draft: string; level: string; binds: readonly string[] }[],
+  tags: readonly Tag[],
+  drafts: readonly string[] = enforcedDrafts,
+): Finding[] {
+  const named = new Set(tags.flatMap((tag) => tag.ids))
+  return requirements
+    .filter(
+      (requirement) =>
+        drafts.includes(requirement.draft) &&
+        (requirement.level === 'MUST' || requirement.level === 'MUST NOT') &&
+        requirement.binds.length > 0 &&
+        !named.has(requirement.id),
+    )
+    .map((requirement) => ({
+      kind: 'unenforced' as const,
+      where: 'spec/requirements',
+      message: `${requirement.id} (${requirement.level}) names no enforcing code: tag it with @enforces where paywire enforces it`,
+    }))
 }
 
 /**

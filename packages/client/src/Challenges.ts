@@ -35,6 +35,7 @@ export type Candidate = {
  */
 export type Offered = { challenges: Challenge.Challenge[]; invalid: number }
 
+// @enforces core.challenge.id.reject-empty, core.challenge.id.non-empty, core.challenge.method.lowercase, core.challenge.unknown-params, core.versioning.ignore-unknown, core.size.challenge-4kb
 /**
  * Parses every Payment challenge of a response's `WWW-Authenticate` field. A challenge
  * that is not valid (missing or empty `id`, bad `request`...) is counted and skipped, so
@@ -119,6 +120,7 @@ export function defaultAccept(methods: readonly Method.Client[]): AcceptPayment.
   return methods.map((method) => ({ method: method.method, intent: method.intent, q: 1 }))
 }
 
+// @enforces core.accept-payment.client-validate, charge.client.display-shared
 /**
  * Reads what a candidate asks: its request, checked against the method's schema, and
  * the quote the policy judges.

@@ -158,6 +158,7 @@ export function create(options: create.Options): Client {
     paid: number,
     reserve: boolean,
   ) {
+    // @enforces core.intermediary.client-prepared, core.cache.challenge-not-reused
     if (hop.url.origin !== origin)
       throw new Policy.RefusedError(
         'cross-origin',
@@ -169,6 +170,7 @@ export function create(options: create.Options): Client {
         `${paid} payment(s) already made for this request, the most allowed is ${policy.maxPaymentsPerRequest}`,
       )
     Outgoing.checkTransport(hop, response, insecureOrigins)
+    // @enforces core.client.single-authorization
     if (hop.headers.has('authorization'))
       throw new Policy.RefusedError(
         'authorization',
@@ -249,6 +251,7 @@ export function create(options: create.Options): Client {
       })
       source = created.source
       authorization = Credential.toAuthorization(
+        // @enforces core.credential.echo, core.challenge.opaque.unchanged, charge.payload.proof
         Credential.from({ challenge: candidate.challenge, payload: created.payload, source }),
       )
     } catch (error) {
@@ -282,6 +285,7 @@ export function create(options: create.Options): Client {
     payments: Ledger.Entry[],
   ) {
     const extra =
+      // @enforces core.client.single-authorization, core.credential.sensitive
       paying === undefined ? undefined : new Headers({ authorization: paying.authorization })
     let response: Response
     try {

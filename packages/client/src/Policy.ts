@@ -212,6 +212,7 @@ export function check(policy: from.ReturnType, quote: Quote.Quote, now: number =
   checkTerms(policy, quote)
 }
 
+// @enforces core.client.verify-amount, core.client.verify-recipient, core.client.verify-currency, charge.client.verify-amount, charge.client.verify-currency
 /**
  * Checks a quote's terms, without its challenge's validity window: origin, realm,
  * currency, per-payment cap and recipient. What a commitment made outside a 402 answer
@@ -265,6 +266,7 @@ function realmAccepted(realms: from.ReturnType['realms'], quote: Quote.Quote): b
   return realms.includes(quote.realm)
 }
 
+// @enforces core.client.verify-validity, core.client.no-expired
 function checkValidity(policy: from.ReturnType, quote: Quote.Quote, now: number): void {
   if (quote.expires === undefined) {
     if (policy.expires === 'required')

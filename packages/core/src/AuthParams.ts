@@ -23,6 +23,7 @@ export declare namespace Entry {
   }
 }
 
+// @enforces core.size.challenge-4kb, core.size.credential-4kb
 /** Default upper bound on the characters read from all field lines together. */
 export const defaultMaxLength = 65_536
 

@@ -69,6 +69,7 @@ export function encode(input: Uint8Array | string): string {
   return out
 }
 
+// @enforces core.challenge.request.no-padding
 /**
  * Decodes strict base64url without padding into bytes.
  *

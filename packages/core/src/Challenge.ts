@@ -30,11 +30,13 @@ export const dateTimeSchema = z
   .string()
   .refine((value) => Syntax.isDateTime(value), 'expected an RFC 3339 date-time')
   .meta({ format: 'date-time' })
+// @enforces core.challenge.request.no-padding
 const base64UrlSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]+$/, 'expected unpadded base64url')
   .refine(Base64Url.validate, 'expected canonical unpadded base64url')
 
+// @enforces core.challenge.required, core.challenge.id.non-empty, core.challenge.method.lowercase
 /**
  * A challenge as it travels: the `WWW-Authenticate` parameters, and the `challenge`
  * object a credential echoes. `request` and `opaque` stay in their wire (base64url)
@@ -71,6 +73,7 @@ export const schema = z
 /** A Payment challenge. */
 export type Challenge = z.infer<typeof schema>
 
+// @enforces core.challenge.description.not-verified
 /** The challenge fields the binding covers, in slot order. */
 export const boundFields = [
   'realm',
@@ -145,6 +148,7 @@ export declare namespace from {
   type ErrorType = InvalidChallengeError | Json.InvalidJsonError
 }
 
+// @enforces core.challenge.id.bound
 /**
  * Computes the HMAC-SHA256 binding id over the seven positional slots
  * `realm|method|intent|request|expires|digest|opaque` (empty for absent optionals).
@@ -168,6 +172,7 @@ export declare namespace computeId {
     Partial<Pick<Challenge, 'expires' | 'digest' | 'opaque'>>
 }
 
+// @enforces core.binding.verify
 /**
  * Whether a challenge's `id` is the binding of its parameters under the current secret
  * or one of the previous secrets (rotation). Compared in constant time.
@@ -201,6 +206,7 @@ export declare namespace verify {
   }
 }
 
+// @enforces core.challenge.id.server-emit, core.custom-params.lowercase
 /**
  * Formats a challenge as a `WWW-Authenticate` field value.
  *
@@ -279,6 +285,7 @@ export declare namespace deserialize {
   type Options = AuthParams.parseChallenges.Options
 }
 
+// @enforces core.challenge.id.reject-empty, core.challenge.request.jcs, core.challenge.opaque.jcs
 /**
  * Validates a challenge object (for example a credential's echo): the core parameters,
  * `request` as base64url of canonical JSON object text, `opaque` as a flat string map.
@@ -314,6 +321,7 @@ export function decodeRequest(challenge: Pick<Challenge, 'request'>): Record<str
   return CanonicalObject.decode(challenge.request, 'request', InvalidChallengeError, true)
 }
 
+// @enforces core.challenge.opaque.flat
 /**
  * Decodes a challenge's `opaque` into its string map (empty when absent).
  *
@@ -334,6 +342,7 @@ export function decodeOpaque(challenge: Pick<Challenge, 'opaque'>): Record<strin
   return value as Record<string, string>
 }
 
+// @enforces core.challenge.request.jcs, charge.request.jcs
 /**
  * Encodes a request object for the `request` parameter: RFC 8785, then base64url.
  *
@@ -347,6 +356,7 @@ export function encodeRequest(request: Record<string, unknown>): string {
   return Base64Url.encode(Json.canonicalize(request))
 }
 
+// @enforces core.challenge.opaque.jcs
 /**
  * Encodes server correlation data for the `opaque` parameter: RFC 8785, then base64url.
  *

@@ -6,6 +6,7 @@ import * as Amount from './Amount.js'
 /** The intent identifier. */
 export const intent = 'charge'
 
+// @enforces charge.request.fields, charge.request.amount-string, charge.request.no-expires
 /**
  * The shared fields of a charge request (draft-payment-intent-charge §"Shared Fields").
  * Unknown members are kept so method-specific top-level additions survive a round trip.

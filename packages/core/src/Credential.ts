@@ -10,6 +10,7 @@ import * as CanonicalObject from './internal/canonicalObject.js'
 import * as CompiledSchemas from './internal/compiledSchemas.js'
 import * as Json from './Json.js'
 
+// @enforces core.size.credential-4kb
 /** Largest credential token paywire reads, in characters (the draft asks for at least 4 KB). */
 export const maxLength = 65_536
 
@@ -71,6 +72,7 @@ export function serialize(credential: Credential): string {
   return Base64Url.encode(Json.canonicalize(credential))
 }
 
+// @enforces core.status.malformed-credential, core.versioning.ignore-unknown
 /**
  * Decodes a credential token (the part after `Payment `).
  *

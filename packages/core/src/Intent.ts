@@ -20,6 +20,7 @@ export const registered = {
 /** A registered intent identifier. */
 export type Registered = keyof typeof registered
 
+// @enforces core.challenge.intent.registered
 /**
  * Whether an intent identifier is registered (case-sensitive: identifiers are compared
  * as written).

@@ -11,6 +11,7 @@ export type Value = null | boolean | number | string | Value[] | { [key: string]
 /** Default limits for {@link parse}. */
 export const defaultLimits = { maxLength: 65_536, maxDepth: 64 } as const
 
+// @enforces core.challenge.request.jcs, charge.request.jcs
 /**
  * Serializes a JSON value per RFC 8785 (JCS): keys sorted by UTF-16 code units, numbers
  * in ECMAScript form, minimal string escapes, no whitespace.

@@ -13,6 +13,7 @@ import * as Json from './Json.js'
 /** The header that carries a receipt. */
 export const headerName = 'Payment-Receipt'
 
+// @enforces core.receipt.status-success
 /** The decoded receipt. Method-defined members are kept. */
 export const schema = z
   .object({

@@ -376,6 +376,7 @@ function configure(options: create.Options): Config {
   assertHeaderSafe('realm', options.realm)
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
     ?.env
+  // @enforces core.secret.server-only
   const secretInput = options.secret ?? env?.[secretEnvironmentVariable]
   if (secretInput === undefined || secretInput === '')
     throw new ConfigurationError(`no secret: pass \`secret\` or set ${secretEnvironmentVariable}`)
@@ -388,6 +389,7 @@ function configure(options: create.Options): Config {
       throw new ConfigurationError(`method ${name} is not a valid method/intent pair`)
     if (seen.has(name)) throw new ConfigurationError(`method ${name} is configured twice`)
     seen.add(name)
+    // @enforces core.challenge.intent.registered
     if (!Intent.isRegistered(method.intent) && options.allowUnregisteredIntents !== true)
       throw new ConfigurationError(
         `method ${name} uses intent "${method.intent}", which is not registered; set allowUnregisteredIntents to mount it`,

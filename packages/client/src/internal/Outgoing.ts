@@ -121,6 +121,7 @@ export function redirect(outgoing: Outgoing, response: Response): Outgoing | und
   }
 }
 
+// @enforces core.tls.client-no-plaintext, core.tls.use, core.tls.version, charge.tls
 /** @internal Refuses a credential for a hop that is not https (unless allowed) or whose response came from elsewhere. */
 export function checkTransport(hop: Outgoing, response: Response, insecure: readonly string[]) {
   // A fetch that followed redirects on its own would hide where the challenge came from.
@@ -136,6 +137,7 @@ export function checkTransport(hop: Outgoing, response: Response, insecure: read
     )
 }
 
+// @enforces core.challenge.digest.client-match
 /** @internal Refuses to pay a challenge whose `digest` does not match the body the retry will carry. */
 export function checkDigest(
   challenge: Challenge.Challenge,

@@ -50,6 +50,7 @@ export async function charge(
   return result
 }
 
+// @enforces core.secret.not-disclosed, core.credential.no-log
 /** @internal The answer when something other than the payment failed: fail closed. */
 export function unexpected(config: Config, routeKey: string, error: unknown): Response {
   const unavailable = error instanceof StoreFailure
@@ -79,6 +80,7 @@ async function decide(
   route: CheckedRoute,
   routeKey: string,
 ): Promise<Result> {
+  // @enforces core.tls.server-no-plaintext, core.tls.use, charge.tls
   if (!Transport.secure(config, request)) {
     config.log({
       level: 'warn',
@@ -114,6 +116,7 @@ async function decide(
   const context: Context = { config, route, request: rebuild(request, body), body, routeKey }
   let credential: Credential.Credential | undefined
   try {
+    // @enforces core.status.malformed-credential, core.privacy.no-accounts
     credential = Credential.fromAuthorization(request.headers.get('authorization'))
   } catch (error) {
     if (error instanceof Credential.MultipleCredentialsError)
@@ -149,6 +152,7 @@ async function redeem(context: Context, credential: Credential.Credential): Prom
   const unknown = (reason: string) =>
     ownRefusal(context, method, credential, 'challenge-unknown') ?? unbound(reason)
   if (echo.realm !== config.realm) return unknown('challenge was issued for another realm')
+  // @enforces core.binding.verify, core.status.invalid-challenge, charge.verify.challenge-id
   if (!Challenge.verify(echo, { secret: config.secret, previousSecrets: config.previousSecrets }))
     return unknown('challenge is not bound to this server')
   // Bound by the HMAC above, so this opaque was written by this server.
@@ -223,6 +227,7 @@ async function redeemBound(
       unbound('challenge carries no expiry')
     )
   const now = config.now()
+  // @enforces charge.verify.not-expired, core.status.invalid-challenge
   if (
     Expires.isExpired(echo.expires, { now, skewSeconds: config.skewSeconds }) &&
     // A payment begun in time may be finished after the challenge expired.
@@ -232,6 +237,7 @@ async function redeemBound(
       ownRefusal(context, method, credential, 'challenge-expired') ??
       refuse(context, new Expires.ExpiredError(`challenge expired at ${echo.expires}`), echo.id)
     )
+  // @enforces core.digest.verify, core.digest.reject-mismatch
   if (echo.digest === undefined) {
     if (context.body.byteLength > 0)
       return unbound('request has a body the challenge does not cover')
@@ -242,6 +248,7 @@ async function redeemBound(
   const parsedRequest = method.requestSchema.safeParse(decoded)
   if (!parsedRequest.success) return unbound('challenge request does not fit the method')
   const expected = await priceRequest(context, method)
+  // @enforces charge.verify.amount, charge.verify.recipient
   for (const field of ['amount', 'currency', 'recipient'])
     if (decoded[field] !== expected[field])
       return unbound(`challenge was issued for another ${field}`)

@@ -26,6 +26,7 @@ export type Context = {
   routeKey: string
 }
 
+// @enforces core.challenge.realm.required, core.side-effects.challenge-only, core.cache.challenge-not-reused, core.accept-payment.absent
 /** @internal Fresh challenges for a request, ordered by its `Accept-Payment`. */
 export async function issue(context: Context): Promise<Challenge.Challenge[]> {
   const { config, route } = context
@@ -80,6 +81,7 @@ export async function priceRequest(
   return request as Record<string, unknown>
 }
 
+// @enforces core.status.payment-required
 /** @internal 402 with fresh challenges and the `payment-required` problem. */
 export async function challenge(context: Context): Promise<Result.Response> {
   const challenges = await issue(context)
@@ -92,6 +94,7 @@ export async function challenge(context: Context): Promise<Result.Response> {
   return { kind: 'response', response }
 }
 
+// @enforces core.status.402-with-challenge
 /**
  * @internal Refuses a request that carried a credential: 402 with fresh challenges when
  * the problem type is a 402 one, otherwise its own status (400) without a challenge.
@@ -120,6 +123,7 @@ export async function refuse(
   return { kind: 'response', response }
 }
 
+// @enforces core.status.policy-denied
 /** @internal 403 without a challenge: the payment verified, the access policy said no. */
 export function deny(context: Context, challengeId: string): Result.Response {
   const response = Respond.refusal(
@@ -152,6 +156,7 @@ export function fire<event>(
   }
 }
 
+// @enforces core.credential.no-log, core.secret.no-log
 /** @internal A loggable name for an error: its class and code, never its message. */
 export function errorName(error: unknown): string {
   if (error instanceof Errors.BaseError) return `${error.name} (${error.code})`
@@ -200,6 +205,7 @@ function report(
   })
 }
 
+// @enforces core.cache.challenge-not-reused
 function nonce(): string {
   return Base64Url.encode(crypto.getRandomValues(new Uint8Array(16)))
 }

@@ -6,6 +6,7 @@ import { Challenge, Problem, Receipt } from '@paywire/core'
 
 const challengeLines = new WeakMap<Response, readonly string[]>()
 
+// @enforces core.402.challenge-required, core.cache.no-store
 /** @internal 402 with fresh challenges and a problem body. */
 export function paymentRequired(
   challenges: readonly Challenge.Challenge[],
@@ -47,6 +48,7 @@ export function plainProblem(status: number, title: string, detail: string): Pro
   return { type: 'about:blank', title, status, detail }
 }
 
+// @enforces core.status.success
 /**
  * @internal Wraps a handler's response with a receipt: `Payment-Receipt` and a
  * `Cache-Control` that includes `private`. The body is passed through (streams stay streams).
@@ -73,6 +75,7 @@ export function receiptHeaders(
   }
 }
 
+// @enforces core.cache.receipt-private
 /**
  * @internal A `Cache-Control` value that keeps the handler's directives but can never be
  * stored by a shared cache: `private` added, `public` and `s-maxage` removed.

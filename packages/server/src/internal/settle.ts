@@ -155,6 +155,7 @@ export function pending(): Response {
   )
 }
 
+// @enforces core.receipt.not-on-error
 /** @internal A response with any `Payment-Receipt` removed: receipts never go on errors. */
 export function withoutReceipt(response: Response): Response {
   if (!response.headers.has('payment-receipt')) return response

@@ -25,6 +25,7 @@ export type Redemption = {
   record: Idempotency.Record | undefined
 }
 
+// @enforces core.replay.single-use, core.replay.reject-reuse, core.concurrency.single-settlement, charge.single-use, charge.replay.reject, charge.replay.protection, charge.replay.id-single-use
 /** @internal Redeems a single-use credential: see the module comment. */
 export async function redeemSingle(redemption: Redemption): Promise<Result> {
   const { context, credential, payment } = redemption
@@ -78,6 +79,7 @@ async function pay(redemption: Redemption, held: Record.Held): Promise<Result> {
   let hold: Store.Value | undefined
   try {
     if (route.settle === 'before-handler')
+      // @enforces charge.verify.proof, core.status.verification-failed, core.side-effects.unpaid
       payment.receipt = receiptOf(await method.verify(verify), method)
     else if (method.hold !== undefined) hold = await method.hold(verify)
     else await (method.check as NonNullable<typeof method.check>)(verify)

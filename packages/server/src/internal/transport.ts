@@ -2,6 +2,7 @@
 // Transport Security: challenges and credentials travel only over TLS).
 import type { Config } from './config.js'
 
+// @enforces core.tls.version, core.tls.server-no-plaintext
 /** @internal Whether payment messages may be exchanged on this request. */
 export function secure(
   config: Pick<Config, 'plaintext' | 'trustForwardedProto'>,
