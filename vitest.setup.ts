@@ -14,4 +14,4 @@ fc.configureGlobal({ numRuns, seed, endOnFailure: true })
 // that start processes (a Tempo node, a reference server) wait on a busy machine. A test
 // still fails if it hangs; it just fails later. Tests that set their own limit keep it.
 
-vi.setConfig({ testTimeout: 90_000, hookTimeout: 120_000 })
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 300_000 })

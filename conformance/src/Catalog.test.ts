@@ -149,6 +149,7 @@ describe('Catalog.filter', () => {
     const text = Catalog.format(Catalog.filter({ prefix: ['server.replay'] }))
     expect(text).toContain('server.replay.concurrent')
     expect(text).toContain('core.concurrency.single-settlement')
-    expect(text.endsWith('2 test(s)')).toBe(true)
+    expect(text).toContain('server.replay.byte-forms')
+    expect(text.endsWith('3 test(s)')).toBe(true)
   })
 })

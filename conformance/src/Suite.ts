@@ -2,6 +2,7 @@
 // n/a when the target does not claim what the check needs, pass, fail (warn for SHOULD
 // and MAY tests), xfail when the configuration lists the failure as expected, and error
 // when the harness or the target broke in a way no check anticipated.
+import { statSync } from 'node:fs'
 import * as Catalog from './Catalog.js'
 import * as Results from './Results.js'
 import type { Check, Context, Passed, Routes, Test } from './server/Check.js'
@@ -42,7 +43,17 @@ export async function run(options: run.Options): Promise<Results.Results> {
   const routes = resolveRoutes(options.url, config)
   const selected = Catalog.filter(options.filter ?? {}, options.checks ?? Catalog.serverChecks)
   const journal = Journal.create()
-  const shared = { config, routes, payers, seed, url: options.url, fetch: options.fetch, journal }
+  const logStart = logSize(config.logFile)
+  const shared = {
+    config,
+    routes,
+    payers,
+    seed,
+    url: options.url,
+    fetch: options.fetch,
+    journal,
+    logStart,
+  }
 
   const results = new Map<string, Results.Result>()
   let done = 0
@@ -139,7 +150,10 @@ export function resolveRoutes(url: string, config: Config.Config): Routes {
   }
 }
 
-type Shared = Pick<Context, 'config' | 'routes' | 'payers' | 'seed' | 'url' | 'journal'> & {
+type Shared = Pick<
+  Context,
+  'config' | 'routes' | 'payers' | 'seed' | 'url' | 'journal' | 'logStart'
+> & {
   fetch: typeof fetch | undefined
 }
 
@@ -266,6 +280,7 @@ function contextFor(shared: Shared): Context {
     seed: shared.seed,
     send,
     journal: shared.journal,
+    logStart: shared.logStart,
     request: (route, init = {}) => {
       const body = init.body ?? route.body
       const headers: Record<string, string> = { ...(init.headers ?? {}) }
@@ -275,5 +290,15 @@ function contextFor(shared: Shared): Context {
       return send({ method: route.method, url, headers, body })
     },
     exchanges,
+  }
+}
+
+/** The size in bytes of the target's log file before the run (0 when there is none yet). */
+function logSize(file: string | undefined): number {
+  if (file === undefined) return 0
+  try {
+    return statSync(file).size
+  } catch {
+    return 0
   }
 }

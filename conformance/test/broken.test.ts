@@ -37,6 +37,11 @@ const caughtBy: Record<Defect, string> = {
   'account-required': 'server.privacy.no-accounts',
   'credential-echoed': 'server.privacy.credential-sensitive',
   'lenient-json': 'server.malformed.byte-forms',
+  'padded-accepted': 'server.malformed.byte-forms',
+  'replay-by-bytes': 'server.replay.byte-forms',
+  'scheme-case-sensitive': 'server.credential.scheme-case',
+  'refusal-leaks-id': 'server.binding.no-leak',
+  'log-not-written': 'server.log.no-credential',
 }
 
 /** Fixtures that bind statefully: the defect lives in that design. */
@@ -84,7 +89,7 @@ beforeAll(async () => {
       runAgainst(defect, { defect, binding: stateful.has(defect) ? 'stateful' : 'hmac' }),
     ),
   ])
-}, 120_000)
+}, 600_000)
 
 afterAll(async () => {
   await Promise.all(servers.map((server) => server.close()))
@@ -107,6 +112,10 @@ describe('the correct fixture', () => {
       'server.secret.not-disclosed',
       'server.log.no-credential',
       'server.log.no-secret',
+      'server.replay.byte-forms',
+      'server.malformed.byte-forms',
+      'server.credential.scheme-case',
+      'server.binding.no-leak',
     ]
     expect(configured.map((id) => [id, results.results.find((r) => r.id === id)?.verdict])).toEqual(
       configured.map((id) => [id, 'pass']),

@@ -44,7 +44,7 @@ describe('paywire-conformance list', () => {
     expect(stdout).toContain('server.replay.concurrent')
     expect(stdout).toContain('server.replay.sequential')
     expect(stdout).not.toContain('server.cache')
-    expect(stdout).toContain('2 test(s)')
+    expect(stdout).toContain('3 test(s)')
   })
 
   it('prints the whole catalog as JSON, filtered by tag', async () => {
@@ -126,21 +126,22 @@ describe('paywire-conformance server', () => {
       '--html',
       files.html,
     ])
-    expect(outcome.stderr).toMatch(/4 tests: 4 pass, 0 fail/)
+    expect(outcome.stderr).toMatch(/5 tests: 5 pass, 0 fail/)
     expect(outcome.status).toBe(0)
     const results = Results.schema.parse(JSON.parse(readFileSync(files.json, 'utf8')))
     expect(results.results.map((r) => r.id)).toEqual([
       'server.cache.no-store',
       'server.cache.private-receipt',
       'server.replay.sequential',
+      'server.replay.byte-forms',
       'server.replay.concurrent',
     ])
     expect(readFileSync(files.json, 'utf8')).not.toMatch(/"authorization": "Payment eyJ/)
     expect(readFileSync(files.junit, 'utf8')).toContain(
       '<testsuite name="server.cache" tests="2" failures="0"',
     )
-    expect(readFileSync(files.markdown, 'utf8')).toContain('**4 pass, 0 fail')
-    expect(readFileSync(files.html, 'utf8')).toContain('<span class="v pass">4 pass</span>')
+    expect(readFileSync(files.markdown, 'utf8')).toContain('**5 pass, 0 fail')
+    expect(readFileSync(files.html, 'utf8')).toContain('<span class="v pass">5 pass</span>')
   })
 
   it('exits 1 and names the failing test against a broken server', async () => {

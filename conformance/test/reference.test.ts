@@ -35,7 +35,7 @@ beforeAll(async () => {
     logFile,
   })
   results = await Suite.run({ url, config })
-}, 90_000)
+}, 300_000)
 
 afterAll(() => {
   server?.stop()
@@ -85,6 +85,8 @@ describe('paywire reference server', () => {
     expectVerdict('server.status.verification-failed', 'pass'))
   it('server.status.success passes {core.status.success}', () =>
     expectVerdict('server.status.success', 'pass'))
+  it('server.credential.scheme-case passes {core.credential.scheme-case}', () =>
+    expectVerdict('server.credential.scheme-case', 'pass'))
   it('server.receipt.send passes {core.receipt.send}', () =>
     expectVerdict('server.receipt.send', 'pass'))
   it('server.receipt.valid passes {core.receipt.status-success}', () =>
@@ -125,12 +127,16 @@ describe('paywire reference server', () => {
     expectVerdict('server.binding.tamper.id', 'pass'))
   it('server.binding.tamper.property passes {core.binding.verify, core.binding.all-params}', () =>
     expectVerdict('server.binding.tamper.property', 'pass'))
+  it('server.binding.no-leak passes {core.binding.verify, core.secret.not-disclosed}', () =>
+    expectVerdict('server.binding.no-leak', 'pass'))
   it('server.binding.description-free passes {core.challenge.description.not-verified}', () =>
     expectVerdict('server.binding.description-free', 'pass'))
   it('server.expiry.expired-refused passes {charge.verify.not-expired, core.status.invalid-challenge}', () =>
     expectVerdict('server.expiry.expired-refused', 'pass'))
   it('server.replay.sequential passes {core.replay.single-use, core.replay.reject-reuse, charge.single-use, charge.replay.reject, charge.replay.protection, charge.replay.id-single-use}', () =>
     expectVerdict('server.replay.sequential', 'pass'))
+  it('server.replay.byte-forms passes {core.replay.single-use, core.replay.reject-reuse, charge.replay.reject, charge.replay.id-single-use}', () =>
+    expectVerdict('server.replay.byte-forms', 'pass'))
   it('server.replay.concurrent passes {core.concurrency.single-settlement, core.replay.reject-reuse}', () =>
     expectVerdict('server.replay.concurrent', 'pass'))
   it('server.digest.accepted passes {core.digest.verify, core.status.success}', () =>

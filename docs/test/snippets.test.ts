@@ -24,7 +24,7 @@ const runDir = join(root, '.snippets', 'run')
 const require = createRequire(import.meta.url)
 const tsc = require.resolve('typescript/bin/tsc')
 const tsx = require.resolve('tsx/cli')
-const runTimeoutMs = 45_000
+const runTimeoutMs = 180_000
 
 /** One TypeScript block of a page: a guide or a README, named by its path in the repository. */
 type Snippet = {
@@ -110,7 +110,7 @@ describe.concurrent('docs snippets', () => {
     }
     await writeFile(join(checkDir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2))
     const result = await run(process.execPath, [tsc, '-p', join(checkDir, 'tsconfig.json')], {
-      timeoutMs: 120_000,
+      timeoutMs: 300_000,
     })
     // Point each diagnostic at the page and line it comes from.
     const located = result.output.replace(
@@ -124,7 +124,7 @@ describe.concurrent('docs snippets', () => {
     )
     expect(located, 'TypeScript errors in the guides and READMEs').toBe('')
     expect(result.code).toBe(0)
-  }, 150_000)
+  }, 360_000)
 
   for (const snippet of checked.filter((item) => item.mode === 'run'))
     it(`runs the block at ${snippet.page}:${snippet.line}`, async () => {
@@ -150,7 +150,7 @@ describe.concurrent('docs snippets', () => {
         { timeoutMs: runTimeoutMs, env },
       )
       expect(result.code, `${snippet.page}:${snippet.line} exited\n${result.output}`).toBe(0)
-    }, 90_000)
+    }, 240_000)
 })
 
 /**

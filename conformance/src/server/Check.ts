@@ -75,6 +75,11 @@ export type Context = {
   readonly exchanges: readonly Exchange.Exchange[]
   /** Every exchange of the run so far, all checks together. */
   readonly journal: Journal.Journal
+  /**
+   * The size in bytes of the target's log file (`logFile`) when the run began: the log
+   * checks judge only what was written during the run.
+   */
+  readonly logStart: number
 }
 
 /** Per-request options of {@link Context.request}. */

@@ -64,11 +64,12 @@ describe('Credential', () => {
     expect(Credential.deserialize(token)).toEqual({ challenge, payload: {} })
   })
 
-  it('returns undefined for another scheme and reads the scheme case-insensitively', () => {
+  it('returns undefined for another scheme and reads the scheme case-insensitively {core.credential.scheme-case}', () => {
     expect(Credential.fromAuthorization('Bearer abc')).toBeUndefined()
     expect(Credential.fromAuthorization(null)).toBeUndefined()
     const token = Credential.serialize(Credential.from({ challenge, payload: {} }))
-    expect(Credential.fromAuthorization(`payment ${token}`)?.challenge.id).toBe(challenge.id)
+    for (const scheme of ['payment', 'PAYMENT', 'pAyMeNt'])
+      expect(Credential.fromAuthorization(`${scheme} ${token}`)?.challenge.id).toBe(challenge.id)
   })
 
   it.each([

@@ -163,6 +163,7 @@ export function fromAuthorization(value: string | null | undefined): Credential 
   } catch (cause) {
     throw new MalformedCredentialError('Authorization header is not valid auth syntax', { cause })
   }
+  // @enforces core.credential.scheme-case
   const payments = entries.filter((entry) => entry.scheme.toLowerCase() === 'payment')
   if (payments.length === 0) return undefined
   if (payments.length > 1)

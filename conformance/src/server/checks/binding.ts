@@ -12,11 +12,16 @@ import {
   expectPaid,
   expectRefusal,
   expectRejected,
+  expectResponse,
   Failure,
   NotApplicable,
   offer,
   payAsEchoed,
+  readChallenges,
 } from '../Check.js'
+
+/** How many id-like values of a refusal `server.binding.no-leak` tries at most. */
+const maxLeakCandidates = 24
 
 /** One tampering the suite always tries, named by the field it changes. */
 type Tamper = {
@@ -165,6 +170,50 @@ export const checks: Check[] = [
     },
   }),
   define({
+    id: 'server.binding.no-leak',
+    title:
+      'a refusal of a tampered challenge reveals nothing that binds it: no value found in the refusal makes the tampered challenge pay',
+    level: 'MUST',
+    requirements: ['core.binding.verify', 'core.secret.not-disclosed'],
+    needs: ['payment'],
+    tags: ['binding', 'secret'],
+    async run(context) {
+      const found = await offer(context, context.routes.paid)
+      const amount = Challenge.decodeRequest(found.challenge).amount
+      const echo = { ...found.challenge, request: withAmount(found.challenge, lowered(amount)) }
+      const refused = await context.request(context.routes.paid, {
+        authorization: authorization(echo, await payAsEchoed(found, echo)),
+      })
+      expectRejected(refused, 'a challenge with a lower amount')
+      // Every id-like value of the refusal (body and headers) is tried as the tampered
+      // challenge's id, paid as echoed; the fresh challenges' own parameters are not
+      // binding material for the tampered one (each binds its own parameters).
+      const known = new Set([found.challenge.id, echo.request, echo.opaque ?? ''])
+      for (const fresh of freshChallenges(refused))
+        for (const value of [fresh.id, fresh.request, fresh.opaque]) if (value) known.add(value)
+      const text = [refused.body, ...[...refused.headers].map(([, value]) => value)].join('\n')
+      const candidates = [...new Set(text.match(/[A-Za-z0-9_-]{16,128}/g) ?? [])]
+        .filter((value) => !known.has(value))
+        .slice(0, maxLeakCandidates)
+      for (const id of candidates) {
+        const forged = { ...echo, id }
+        const exchange = await context.request(context.routes.paid, {
+          authorization: authorization(forged, await payAsEchoed(found, forged)),
+        })
+        expectResponse(exchange)
+        const status = exchange.response.status
+        if (status >= 200 && status < 300)
+          throw new Failure(
+            'the refusal of a tampered challenge carried the id that binds it: with that id the tampered challenge paid',
+            [refused, exchange],
+          )
+      }
+      return {
+        message: `${candidates.length} values of the refusal tried as the tampered challenge's id, none accepted`,
+      }
+    },
+  }),
+  define({
     id: 'server.binding.description-free',
     title:
       'a credential whose echoed description was changed is still accepted (description is display text only)',
@@ -247,6 +296,16 @@ function transplant(
   if (value === fresh[field]) return undefined
   const { [field]: _removed, ...rest } = fresh
   return (value === undefined ? rest : { ...rest, [field]: value }) as Challenge.Challenge
+}
+
+/** The Payment challenges a refusal offers, none when it offers none or they do not parse. */
+function freshChallenges(exchange: Parameters<typeof readChallenges>[0]): Challenge.Challenge[] {
+  if (exchange.response?.status !== 402) return []
+  try {
+    return readChallenges(exchange)
+  } catch {
+    return []
+  }
 }
 
 function lowered(amount: unknown): string {

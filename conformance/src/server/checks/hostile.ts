@@ -95,6 +95,13 @@ function byteForms(paid: string): Array<[string, string]> {
   const parsed = JSON.parse(json) as { payload?: Record<string, unknown> }
   const [member] = Object.keys(parsed.payload ?? {})
   const forms: Array<[string, string]> = [['a byte order mark', `Payment ${Base64Url.encode(bom)}`]]
+  // The same JSON with a trailing space where the token would need no padding, so that
+  // padding can always be added: valid JSON, but its token padded.
+  const bytes = new TextEncoder().encode(json).length
+  const token = Base64Url.encode(bytes % 3 === 0 ? `${json} ` : json)
+  forms.push(['its token padded', `Payment ${token}${'='.repeat(4 - (token.length % 4))}`])
+  const standard = Buffer.from(json).toString('base64')
+  if (/[+/]/.test(standard)) forms.push(['its token in standard base64', `Payment ${standard}`])
   if (member !== undefined)
     forms.push([
       `payload member "${member}" named twice`,
@@ -125,7 +132,7 @@ export const checks: Check[] = [
   define({
     id: 'server.malformed.byte-forms',
     title:
-      'a paying credential in a second byte form (a UTF-8 byte order mark before its JSON, a member named twice) is refused as malformed-credential, and the credential itself still pays',
+      'a paying credential in a second byte form (a UTF-8 byte order mark before its JSON, a member named twice, its token padded or in standard base64) is refused as malformed-credential, and the credential itself still pays',
     level: 'MUST',
     requirements: ['core.status.malformed-credential'],
     needs: ['payment'],

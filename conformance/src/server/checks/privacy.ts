@@ -163,14 +163,27 @@ export const checks = [
   }),
 ]
 
-/** The target's log, read after the run. */
+/**
+ * The target's log, read after the run (all of it: a secret logged at startup counts). A
+ * log that got nothing during the run is no evidence: the file named is not where the
+ * target logs, or it logs nothing.
+ */
 async function readLog(context: Context): Promise<string> {
   const file = context.config.logFile as string
+  let bytes: Buffer
   try {
-    return await readFile(file, 'utf8')
+    bytes = await readFile(file)
   } catch (cause) {
-    throw new Error(`logFile ${file} cannot be read: ${(cause as Error).message}`, { cause })
+    throw new Failure(
+      `logFile ${file} cannot be read after the run (${(cause as Error).message}): nothing shows what the target logs`,
+    )
   }
+  const written = bytes.subarray(Math.min(context.logStart, bytes.length)).toString('utf8')
+  if (written.trim() === '')
+    throw new Failure(
+      `nothing was written to logFile ${file} during the run: it is not evidence of what the target logs (set logFile to the file the target writes its request log to)`,
+    )
+  return bytes.toString('utf8')
 }
 
 /** Authentication schemes other than Payment that a 402 asks for. */

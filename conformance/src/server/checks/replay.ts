@@ -3,17 +3,52 @@
 // Digest Binding", §11.4 "Idempotency and Side Effects"; draft-payment-intent-charge §6.2
 // "Single-Use", §8.3 "Replay Protection"): a credential pays once, for one request body,
 // one route and one query.
+import { Base64Url } from '@paywire/core'
 import {
   buy,
   type Check,
   define,
   expectPaid,
   expectRefusal,
+  expectRejected,
   expectResponse,
   Failure,
   NotApplicable,
 } from '../Check.js'
 import type { Route } from '../Config.js'
+
+/**
+ * The same credential (challenge and proof) in other bytes: its JSON with whitespace, with
+ * its members reordered, with a member name written with an escape, with another or no
+ * `source`; its token with padding or in standard base64. A server that keys its replay
+ * marker on the bytes rather than on the challenge accepts one of them again.
+ */
+export function otherForms(paid: string): Array<[string, string]> {
+  const token = paid.slice(paid.indexOf(' ') + 1)
+  const json = new TextDecoder().decode(Base64Url.decode(token))
+  const parsed = JSON.parse(json) as Record<string, unknown>
+  const form = (text: string) => `Payment ${Base64Url.encode(text)}`
+  const reordered = Object.fromEntries(Object.entries(parsed).reverse())
+  const { source, ...withoutSource } = parsed
+  const forms: Array<[string, string]> = [
+    ['JSON with whitespace', form(JSON.stringify(parsed, null, 2))],
+    ['members in reverse order', form(JSON.stringify(reordered))],
+    [
+      'a member name written with an escape',
+      form(JSON.stringify(parsed).replace('"payload":', '"\\u0070ayload":')),
+    ],
+    [
+      source === undefined ? 'a source added' : 'another source',
+      form(JSON.stringify({ ...withoutSource, source: 'did:example:someone-else' })),
+    ],
+  ]
+  if (source !== undefined) forms.push(['the source removed', form(JSON.stringify(withoutSource))])
+  if (token.length % 4 !== 0)
+    forms.push(['padding', `Payment ${token}${'='.repeat(4 - (token.length % 4))}`])
+  if (/[-_]/.test(token))
+    forms.push(['standard base64', `Payment ${token.replaceAll('-', '+').replaceAll('_', '/')}`])
+  return forms
+}
 
 /** The checks of replay, concurrency, digest, route binding and idempotency. */
 export const checks: Check[] = [
@@ -37,6 +72,31 @@ export const checks: Check[] = [
       const replay = await context.request(context.routes.paid, { authorization })
       expectRefusal(replay, 'a replayed credential', { problems: ['invalid-challenge'] })
       return undefined
+    },
+  }),
+  define({
+    id: 'server.replay.byte-forms',
+    title:
+      'a credential that was accepted once is refused in every other byte form: JSON whitespace, member order, escapes, another or no source, padding, standard base64',
+    level: 'MUST',
+    requirements: [
+      'core.replay.single-use',
+      'core.replay.reject-reuse',
+      'charge.replay.reject',
+      'charge.replay.id-single-use',
+    ],
+    needs: ['payment'],
+    tags: ['replay'],
+    async run(context) {
+      const { authorization } = await buy(context, context.routes.paid)
+      expectPaid(await context.request(context.routes.paid, { authorization }), 'the first use')
+      const forms = otherForms(authorization)
+      for (const [name, value] of forms)
+        expectRejected(
+          await context.request(context.routes.paid, { authorization: value }),
+          `the used credential again, with ${name},`,
+        )
+      return { message: `${forms.length} other byte forms of a used credential refused` }
     },
   }),
   define({

@@ -118,6 +118,25 @@ export const checks = [
     },
   }),
   define({
+    id: 'server.credential.scheme-case',
+    title:
+      'a credential sent under the scheme name in another case (`payment`, `PAYMENT`) is accepted like `Payment`',
+    level: 'MUST',
+    requirements: ['core.credential.scheme-case'],
+    needs: ['payment'],
+    tags: ['status-table'],
+    async run(context) {
+      for (const scheme of ['payment', 'PAYMENT']) {
+        const { authorization: paid } = await buy(context, context.routes.paid)
+        const exchange = await context.request(context.routes.paid, {
+          authorization: `${scheme}${paid.slice(paid.indexOf(' '))}`,
+        })
+        expectPaid(exchange, `a credential under the scheme name "${scheme}"`)
+      }
+      return undefined
+    },
+  }),
+  define({
     id: 'server.receipt.send',
     title: 'a paid response carries a Payment-Receipt',
     level: 'SHOULD',
