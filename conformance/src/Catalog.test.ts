@@ -150,6 +150,6 @@ describe('Catalog.filter', () => {
     expect(text).toContain('server.replay.concurrent')
     expect(text).toContain('core.concurrency.single-settlement')
     expect(text).toContain('server.replay.byte-forms')
-    expect(text.endsWith('3 test(s)')).toBe(true)
+    expect(text.endsWith('4 test(s)')).toBe(true)
   })
 })

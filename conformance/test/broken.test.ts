@@ -42,6 +42,8 @@ const caughtBy: Record<Defect, string> = {
   'scheme-case-sensitive': 'server.credential.scheme-case',
   'refusal-leaks-id': 'server.binding.no-leak',
   'log-not-written': 'server.log.no-credential',
+  'replay-marker-short': 'server.replay.delayed',
+  'digest-unbound': 'server.digest.tamper-with-body',
 }
 
 /** Fixtures that bind statefully: the defect lives in that design. */
@@ -116,6 +118,8 @@ describe('the correct fixture', () => {
       'server.malformed.byte-forms',
       'server.credential.scheme-case',
       'server.binding.no-leak',
+      'server.replay.delayed',
+      'server.digest.tamper-with-body',
     ]
     expect(configured.map((id) => [id, results.results.find((r) => r.id === id)?.verdict])).toEqual(
       configured.map((id) => [id, 'pass']),

@@ -44,7 +44,7 @@ describe('paywire-conformance list', () => {
     expect(stdout).toContain('server.replay.concurrent')
     expect(stdout).toContain('server.replay.sequential')
     expect(stdout).not.toContain('server.cache')
-    expect(stdout).toContain('3 test(s)')
+    expect(stdout).toContain('4 test(s)')
   })
 
   it('prints the whole catalog as JSON, filtered by tag', async () => {
@@ -126,7 +126,7 @@ describe('paywire-conformance server', () => {
       '--html',
       files.html,
     ])
-    expect(outcome.stderr).toMatch(/5 tests: 5 pass, 0 fail/)
+    expect(outcome.stderr).toMatch(/6 tests: 5 pass, 0 fail, 0 warn, 0 xfail, 1 n\/a/)
     expect(outcome.status).toBe(0)
     const results = Results.schema.parse(JSON.parse(readFileSync(files.json, 'utf8')))
     expect(results.results.map((r) => r.id)).toEqual([
@@ -134,6 +134,7 @@ describe('paywire-conformance server', () => {
       'server.cache.private-receipt',
       'server.replay.sequential',
       'server.replay.byte-forms',
+      'server.replay.delayed',
       'server.replay.concurrent',
     ])
     expect(readFileSync(files.json, 'utf8')).not.toMatch(/"authorization": "Payment eyJ/)

@@ -137,12 +137,16 @@ describe('paywire reference server', () => {
     expectVerdict('server.replay.sequential', 'pass'))
   it('server.replay.byte-forms passes {core.replay.single-use, core.replay.reject-reuse, charge.replay.reject, charge.replay.id-single-use}', () =>
     expectVerdict('server.replay.byte-forms', 'pass'))
+  it('server.replay.delayed passes {core.replay.single-use, core.replay.reject-reuse, charge.replay.reject, charge.replay.protection}', () =>
+    expectVerdict('server.replay.delayed', 'pass'))
   it('server.replay.concurrent passes {core.concurrency.single-settlement, core.replay.reject-reuse}', () =>
     expectVerdict('server.replay.concurrent', 'pass'))
   it('server.digest.accepted passes {core.digest.verify, core.status.success}', () =>
     expectVerdict('server.digest.accepted', 'pass'))
   it('server.digest.mismatch passes {core.digest.verify, core.digest.reject-mismatch}', () =>
     expectVerdict('server.digest.mismatch', 'pass'))
+  it('server.digest.tamper-with-body passes {core.binding.verify, core.binding.all-params, core.digest.verify}', () =>
+    expectVerdict('server.digest.tamper-with-body', 'pass'))
   it('server.route.cross-route passes {charge.verify.amount, core.binding.all-params}', () =>
     expectVerdict('server.route.cross-route', 'pass'))
   it('server.route.cross-query passes {charge.verify.amount, core.binding.all-params}', () =>

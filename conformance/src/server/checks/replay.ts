@@ -3,8 +3,9 @@
 // Digest Binding", §11.4 "Idempotency and Side Effects"; draft-payment-intent-charge §6.2
 // "Single-Use", §8.3 "Replay Protection"): a credential pays once, for one request body,
 // one route and one query.
-import { Base64Url } from '@paywire/core'
+import { Base64Url, BodyDigest, Expires } from '@paywire/core'
 import {
+  authorization,
   buy,
   type Check,
   define,
@@ -14,6 +15,8 @@ import {
   expectResponse,
   Failure,
   NotApplicable,
+  offer,
+  payAsEchoed,
 } from '../Check.js'
 import type { Route } from '../Config.js'
 
@@ -100,6 +103,50 @@ export const checks: Check[] = [
     },
   }),
   define({
+    id: 'server.replay.delayed',
+    title:
+      'a credential that was accepted once is still refused when replayed later, at several delays up to its challenge expiry',
+    level: 'MUST',
+    requirements: [
+      'core.replay.single-use',
+      'core.replay.reject-reuse',
+      'charge.replay.reject',
+      'charge.replay.protection',
+    ],
+    needs: ['payment', 'expiry:wait'],
+    tags: ['replay', 'expiry'],
+    // After the other checks, alone: its payment must not race theirs from the same payer.
+    final: true,
+    async run(context) {
+      const { authorization: paid, challenge } = await buy(context, context.routes.paid)
+      if (challenge.expires === undefined)
+        throw new NotApplicable('the target issues challenges without expires')
+      expectPaid(
+        await context.request(context.routes.paid, { authorization: paid }),
+        'the first use',
+      )
+      const start = Date.now()
+      const lifetime = Expires.parse(challenge.expires) - start
+      if (lifetime > context.config.expiry.maxWaitSeconds * 1000)
+        throw new NotApplicable(
+          `the challenge expires in ${Math.ceil(lifetime / 1000)} s: more than expiry.maxWaitSeconds (${context.config.expiry.maxWaitSeconds}); run the target with a shorter challenge lifetime`,
+        )
+      // A third, two thirds, and the last half second of the challenge's life (a replay
+      // marker that expires before the challenge lets one of these through).
+      const delays = [lifetime / 3, (2 * lifetime) / 3, lifetime - 500].filter((ms) => ms > 0)
+      for (const delay of delays) {
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, start + delay - Date.now())))
+        expectRejected(
+          await context.request(context.routes.paid, { authorization: paid }),
+          `the used credential replayed ${(delay / 1000).toFixed(1)} s later`,
+        )
+      }
+      return {
+        message: `replayed at ${delays.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')} after use; refused each time`,
+      }
+    },
+  }),
+  define({
     id: 'server.replay.concurrent',
     title: 'N concurrent copies of one credential give exactly one success, the others 402',
     level: 'MUST',
@@ -166,6 +213,31 @@ export const checks: Check[] = [
         body: `${route.body ?? ''} `,
       })
       expectRefusal(exchange, 'a credential with another body', {
+        problems: ['invalid-challenge', 'verification-failed', 'malformed-credential'],
+      })
+      return undefined
+    },
+  }),
+  define({
+    id: 'server.digest.tamper-with-body',
+    title:
+      "a credential whose echoed digest was changed to another body's, sent with that body, is refused: the digest is bound",
+    level: 'MUST',
+    requirements: ['core.binding.verify', 'core.binding.all-params', 'core.digest.verify'],
+    needs: ['payment', 'route:body'],
+    tags: ['digest', 'binding'],
+    async run(context) {
+      const route = context.routes.body as Route
+      const found = await offer(context, route)
+      if (found.challenge.digest === undefined)
+        throw new NotApplicable('the target binds no digest to its body route')
+      const other = `${route.body ?? ''} `
+      const echo = { ...found.challenge, digest: BodyDigest.compute(other) }
+      const exchange = await context.request(route, {
+        authorization: authorization(echo, await payAsEchoed(found, echo)),
+        body: other,
+      })
+      expectRefusal(exchange, 'another body under a digest changed to match it', {
         problems: ['invalid-challenge', 'verification-failed', 'malformed-credential'],
       })
       return undefined
