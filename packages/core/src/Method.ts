@@ -140,6 +140,15 @@ export type SettlementParameters<request> = {
   hold: Store.Value | undefined
   /** The receipt, if the payment was taken. */
   receipt: Receipt.Receipt | undefined
+  /**
+   * What the method recorded before its external call ({@link Context.record}), e.g. the
+   * hash of a transaction it was about to broadcast; `undefined` when it recorded nothing.
+   */
+  reference?: string | undefined
+  /** The challenge's realm, when the record kept it. */
+  realm?: string | undefined
+  /** When the challenge expired (ISO 8601), when the record kept it. */
+  expires?: string | undefined
   /** The current time in milliseconds. */
   now(): number
 }
@@ -196,6 +205,15 @@ export type Context = {
    * call (Stripe's `Idempotent-Replayed`) as this payment.
    */
   attempt?: { id: string; resumed: boolean } | undefined
+  /**
+   * Keeps `reference` (e.g. the hash of a transaction about to be broadcast) in the
+   * challenge's payment record before the external call it names is made (single-use
+   * challenges only), so that a retry and reconciliation (`lookup`, as
+   * {@link SettlementParameters.reference}) can find what the call did after a crash.
+   * Rejects (an error whose outcome is unknown) when this request no longer holds the
+   * record: the call must not be made then.
+   */
+  record?: ((reference: string) => Promise<void>) | undefined
   /** What `hold` resolved, when `verify` takes a held payment. */
   hold?: Store.Value | undefined
 }

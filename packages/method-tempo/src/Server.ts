@@ -15,6 +15,7 @@ import * as Pull from './internal/pull.js'
 import * as Push from './internal/push.js'
 import { ModeRefusedError } from './internal/verification.js'
 import * as Proof from './Proof.js'
+import * as Transfer from './Transfer.js'
 
 /**
  * The method identifier.
@@ -94,7 +95,41 @@ export function server(
     async check(parameters) {
       await run(parameters, options, 'check')
     },
+    lookup: (parameters) => lookup(parameters, options),
   })
+}
+
+/**
+ * Reconciliation (`Payments.sweep`): what happened to a challenge's transfer, read from the
+ * chain by the transaction hash the payment record names (the receipt's reference, or the
+ * hash recorded before the broadcast or the push check). `paid` when that transaction
+ * succeeded and its transfers pay the challenge, bound to it; `unpaid` when it reverted,
+ * pays something else, or was never mined and can no longer be (a pull transaction is
+ * valid only until the challenge expires); `unknown` otherwise (not mined yet, or no hash
+ * recorded while a push payment was possible: the payer's transfer cannot be found).
+ */
+async function lookup(
+  parameters: Method.SettlementParameters<ChargeRequest.ChargeRequest>,
+  options: server.Options,
+): Promise<Method.Lookup> {
+  const { request } = parameters
+  if (request.amount === '0') return { status: 'unpaid' }
+  const expired =
+    parameters.expires !== undefined && Expires.parse(parameters.expires) < parameters.now()
+  const hash = (parameters.receipt?.reference ?? parameters.reference)?.toLowerCase() as
+    | Hex
+    | undefined
+  if (hash === undefined || !/^0x[0-9a-f]{64}$/.test(hash))
+    return expired && !ChargeRequest.modes(request).includes('push')
+      ? { status: 'unpaid' }
+      : { status: 'unknown' }
+  const receipt = await options.chain.getTransactionReceipt(hash)
+  if (receipt === undefined) return expired ? { status: 'unpaid' } : { status: 'unknown' }
+  if (receipt.status !== 'success') return { status: 'unpaid' }
+  const binding = Binding.of(request, { id: parameters.challengeId, realm: parameters.realm ?? '' })
+  if (!binding.bound) return { status: 'unknown' }
+  const { missing } = Binding.match(binding, Transfer.fromLogs(receipt.logs, request.currency))
+  return missing.length === 0 ? { status: 'paid', reference: hash } : { status: 'unpaid' }
 }
 
 export declare namespace server {

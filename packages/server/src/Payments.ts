@@ -33,7 +33,10 @@ export type Payment = {
   /** When the payment began and last changed (ISO 8601). */
   created: string
   updated: string
-  /** The receipt's reference (a PaymentIntent id, a transaction hash), once money was taken. */
+  /**
+   * The receipt's reference (a PaymentIntent id, a transaction hash) once money was taken;
+   * before that, what the method recorded before its call (a transaction it broadcast).
+   */
   reference: string | undefined
   /** The last error or decision noted. */
   note: string | undefined
@@ -212,7 +215,10 @@ function toPayment(data: Record.Data, now: number, window: number): Payment {
     currency: typeof request.currency === 'string' ? request.currency : undefined,
     created: new Date(data.created).toISOString(),
     updated: new Date(data.updated).toISOString(),
-    reference: data.receipt === null ? undefined : Receipt.deserialize(data.receipt).reference,
+    reference:
+      data.receipt === null
+        ? (data.reference ?? undefined)
+        : Receipt.deserialize(data.receipt).reference,
     note: data.note ?? undefined,
     unclaimed: isUnfinished(data.phase) && data.lease <= now && data.updated + window <= now,
   }
