@@ -36,8 +36,11 @@ export type Server<
   readonly testOnly?: boolean | undefined
   /** Schema of the credential `payload`. */
   readonly payloadSchema: z.ZodType<payload>
-  /** Builds the `request` object of a challenge from the route's price. */
-  request(input: input): request | Promise<request>
+  /**
+   * Builds the `request` object of a challenge from the route's price; `context` says how
+   * the route settles (servers always pass it; a method may ignore it).
+   */
+  request(input: input, context?: RequestContext): request | Promise<request>
   /** Verifies and settles a credential; returns the receipt. */
   verify(parameters: VerifyParameters<request, payload>): Promise<Receipt.Receipt>
   /**
@@ -94,6 +97,15 @@ export type Server<
    */
   refusal?(parameters: { reason: RefusalReason; payload: unknown }): Refusal | undefined
 }
+
+/**
+ * What a method's `request` is told about the route it prices: whether the route takes the
+ * payment before its handler runs (`before-handler`) or only after the handler succeeded
+ * (`after-success`). A method offers there only what it can take after the handler, or
+ * give back when the handler fails (the Tempo charge offers push mode on an after-success
+ * route only when the price asks for it).
+ */
+export type RequestContext = { settle: 'before-handler' | 'after-success' }
 
 /**
  * Why a server refuses a credential before its method sees it: the echoed challenge is
