@@ -21,7 +21,7 @@ import * as Record from './internal/record.js'
  */
 export type Payment = {
   challengeId: string
-  phase: Record.Phase
+  phase: Phase
   /** The route's settle mode when the payment began. */
   mode: 'before-handler' | 'after-success'
   method: string
@@ -45,6 +45,20 @@ export type Payment = {
 }
 
 /**
+ * Where a payment is (docs/security.md "The after-success model"): `pending` (the method
+ * is taking or holding the money), `running` (the handler started), `settling` (the
+ * handler answered `2xx`, the capture is not confirmed), `delivered`, `voided` (nothing
+ * taken) or `refunded`.
+ *
+ * @example
+ * ```ts
+ * import type { Payments } from '@paywire/server'
+ * const open: Payments.Phase[] = ['pending', 'running', 'settling']
+ * ```
+ */
+export type Phase = 'pending' | 'running' | 'settling' | 'delivered' | 'voided' | 'refunded'
+
+/**
  * What {@link Payments.resolve} does: `refund` (the method refunds it), `release` (the
  * method gives a hold back), `void` (close it: nothing was taken, or it was handled
  * elsewhere), `refunded` (it was refunded by hand) or `delivered` (the payer was served).
@@ -55,7 +69,7 @@ export type Payment = {
  * const action: Payments.Action = 'refund'
  * ```
  */
-export type Action = Reconcile.Action
+export type Action = 'refund' | 'release' | 'void' | 'refunded' | 'delivered'
 
 /**
  * What a sweep did with one unclaimed payment.
@@ -67,7 +81,22 @@ export type Action = Reconcile.Action
  * const refunded = outcomes.filter((outcome) => outcome.action === 'refunded')
  * ```
  */
-export type Outcome = Reconcile.Outcome | { challengeId: string; action: 'failed'; detail: string }
+export type Outcome =
+  | {
+      challengeId: string
+      /**
+       * `refunded` (taken, never delivered, given back), `released` (a hold given back),
+       * `closed` (nothing taken), `reported` (for the operator: `detail` says why, e.g.
+       * `refund-manual` for a transfer the method cannot give back) or `left` (the method
+       * cannot tell yet).
+       */
+      action: 'refunded' | 'released' | 'closed' | 'reported' | 'left'
+      /** The refund's id, when one was made. */
+      reference?: string | undefined
+      /** Why a record was reported or left. */
+      detail?: string | undefined
+    }
+  | { challengeId: string; action: 'failed'; detail: string }
 
 /**
  * The reconciliation tools over one store.
