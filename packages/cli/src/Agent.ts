@@ -62,15 +62,26 @@ const flags = {
   json: { type: 'boolean' },
 } as const satisfies Usage.Options
 
-/** The agent file in the home directory: the signing key and where it is published. */
-const fileSchema = z.object({
+/**
+ * The agent file in the home directory (`agent.json`): the signing key (a private JWK),
+ * the URL its key directory is published at, and an optional name.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs'
+ * import { Agent } from '@paywire/cli'
+ * const parsed = Agent.identitySchema.safeParse(JSON.parse(readFileSync('agent.json', 'utf8')))
+ * if (parsed.success) console.log(parsed.data.url)
+ * ```
+ */
+export const identitySchema = z.object({
   key: Jwk.privateSchema,
   url: z.string(),
   name: z.string().optional(),
 })
 
 /** The agent of a home directory. */
-export type Identity = z.infer<typeof fileSchema>
+export type Identity = z.infer<typeof identitySchema>
 
 /**
  * Runs `paywire agent <command>`.
@@ -212,7 +223,7 @@ function load(home: Home.Home): Identity {
   const file = path(home)
   if (!existsSync(file))
     throw new NoAgentError(`no agent key in ${home.dir}; run \`paywire agent create\` first`)
-  const parsed = fileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')))
+  const parsed = identitySchema.safeParse(JSON.parse(readFileSync(file, 'utf8')))
   if (!parsed.success) throw new NoAgentError(`${file} is not an agent file`)
   Jwk.parsePrivate(parsed.data.key)
   return parsed.data

@@ -36,8 +36,11 @@ export type Server<
   readonly testOnly?: boolean | undefined
   /** Schema of the credential `payload`. */
   readonly payloadSchema: z.ZodType<payload>
-  /** Builds the `request` object of a challenge from the route's price. */
-  request(input: input): request | Promise<request>
+  /**
+   * Builds the `request` object of a challenge from the route's price; `context` says how
+   * the route settles (servers always pass it; a method may ignore it).
+   */
+  request(input: input, context?: RequestContext): request | Promise<request>
   /** Verifies and settles a credential; returns the receipt. */
   verify(parameters: VerifyParameters<request, payload>): Promise<Receipt.Receipt>
   /**
@@ -96,6 +99,15 @@ export type Server<
 }
 
 /**
+ * What a method's `request` is told about the route it prices: whether the route takes the
+ * payment before its handler runs (`before-handler`) or only after the handler succeeded
+ * (`after-success`). A method offers there only what it can take after the handler, or
+ * give back when the handler fails (the Tempo charge offers push mode on an after-success
+ * route only when the price asks for it).
+ */
+export type RequestContext = { settle: 'before-handler' | 'after-success' }
+
+/**
  * Why a server refuses a credential before its method sees it: the echoed challenge is
  * not one this server issued for this resource (`challenge-unknown`), it has expired
  * (`challenge-expired`), or the payload does not fit the method's schema
@@ -140,6 +152,15 @@ export type SettlementParameters<request> = {
   hold: Store.Value | undefined
   /** The receipt, if the payment was taken. */
   receipt: Receipt.Receipt | undefined
+  /**
+   * What the method recorded before its external call ({@link Context.record}), e.g. the
+   * hash of a transaction it was about to broadcast; `undefined` when it recorded nothing.
+   */
+  reference?: string | undefined
+  /** The challenge's realm, when the record kept it. */
+  realm?: string | undefined
+  /** When the challenge expired (ISO 8601), when the record kept it. */
+  expires?: string | undefined
   /** The current time in milliseconds. */
   now(): number
 }
@@ -196,6 +217,15 @@ export type Context = {
    * call (Stripe's `Idempotent-Replayed`) as this payment.
    */
   attempt?: { id: string; resumed: boolean } | undefined
+  /**
+   * Keeps `reference` (e.g. the hash of a transaction about to be broadcast) in the
+   * challenge's payment record before the external call it names is made (single-use
+   * challenges only), so that a retry and reconciliation (`lookup`, as
+   * {@link SettlementParameters.reference}) can find what the call did after a crash.
+   * Rejects (an error whose outcome is unknown) when this request no longer holds the
+   * record: the call must not be made then.
+   */
+  record?: ((reference: string) => Promise<void>) | undefined
   /** What `hold` resolved, when `verify` takes a held payment. */
   hold?: Store.Value | undefined
 }

@@ -51,7 +51,7 @@ type Scenario = {
   crashAt: string
   what: string
   /** The status of the retry after the restart (`undefined`: the payer never comes back). */
-  retry: 200 | 402 | undefined
+  retry: 200 | 409 | undefined
   /** What reconciliation does afterwards (only when the retry could not be served). */
   swept: 'refunded' | undefined
 }
@@ -68,7 +68,8 @@ const scenarios: Scenario[] = [
     settle: 'before-handler',
     crashAt: 'after:running',
     what: 'after it is recorded, before the handler answers',
-    retry: 402,
+    // The handler had started: never run again, a clear refusal that asks for no payment.
+    retry: 409,
     swept: 'refunded',
   },
   {
@@ -165,17 +166,24 @@ describe('kill -9 at each crash point, restart on the same store', () => {
       })
 })
 
-/** The retry of the same credential, then its replay (always refused). */
+/**
+ * The retry of the same credential, then its replay: refused (402) once delivered; the
+ * same 409 while the payment whose handler started waits for reconciliation.
+ */
 async function retryTwice(url: string, header: string, expected: number): Promise<void> {
   const retry = await fetch(`${url}/paid`, { headers: { authorization: header } })
   expect(retry.status).toBe(expected)
   if (expected === 200) {
     expect(await retry.text()).toBe('paid content')
     expect(retry.headers.get('payment-receipt')).not.toBeNull()
-  } else await retry.body?.cancel()
+  } else {
+    expect(retry.headers.get('www-authenticate')).toBeNull()
+    expect(retry.headers.get('payment-receipt')).toBeNull()
+    await retry.body?.cancel()
+  }
   const replay = await fetch(`${url}/paid`, { headers: { authorization: header } })
   await replay.body?.cancel()
-  expect(replay.status).toBe(402)
+  expect(replay.status).toBe(expected === 200 ? 402 : 409)
 }
 
 /** Starts test/crashServer.ts; resolves once it listens. */

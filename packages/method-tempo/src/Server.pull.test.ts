@@ -583,3 +583,55 @@ function withTransfer(
   if (first === undefined || movement === undefined) throw new Error('no transfer to tamper with')
   return { ...envelope, calls: [{ ...first, data: Transfer.encode(change(movement)) }, ...rest] }
 }
+
+describe('lookup (reconciliation)', () => {
+  it('reads the recorded transaction from the chain: paid once mined and bound; unknown while it may still be mined; unpaid once it can no longer be', async () => {
+    const { server, request, challenge, answer } = await signed({ amount: '1500', modes: ['pull'] })
+    const { context } = claims()
+    const recorded: string[] = []
+    const receipt = await server.verify({
+      credential: credentialFor(challenge, answer),
+      challenge,
+      request,
+      context: { ...context, record: async (reference) => void recorded.push(reference) },
+    })
+    // The hash was recorded before the broadcast.
+    expect(recorded).toEqual([receipt.reference])
+    const base = {
+      challengeId: challenge.id,
+      realm: challenge.realm,
+      request,
+      attempt: 'attempt-1',
+      hold: undefined,
+      receipt: undefined,
+      expires: challenge.expires,
+    }
+    const later = () => Date.now() + 3_600_000
+    const lookup = server.lookup as NonNullable<typeof server.lookup>
+    expect(await lookup({ ...base, reference: receipt.reference, now: Date.now })).toEqual({
+      status: 'paid',
+      reference: receipt.reference,
+    })
+    // Bound to another challenge (its memo), the same transaction does not pay this one.
+    const otherRequest = await server.request({ amount: '1500', modes: ['pull'] })
+    const other = challengeFor(otherRequest)
+    expect(
+      await lookup({
+        ...base,
+        challengeId: other.id,
+        request: otherRequest,
+        reference: receipt.reference,
+        now: Date.now,
+      }),
+    ).toEqual({ status: 'unpaid' })
+    // Nothing recorded: a pull-only charge may still be paid until it expires, never after.
+    expect(await lookup({ ...base, now: Date.now })).toEqual({ status: 'unknown' })
+    expect(await lookup({ ...base, now: later })).toEqual({ status: 'unpaid' })
+    // A recorded transaction that was never mined.
+    const never = `0x${'ab'.repeat(32)}`
+    expect(await lookup({ ...base, reference: never, now: Date.now })).toEqual({
+      status: 'unknown',
+    })
+    expect(await lookup({ ...base, reference: never, now: later })).toEqual({ status: 'unpaid' })
+  })
+})

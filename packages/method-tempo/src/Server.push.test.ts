@@ -151,6 +151,21 @@ describe('push mode', () => {
     ).toThrow(Server.ModeRefusedError)
   })
 
+  it('offers push on an after-success route only when the price names it (a pushed transfer cannot be given back when the handler fails) {tempo.charge.modes.include-explicitly}', async () => {
+    const { server, recipient } = await parties()
+    const afterSuccess = { settle: 'after-success' } as const
+    const before = await server.request({ amount: '2500' }, { settle: 'before-handler' })
+    expect(ChargeRequest.modes(before)).toEqual(['pull', 'push'])
+    const after = await server.request({ amount: '2500' }, afterSuccess)
+    expect(after.methodDetails.supportedModes).toEqual(['pull'])
+    const optedIn = await server.request({ amount: '2500', modes: ['pull', 'push'] }, afterSuccess)
+    expect(ChargeRequest.modes(optedIn)).toEqual(['pull', 'push'])
+    const pushOnly = Server.server({ chain, recipient, modes: ['push'] })
+    expect(() => pushOnly.request({ amount: '2500' }, afterSuccess)).toThrow(
+      /after-success route offers push only when its price names it/,
+    )
+  })
+
   it('verifies every split and the primary remainder regardless of order {tempo.charge.splits.verify-any-order}', async () => {
     const platform = (await node.newAccount(0n)).address
     const affiliate = (await node.newAccount(0n)).address

@@ -15,6 +15,7 @@ import * as Pull from './internal/pull.js'
 import * as Push from './internal/push.js'
 import { ModeRefusedError } from './internal/verification.js'
 import * as Proof from './Proof.js'
+import * as Transfer from './Transfer.js'
 
 /**
  * The method identifier.
@@ -51,7 +52,12 @@ export type Price = {
   splits?: ChargeRequest.Split[] | undefined
   /** Whether the server pays fees; default: whether the server has a fee payer. */
   feePayer?: boolean | undefined
-  /** Modes offered for this charge; default the server's. */
+  /**
+   * Modes offered for this charge; default the server's. On a route that settles after
+   * its handler succeeded (`settle: 'after-success'`) the default is pull only: a pushed
+   * transfer is made before the handler runs and cannot be given back when it fails.
+   * Naming `push` here offers it there all the same (the route opts in).
+   */
   modes?: ChargeRequest.Mode[] | undefined
 }
 
@@ -80,7 +86,8 @@ export function server(
     intent: Charge.intent,
     requestSchema: ChargeRequest.schema,
     payloadSchema: ChargePayload.schema,
-    request: (price: Price) => buildRequest(price, options),
+    request: (price: Price, context) =>
+      buildRequest(price, options, context?.settle ?? 'before-handler'),
     async verify(parameters) {
       const { request, context } = parameters
       const reference = await run(parameters, options, 'settle')
@@ -94,7 +101,41 @@ export function server(
     async check(parameters) {
       await run(parameters, options, 'check')
     },
+    lookup: (parameters) => lookup(parameters, options),
   })
+}
+
+/**
+ * Reconciliation (`Payments.sweep`): what happened to a challenge's transfer, read from the
+ * chain by the transaction hash the payment record names (the receipt's reference, or the
+ * hash recorded before the broadcast or the push check). `paid` when that transaction
+ * succeeded and its transfers pay the challenge, bound to it; `unpaid` when it reverted,
+ * pays something else, or was never mined and can no longer be (a pull transaction is
+ * valid only until the challenge expires); `unknown` otherwise (not mined yet, or no hash
+ * recorded while a push payment was possible: the payer's transfer cannot be found).
+ */
+async function lookup(
+  parameters: Method.SettlementParameters<ChargeRequest.ChargeRequest>,
+  options: server.Options,
+): Promise<Method.Lookup> {
+  const { request } = parameters
+  if (request.amount === '0') return { status: 'unpaid' }
+  const expired =
+    parameters.expires !== undefined && Expires.parse(parameters.expires) < parameters.now()
+  const hash = (parameters.receipt?.reference ?? parameters.reference)?.toLowerCase() as
+    | Hex
+    | undefined
+  if (hash === undefined || !/^0x[0-9a-f]{64}$/.test(hash))
+    return expired && !ChargeRequest.modes(request).includes('push')
+      ? { status: 'unpaid' }
+      : { status: 'unknown' }
+  const receipt = await options.chain.getTransactionReceipt(hash)
+  if (receipt === undefined) return expired ? { status: 'unpaid' } : { status: 'unknown' }
+  if (receipt.status !== 'success') return { status: 'unpaid' }
+  const binding = Binding.of(request, { id: parameters.challengeId, realm: parameters.realm ?? '' })
+  if (!binding.bound) return { status: 'unknown' }
+  const { missing } = Binding.match(binding, Transfer.fromLogs(receipt.logs, request.currency))
+  return missing.length === 0 ? { status: 'paid', reference: hash } : { status: 'unpaid' }
 }
 
 export declare namespace server {
@@ -169,17 +210,29 @@ async function run(
   return Pull.settle(prepared, { ...verification, ttlSeconds: options.claimTtlSeconds })
 }
 
-function buildRequest(price: Price, options: server.Options): ChargeRequest.ChargeRequest {
+function buildRequest(
+  price: Price,
+  options: server.Options,
+  settle: Method.RequestContext['settle'],
+): ChargeRequest.ChargeRequest {
   const zero = price.amount === '0'
   const feePayer = !zero && (price.feePayer ?? options.feePayer !== undefined)
   if (feePayer && options.feePayer === undefined)
     throw new ModeRefusedError('feePayer charges need a server configured with a fee payer')
-  const offered = price.modes ?? options.modes ?? ['pull', 'push']
+  const defaults = options.modes ?? ['pull', 'push']
+  // After success, push only where the route's price names it (docs/security.md).
+  const offered =
+    price.modes ??
+    (settle === 'after-success' ? defaults.filter((mode) => mode === 'pull') : defaults)
   // A memo the operator chose binds no challenge: a pushed transfer could then be anyone's.
   const pushable = !feePayer && price.memo === undefined
   const modes = pushable ? [...new Set(offered)] : offered.filter((mode) => mode === 'pull')
   if (modes.length === 0)
-    throw new ModeRefusedError('no submission mode left to offer for this charge')
+    throw new ModeRefusedError(
+      settle === 'after-success' && price.modes === undefined
+        ? 'no submission mode left to offer for this charge: an after-success route offers push only when its price names it in `modes`'
+        : 'no submission mode left to offer for this charge',
+    )
   const both = modes.includes('pull') && modes.includes('push')
   const memo =
     zero || (options.binding ?? 'memo') === 'attribution'

@@ -89,3 +89,39 @@ describe('after-success with Tempo (pull): the handler runs at most once', () =>
     expect(await node.balanceOf(sink as Hex)).toBe(9_500_000n)
   })
 })
+
+describe('after-success with Tempo: push is offered only where the route opts in', () => {
+  const offered = async (route: Paywire.Route) => {
+    const recipient = (await node.newAccount(0n)).address
+    const paywire = Paywire.create({
+      realm,
+      secret,
+      methods: [Server.server({ chain, recipient })],
+      store: MemoryStore.create(),
+    })
+    let runs = 0
+    const protect = paywire.protect(route, () => {
+      runs++
+      return new Response('ok')
+    })
+    const answer = await protect(new Request(url))
+    expect(answer.status).toBe(402)
+    expect(runs).toBe(0)
+    const challenge = Challenge.deserializeList(answer.headers.get('www-authenticate') ?? '')[0]
+    const request = Challenge.decodeRequest(challenge as Challenge.Challenge) as {
+      methodDetails: { supportedModes?: string[] }
+    }
+    return request.methodDetails.supportedModes ?? ['pull', 'push']
+  }
+
+  it('a before-handler route offers both modes; an after-success route pull only, unless its price names push {tempo.charge.modes.include-explicitly}', async () => {
+    expect(await offered({ price: { amount: '2500' } })).toEqual(['pull', 'push'])
+    expect(await offered({ price: { amount: '2500' }, settle: 'after-success' })).toEqual(['pull'])
+    expect(
+      await offered({
+        price: { amount: '2500', modes: ['pull', 'push'] },
+        settle: 'after-success',
+      }),
+    ).toEqual(['pull', 'push'])
+  })
+})

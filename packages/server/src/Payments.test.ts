@@ -202,3 +202,116 @@ describe('Payments', () => {
     })
   })
 })
+
+describe('a retry of the same credential after a crash', () => {
+  /** A server on a shared store and clock whose handler hangs (its process died in it) the first time. */
+  function server(method: TestServer, settle: Paywire.SettleMode, clock: { now: number }) {
+    const store = MemoryStore.create({ now: () => clock.now })
+    const runs = { count: 0 }
+    const reached = deferred()
+    const protect = Paywire.create({
+      realm,
+      secret,
+      methods: [method],
+      store,
+      allowTestMethods: true,
+      now: () => clock.now,
+    }).protect({ price, settle }, () => {
+      runs.count++
+      if (runs.count > 1) return new Response('served')
+      reached.resolve()
+      return new Promise<Response>(() => {})
+    })
+    const payments = Payments.create({ store, methods: [method], now: () => clock.now })
+    return { protect: Object.assign(protect, { reached: reached.promise }), payments, runs }
+  }
+
+  for (const [settle, swept] of [
+    ['before-handler', { action: 'reported', detail: 'refund-manual' }],
+    ['after-success', { action: 'closed' }],
+  ] as const)
+    it(`${settle}: a copy while the handler runs gets 503 and Retry-After until the lease ends; then 409, and the handler is never run again {core.concurrency.atomic-delivery}`, async () => {
+      const clock = { now: Date.now() }
+      const { protect, payments, runs } = server(
+        TestMethod.server({ key: methodKey }),
+        settle,
+        clock,
+      )
+      const { challenge, header } = await crashWhilePaying(protect)
+      const send = () => protect(new Request(url, { headers: { authorization: header } }))
+      const copy = await send()
+      expect(copy.status).toBe(503)
+      expect(copy.headers.get('retry-after')).toBe('120')
+      expect(copy.headers.get('www-authenticate')).toBeNull()
+      clock.now += 60_000
+      expect((await send()).headers.get('retry-after')).toBe('60')
+      clock.now += 61_000
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const retry = await send()
+        expect(retry.status).toBe(409)
+        expect(retry.headers.get('www-authenticate')).toBeNull()
+        expect(retry.headers.get('payment-receipt')).toBeNull()
+        expect(await retry.text()).not.toContain('served')
+      }
+      expect(runs.count).toBe(1)
+      clock.now += 2 * hour
+      expect(await payments.sweep()).toEqual([{ challengeId: challenge.id, ...swept }])
+    })
+
+  it('a payment interrupted before the handler is resumed by the retry once the lease ends: served once, paid once {core.concurrency.single-settlement}', async () => {
+    const clock = { now: Date.now() }
+    const test = TestMethod.server({ key: methodKey })
+    const attempts: Array<{ id: string | undefined; resumed: boolean | undefined }> = []
+    const hung = deferred()
+    const method: TestServer = {
+      ...test,
+      async verify(parameters) {
+        const { attempt } = parameters.context
+        attempts.push({ id: attempt?.id, resumed: attempt?.resumed })
+        await parameters.context.record?.(`ref_${attempt?.id}`)
+        // The first attempt dies here (the process was killed after the call went out).
+        if (attempts.length === 1) {
+          hung.resolve()
+          return new Promise<Receipt.Receipt>(() => {})
+        }
+        return test.verify(parameters)
+      },
+    }
+    const store = MemoryStore.create({ now: () => clock.now })
+    let runs = 0
+    const protect = Paywire.create({
+      realm,
+      secret,
+      methods: [method],
+      store,
+      allowTestMethods: true,
+      now: () => clock.now,
+    }).protect({ price }, () => {
+      runs++
+      return new Response('served')
+    })
+    const first = await protect(new Request(url))
+    const challenge = challengesOf(first)[0] as Challenge.Challenge
+    const header = await authorization(challenge)
+    const send = () => protect(new Request(url, { headers: { authorization: header } }))
+    void send()
+    await hung.promise
+    const payments = Payments.create({ store, methods: [method], now: () => clock.now })
+    const recorded = await payments.get(challenge.id)
+    expect(recorded).toMatchObject({ phase: 'pending', reference: `ref_${attempts[0]?.id}` })
+    expect((await send()).status).toBe(503)
+    clock.now += 121_000
+    const retry = await send()
+    expect(retry.status).toBe(200)
+    expect(await retry.text()).toBe('served')
+    expect(retry.headers.get('payment-receipt')).not.toBeNull()
+    expect(runs).toBe(1)
+    // The same attempt, resumed: what the first call did can be found under its keys.
+    expect(attempts).toEqual([
+      { id: attempts[0]?.id, resumed: false },
+      { id: attempts[0]?.id, resumed: true },
+    ])
+    expect((await payments.get(challenge.id))?.phase).toBe('delivered')
+    expect((await send()).status).toBe(402)
+  })
+})

@@ -21,7 +21,7 @@ import * as Record from './internal/record.js'
  */
 export type Payment = {
   challengeId: string
-  phase: Record.Phase
+  phase: Phase
   /** The route's settle mode when the payment began. */
   mode: 'before-handler' | 'after-success'
   method: string
@@ -33,13 +33,30 @@ export type Payment = {
   /** When the payment began and last changed (ISO 8601). */
   created: string
   updated: string
-  /** The receipt's reference (a PaymentIntent id, a transaction hash), once money was taken. */
+  /**
+   * The receipt's reference (a PaymentIntent id, a transaction hash) once money was taken;
+   * before that, what the method recorded before its call (a transaction it broadcast).
+   */
   reference: string | undefined
   /** The last error or decision noted. */
   note: string | undefined
   /** Unfinished, no request holds it, and older than the unclaimed window. */
   unclaimed: boolean
 }
+
+/**
+ * Where a payment is (docs/security.md "The after-success model"): `pending` (the method
+ * is taking or holding the money), `running` (the handler started), `settling` (the
+ * handler answered `2xx`, the capture is not confirmed), `delivered`, `voided` (nothing
+ * taken) or `refunded`.
+ *
+ * @example
+ * ```ts
+ * import type { Payments } from '@paywire/server'
+ * const open: Payments.Phase[] = ['pending', 'running', 'settling']
+ * ```
+ */
+export type Phase = 'pending' | 'running' | 'settling' | 'delivered' | 'voided' | 'refunded'
 
 /**
  * What {@link Payments.resolve} does: `refund` (the method refunds it), `release` (the
@@ -52,7 +69,7 @@ export type Payment = {
  * const action: Payments.Action = 'refund'
  * ```
  */
-export type Action = Reconcile.Action
+export type Action = 'refund' | 'release' | 'void' | 'refunded' | 'delivered'
 
 /**
  * What a sweep did with one unclaimed payment.
@@ -64,7 +81,22 @@ export type Action = Reconcile.Action
  * const refunded = outcomes.filter((outcome) => outcome.action === 'refunded')
  * ```
  */
-export type Outcome = Reconcile.Outcome | { challengeId: string; action: 'failed'; detail: string }
+export type Outcome =
+  | {
+      challengeId: string
+      /**
+       * `refunded` (taken, never delivered, given back), `released` (a hold given back),
+       * `closed` (nothing taken), `reported` (for the operator: `detail` says why, e.g.
+       * `refund-manual` for a transfer the method cannot give back) or `left` (the method
+       * cannot tell yet).
+       */
+      action: 'refunded' | 'released' | 'closed' | 'reported' | 'left'
+      /** The refund's id, when one was made. */
+      reference?: string | undefined
+      /** Why a record was reported or left. */
+      detail?: string | undefined
+    }
+  | { challengeId: string; action: 'failed'; detail: string }
 
 /**
  * The reconciliation tools over one store.
@@ -212,7 +244,10 @@ function toPayment(data: Record.Data, now: number, window: number): Payment {
     currency: typeof request.currency === 'string' ? request.currency : undefined,
     created: new Date(data.created).toISOString(),
     updated: new Date(data.updated).toISOString(),
-    reference: data.receipt === null ? undefined : Receipt.deserialize(data.receipt).reference,
+    reference:
+      data.receipt === null
+        ? (data.reference ?? undefined)
+        : Receipt.deserialize(data.receipt).reference,
     note: data.note ?? undefined,
     unclaimed: isUnfinished(data.phase) && data.lease <= now && data.updated + window <= now,
   }

@@ -34,6 +34,12 @@ afterAll(async () => {
   admin.disconnect()
 })
 
+/** The 200s, the copies refused (402: used; 503: in progress), and any other status. */
+const answered = (statuses: Record<string, number>) => {
+  const { 200: served = 0, 402: used = 0, 503: inProgress = 0, ...other } = statuses
+  return { served, refused: used + inProgress, other }
+}
+
 const spread = <result>(count: number, request: (url: string) => Promise<result>) =>
   Promise.all(
     Array.from({ length: count }, (_, i) =>
@@ -52,14 +58,20 @@ describe('three servers sharing one Redis store', () => {
       return response.status
     })
     const counts = tally(statuses)
-    expect(counts, JSON.stringify(counts)).toEqual({ 200: 1, 402: 299 })
+    // One 200; every copy refused: 402 once the challenge is used, 503 (retry later, do not
+    // pay again) while the request that pays it holds its payment record.
+    expect(answered(counts), JSON.stringify(counts)).toEqual({ served: 1, refused: 299, other: {} })
     expect((await instances.runs()) - runsBefore).toBe(1)
   })
 
   it('accept a credential once among PAYWIRE_REPLAYS (default 10,000) concurrent replays spread over them {core.concurrency.single-settlement, core.replay.reject-reuse, charge.replay.id-single-use}', async () => {
     const count = PaidInstances.replayCount()
     const { statuses, runs } = await PaidInstances.replayOne(instances, { count })
-    expect(statuses, JSON.stringify(statuses)).toEqual({ 200: 1, 402: count - 1 })
+    expect(answered(statuses), JSON.stringify(statuses)).toEqual({
+      served: 1,
+      refused: count - 1,
+      other: {},
+    })
     expect(runs).toBe(1)
     // Ten thousand answers from three processes on a busy 2-core machine.
   }, 180_000)

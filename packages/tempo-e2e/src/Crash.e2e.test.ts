@@ -1,18 +1,25 @@
-// Crash points of the Tempo charge (issue 14, "Reliability figures"): the server runs in
-// its own process (crashServer.ts, claims in a SQLite file, the local Tempo node this file
-// starts) and SIGKILLs itself at one step of a pull or a push payment; it is restarted on
-// the same file, port, secret and chain, and the client retries with the same credential.
-// After each: nothing served unpaid (a handler that ran has its payment on chain), nothing
-// charged twice (the payer paid once at most, the retry moved nothing), and the retry gets
-// a receipt or a clear refusal (402 invalid-challenge). Payments are in AlphaUSD, fees in
-// pathUSD, so balances read exactly.
-// Stripe's crash points belong to issue 16.
+// Crash points of the Tempo charge (issue 14, "Reliability figures"; issue 16, "the payer
+// either gets the paid response on retry or is refunded"): the server runs in its own
+// process (crashServer.ts, its store in a SQLite file, the local Tempo node this file
+// starts) and SIGKILLs itself at one step of a pull or a push payment, on a before-handler
+// or an after-success route. While it is down, reconciliation (`Payments.sweep`, its clock
+// two hours on) reads the record and the chain: a transfer that is on chain and not
+// delivered is reported for the operator. The server is restarted on the same file, port,
+// secret and chain, and the client retries with the same credential, waiting out the
+// crashed request's lease as the `503`'s `Retry-After` says. After each: the retry resumes
+// the recorded attempt and gets the paid response with its receipt; a payment whose handler
+// had started is never run again and gets a clear refusal (`409`), its transfer reported
+// for the operator. Nothing served unpaid, nothing charged twice, the handler run once at
+// most. Payments are in AlphaUSD, fees in pathUSD, so balances read exactly.
+// Stripe's crash points are in packages/method-stripe/src/Server.crash.test.ts.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Challenge, Credential, Problem, Receipt, Secret } from '@paywire/core'
-import { Chain, Client as TempoClient } from '@paywire/method-tempo'
+import { Chain, Server, Client as TempoClient } from '@paywire/method-tempo'
+import { Payments } from '@paywire/server'
+import { SqliteStore } from '@paywire/store-sqlite'
 import { CrashServer, FreePort, TempoNode } from '@paywire/testkit'
 import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -38,12 +45,16 @@ afterAll(async () => {
   if (directory !== undefined) rmSync(directory, { recursive: true, force: true })
 })
 
+type Settle = 'before-handler' | 'after-success'
+
 /** Starts the server process (crashServer.ts); resolves once it listens. */
 function start(options: {
   db: string
   port: number
   secret: string
   recipient: Hex
+  settle: Settle
+  mode: 'pull' | 'push'
   crashAt?: Step | undefined
 }): Promise<CrashServer.Running> {
   return CrashServer.start({
@@ -59,13 +70,65 @@ function start(options: {
       CRASH_RECIPIENT: options.recipient,
       CRASH_CURRENCY: alphaUsd,
       CRASH_PRICE: price.toString(),
+      CRASH_SETTLE: options.settle,
+      // After-success routes are paid in pull mode (a pushed transfer cannot be given back).
+      CRASH_MODES: options.settle === 'after-success' ? 'pull' : 'pull,push',
+      CRASH_LEASE: '2',
     },
   })
 }
 
-/** One payment through one crash at `step` and a restart; the retry's answer. */
-async function scenario(mode: 'pull' | 'push', step: Step) {
-  const db = join(directory, `${mode}-${step}.sqlite`)
+/**
+ * Sends the credential until the answer is not `503`, waiting `Retry-After` between tries
+ * (a crashed request's lease keeps its payment from the retry until it runs out).
+ */
+async function retry(url: string, authorization: string): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    const response = await fetch(url, { headers: { authorization } })
+    if (response.status !== 503 || attempt === 10) return response
+    const wait = Number(response.headers.get('retry-after'))
+    expect(wait).toBeGreaterThan(0)
+    await response.body?.cancel()
+    await new Promise((resolve) => setTimeout(resolve, wait * 1000))
+  }
+}
+
+/**
+ * Reconciliation over the server's SQLite file: `soon`, its clock 5 s on and an unclaimed
+ * window of 1 s (the challenge has not expired); `late`, two hours on (it has).
+ */
+async function sweep(
+  db: string,
+  recipient: Hex,
+  when: 'soon' | 'late',
+): Promise<Payments.Outcome[]> {
+  const store = SqliteStore.create({ path: db })
+  const offset = when === 'soon' ? 5_000 : 2 * 3_600_000
+  try {
+    return await Payments.create({
+      store,
+      methods: [Server.server({ chain, recipient, currency: alphaUsd })],
+      now: () => Date.now() + offset,
+      ...(when === 'soon' ? { unclaimedAfterSeconds: 1 } : {}),
+    }).sweep()
+  } finally {
+    await store.close()
+  }
+}
+
+/** Reads the payment records of the server's SQLite file. */
+async function payment(db: string, challengeId: string): Promise<Payments.Payment | undefined> {
+  const store = SqliteStore.create({ path: db })
+  try {
+    return await Payments.create({ store, methods: [] }).get(challengeId)
+  } finally {
+    await store.close()
+  }
+}
+
+/** One payment through one crash at `step` and a restart; what happened. */
+async function scenario(settle: Settle, mode: 'pull' | 'push', step: Step) {
+  const db = join(directory, `${settle}-${mode}-${step}.sqlite`)
   const port = await FreePort.get()
   const secret = Secret.generate()
   const url = `http://127.0.0.1:${port}/paid`
@@ -78,8 +141,9 @@ async function scenario(mode: 'pull' | 'push', step: Step) {
     recipient: await node.balanceOf(recipient, alphaUsd),
   })
   const before = await balances()
+  const options = { db, port, secret, recipient, settle, mode }
 
-  let server = await start({ db, port, secret, recipient, crashAt: step })
+  let server = await start({ ...options, crashAt: step })
   const offered = await fetch(url)
   expect(offered.status).toBe(402)
   const challenge = Challenge.deserializeList(offered.headers.get('www-authenticate') ?? '')[0]
@@ -90,34 +154,54 @@ async function scenario(mode: 'pull' | 'push', step: Step) {
   await expect(fetch(url, { headers: { authorization } })).rejects.toThrow()
   expect(await server.exited).toBe('SIGKILL')
   const atCrash = await balances()
+  const charged = before.payer - atCrash.payer
+  expect(atCrash.recipient - before.recipient).toBe(charged)
+
+  // While the server is down: reconciliation finds what is on chain and undelivered.
+  const swept = (await sweep(db, recipient, 'soon')).find(
+    (outcome) => outcome.challengeId === challenge.id,
+  )
 
   // Restarted on the same file, port, secret and chain; the client retries.
-  server = await start({ db, port, secret, recipient })
+  server = await start(options)
   try {
-    const retry = await fetch(url, { headers: { authorization } })
-    const body = await retry.text()
-    const served = (await (
+    const response = await retry(url, authorization)
+    const body = await response.text()
+    const runs = (await (
       await fetch(`http://127.0.0.1:${port}/served?challenge=${encodeURIComponent(challenge.id)}`)
-    ).json()) as boolean
+    ).json()) as number
     const after = await balances()
-    // The retry moved no money: nothing is charged twice.
-    expect(after).toEqual(atCrash)
-    const charged = before.payer - after.payer
-    expect(after.recipient - before.recipient).toBe(charged)
-    expect([0n, price]).toContain(charged)
-    if (retry.status === 200) {
-      const receipt = Receipt.deserialize(retry.headers.get('payment-receipt') ?? '')
+    // Nothing charged twice: the payer paid the price once at most, all of it to the recipient.
+    expect(after.recipient - before.recipient).toBe(before.payer - after.payer)
+    expect([0n, price]).toContain(before.payer - after.payer)
+    // The handler ran once at most.
+    expect(runs).toBeLessThanOrEqual(1)
+    if (response.status === 200) {
+      // The paid response with its receipt, for the transfer on chain.
+      expect(JSON.parse(body)).toEqual({ paid: true })
+      const receipt = Receipt.deserialize(response.headers.get('payment-receipt') ?? '')
       expect((await chain.getTransactionReceipt(receipt.reference as Hex))?.status).toBe('success')
-      expect(charged).toBe(price)
+      expect(before.payer - after.payer).toBe(price)
+      expect(runs).toBe(1)
     } else {
-      // A clear refusal: a fresh challenge and the problem saying the challenge was used.
-      expect(retry.status).toBe(402)
-      expect(retry.headers.get('payment-receipt')).toBeNull()
-      expect(retry.headers.get('www-authenticate')).toContain('Payment ')
-      expect(Problem.parse(body).type).toBe(`${Problem.baseUri}invalid-challenge`)
+      // A clear refusal that asks for no other payment: no challenge, no receipt.
+      expect(response.status).toBe(409)
+      expect(response.headers.get('www-authenticate')).toBeNull()
+      expect(response.headers.get('payment-receipt')).toBeNull()
+      expect(Problem.parse(body).status).toBe(409)
+      // The retry moved nothing.
+      expect(after).toEqual(atCrash)
     }
-    // Nothing served unpaid: a handler that ran had its payment on chain.
-    if (served) expect(charged).toBe(price)
+    const record = await payment(db, challenge.id)
+    // Nothing served unpaid: a delivered payment has its transfer on chain.
+    if (record?.phase === 'delivered') expect(before.payer - after.payer).toBe(price)
+    // A payment left undelivered is reported for the operator once the window has passed.
+    const late =
+      response.status === 200
+        ? undefined
+        : (await sweep(db, recipient, 'late')).find(
+            (outcome) => outcome.challengeId === challenge.id,
+          )
     // The server works on: a new payment settles exactly once more.
     const again = await fetch(url)
     const next = Challenge.deserializeList(
@@ -136,27 +220,78 @@ async function scenario(mode: 'pull' | 'push', step: Step) {
     })
     expect(ok.status).toBe(200)
     expect((await balances()).recipient - after.recipient).toBe(price)
-    return { status: retry.status, charged, served }
+    return {
+      status: response.status,
+      charged: before.payer - after.payer,
+      runs,
+      phase: record?.phase,
+      reference: record?.reference,
+      swept: swept?.action,
+      sweptDetail: swept?.detail,
+      late: late?.action,
+      lateDetail: late?.detail,
+    }
   } finally {
     await server.stop()
   }
 }
 
+type Expected = {
+  status: number
+  charged: bigint
+  runs: number
+  phase: Payments.Payment['phase']
+  swept: Payments.Outcome['action'] | undefined
+  late?: Payments.Outcome['action'] | undefined
+}
+
 describe('tempo charge server killed at each step of a payment, restarted on the same store {core.concurrency.single-settlement}', () => {
-  const cases: Array<['pull' | 'push', Step, { charged: bigint; served: boolean }]> = [
-    ['pull', 'challenge-claimed', { charged: 0n, served: false }],
-    ['pull', 'broadcast', { charged: price, served: false }],
-    ['pull', 'recorded', { charged: price, served: false }],
-    ['pull', 'handler', { charged: price, served: true }],
-    ['push', 'challenge-claimed', { charged: price, served: false }],
-    ['push', 'receipt-read', { charged: price, served: false }],
-    ['push', 'recorded', { charged: price, served: false }],
-    ['push', 'handler', { charged: price, served: true }],
+  const paid = { status: 200, charged: price, runs: 1, phase: 'delivered' } as const
+  // The transfer is on chain, undelivered: reported for the operator (`refund-manual`).
+  const reported = 'reported' as const
+  const cases: Array<[Settle, 'pull' | 'push', Step, Expected]> = [
+    // Nothing was broadcast: the retry pays and is served. The record names no transaction
+    // yet and the challenge has not expired: reconciliation cannot tell yet (`left`).
+    ['before-handler', 'pull', 'challenge-claimed', { ...paid, swept: 'left' }],
+    ['before-handler', 'pull', 'broadcast', { ...paid, swept: reported }],
+    ['before-handler', 'pull', 'recorded', { ...paid, swept: reported }],
+    // The handler started: never run again; the transfer is reported.
+    [
+      'before-handler',
+      'pull',
+      'handler',
+      { status: 409, charged: price, runs: 1, phase: 'running', swept: reported, late: reported },
+    ],
+    // The payer paid before presenting; the record names no transaction yet (`left`).
+    ['before-handler', 'push', 'challenge-claimed', { ...paid, swept: 'left' }],
+    ['before-handler', 'push', 'receipt-read', { ...paid, swept: reported }],
+    ['before-handler', 'push', 'recorded', { ...paid, swept: reported }],
+    [
+      'before-handler',
+      'push',
+      'handler',
+      { status: 409, charged: price, runs: 1, phase: 'running', swept: reported, late: reported },
+    ],
+    // After-success (pull only): nothing is broadcast before the handler answered.
+    ['after-success', 'pull', 'challenge-claimed', { ...paid, swept: 'left' }],
+    // The handler started and nothing was taken: never run again; once the challenge (and
+    // the transaction's validity) has expired, the record is closed.
+    [
+      'after-success',
+      'pull',
+      'handler',
+      { status: 409, charged: 0n, runs: 1, phase: 'running', swept: 'left', late: 'closed' },
+    ],
+    // Broadcast after the handler answered, before the record said so: the retry finds the
+    // transaction on chain and gets the kept response; the handler is not run again.
+    ['after-success', 'pull', 'broadcast', { ...paid, swept: reported }],
   ]
-  for (const [mode, step, expected] of cases)
-    it(`${mode}, killed at ${step}: nothing served unpaid, nothing charged twice, the retry gets a receipt or a clear refusal`, async () => {
-      const outcome = await scenario(mode, step)
+  for (const [settle, mode, step, expected] of cases)
+    it(`${settle}, ${mode}, killed at ${step}: the retry resumes the payment (a receipt, or a clear refusal once the handler started), nothing served unpaid, nothing charged twice`, async () => {
+      const outcome = await scenario(settle, mode, step)
       expect(outcome).toMatchObject(expected)
+      if (outcome.swept === 'reported') expect(outcome.sweptDetail).toBe('refund-manual')
+      if (outcome.status === 200) expect(outcome.reference).toMatch(/^0x[0-9a-f]{64}$/)
       // A process start, a crash, a restart and two chain payments on a busy 2-core CI.
     }, 120_000)
 })

@@ -11,10 +11,17 @@
 // - `handler`: inside the paid handler (after recording `served:<challenge id>`), before any
 //   response byte is sent
 //
+// On an after-success route (CRASH_SETTLE=after-success) the pull transaction is broadcast
+// after the handler answered: `broadcast` then comes after `handler`.
+//
 // The faults wrap the Store and the Chain handed to the server (the seams it offers);
 // nothing in the packages' code knows about them. Other environment: CRASH_DB, CRASH_PORT,
-// CRASH_SECRET, CRASH_RPC, CRASH_CHAIN_ID, CRASH_RECIPIENT, CRASH_CURRENCY, CRASH_PRICE.
-// Routes: GET /paid; GET /served lists the challenge ids whose handler ran. Prints `ready`.
+// CRASH_SECRET, CRASH_RPC, CRASH_CHAIN_ID, CRASH_RECIPIENT, CRASH_CURRENCY, CRASH_PRICE,
+// CRASH_SETTLE (the route's settle mode), CRASH_MODES (the modes offered, comma-separated),
+// CRASH_LEASE (the payment records' lease, seconds: how long a crashed request keeps its
+// payment from the retry).
+// Routes: GET /paid; GET /served?challenge=<id> counts the runs of that challenge's handler.
+// Prints `ready`.
 import { createServer } from 'node:http'
 import type { Store } from '@paywire/core'
 import { Chain, Server } from '@paywire/method-tempo'
@@ -89,12 +96,20 @@ const paywire = Paywire.create({
     Server.server({ chain, recipient: env('CRASH_RECIPIENT'), currency: env('CRASH_CURRENCY') }),
   ],
   store,
+  payments: { leaseSeconds: Number(env('CRASH_LEASE')) },
 })
 const paid = listener(
   paywire,
-  { price: { amount: env('CRASH_PRICE') } },
+  {
+    price: {
+      amount: env('CRASH_PRICE'),
+      modes: env('CRASH_MODES').split(',') as Array<'pull' | 'push'>,
+    },
+    settle: env('CRASH_SETTLE') as 'before-handler' | 'after-success',
+  },
   async (_request, payment) => {
-    await sqlite.put(`served:${payment.challengeId}`, true)
+    const runs = (await sqlite.get(`served:${payment.challengeId}`))?.value
+    await sqlite.put(`served:${payment.challengeId}`, (typeof runs === 'number' ? runs : 0) + 1)
     await reached('handler')
     return Response.json({ paid: true })
   },
@@ -106,7 +121,7 @@ const server = createServer((req, res) => {
   if (url.pathname === '/served' && url.searchParams.has('challenge'))
     return void sqlite
       .get(`served:${url.searchParams.get('challenge')}`)
-      .then((entry) => res.end(JSON.stringify(entry !== undefined)))
+      .then((entry) => res.end(JSON.stringify(entry?.value ?? 0)))
   res.writeHead(404).end()
 })
 server.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'))

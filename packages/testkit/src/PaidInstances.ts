@@ -40,7 +40,7 @@ export function replayCount(): number {
  * declare const instances: PaidInstances.Instances
  * const authorization = await instances.pay(`${instances.urls[0]}/paid`)
  * const statuses = await PaidInstances.replay({ urls: instances.urls, path: '/paid', authorization, count: 10_000 })
- * // { '200': 1, '402': 9999 }
+ * // { '200': 1, '402': 9990, '503': 9 } (503: a copy that came while the payment was in progress)
  * ```
  */
 export async function replay(options: replay.Options): Promise<Record<string, number>> {
@@ -103,7 +103,7 @@ export declare namespace replay {
  * import { PaidInstances } from '@paywire/testkit'
  * declare const instances: PaidInstances.Instances
  * const { statuses, runs } = await PaidInstances.replayOne(instances, { count: 10_000 })
- * // statuses { '200': 1, '402': 9999 }, runs 1
+ * // statuses { '200': 1, '402': 9990, '503': 9 }, runs 1
  * ```
  */
 export async function replayOne(

@@ -148,7 +148,8 @@ export const checks: Check[] = [
   }),
   define({
     id: 'server.replay.concurrent',
-    title: 'N concurrent copies of one credential give exactly one success, the others 402',
+    title:
+      'N concurrent copies of one credential give exactly one success, the others 402 (or 503 with Retry-After and no challenge while the paying request is in progress)',
     level: 'MUST',
     requirements: ['core.concurrency.single-settlement', 'core.replay.reject-reuse'],
     needs: ['payment'],
@@ -165,7 +166,13 @@ export const checks: Check[] = [
         (e) => (e.response?.status ?? 0) >= 200 && (e.response?.status ?? 0) < 300,
       )
       for (const exchange of exchanges) expectResponse(exchange)
-      const broken = exchanges.find((e) => (e.response?.status ?? 0) >= 500)
+      // "In progress, retry the same credential later, do not pay again": a refusal that
+      // invites no second payment (paywire's DEVIATIONS row 23).
+      const inProgress = (e: (typeof exchanges)[number]) =>
+        e.response?.status === 503 &&
+        e.response.headers.get('retry-after') !== null &&
+        e.response.headers.get('www-authenticate') === null
+      const broken = exchanges.find((e) => (e.response?.status ?? 0) >= 500 && !inProgress(e))
       if (broken !== undefined)
         throw new Failure(`a concurrent copy got ${broken.response?.status}`, broken)
       if (successes.length !== 1)
@@ -173,9 +180,14 @@ export const checks: Check[] = [
           `${successes.length} of ${copies} concurrent copies of one credential succeeded`,
           successes.length > 1 ? successes.slice(0, 2) : exchanges.slice(0, 2),
         )
-      const refused = exchanges.find((e) => e !== successes[0] && e.response?.status !== 402)
+      const refused = exchanges.find(
+        (e) => e !== successes[0] && e.response?.status !== 402 && !inProgress(e),
+      )
       if (refused !== undefined)
-        throw new Failure(`a refused copy got ${refused.response?.status}, not 402`, refused)
+        throw new Failure(
+          `a refused copy got ${refused.response?.status}, not 402 (nor an in-progress 503)`,
+          refused,
+        )
       return {
         message: `1 of ${copies} succeeded`,
         evidence: [successes[0] as (typeof exchanges)[number]],

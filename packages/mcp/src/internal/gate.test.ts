@@ -1,7 +1,9 @@
 // The gate seen from raw JSON-RPC messages (no SDK client): credential placement,
 // notifications, concurrent redemption, settlement after success, and the fail-closed
 // guard on handlers reached without the gate.
+import { Payments as ServerPayments } from '@paywire/server'
 import { MemoryStore } from '@paywire/store-memory'
+import { TestMethod } from '@paywire/testkit'
 import { describe, expect, it } from 'vitest'
 import * as Fixture from '../test/fixture.js'
 import * as Raw from '../test/raw.js'
@@ -22,6 +24,26 @@ async function raw(options: Fixture.Options & { gate?: boolean } = {}) {
 }
 
 const pay = Raw.pay
+
+/** The test method holding the payment before the handler, capturing or releasing it after. */
+function holding(calls: string[]): ReturnType<typeof TestMethod.server> {
+  const test = TestMethod.server({ key: Fixture.key })
+  return {
+    ...test,
+    async hold(parameters) {
+      await test.check?.(parameters)
+      calls.push('hold')
+      return { authorization: 'auth_1' }
+    },
+    async verify(parameters) {
+      calls.push('capture')
+      return test.verify(parameters)
+    },
+    async release() {
+      calls.push('release')
+    },
+  }
+}
 const call = { name: 'forecast', arguments: { city: 'Oslo' } }
 
 describe('the payment gate', () => {
@@ -80,7 +102,16 @@ describe('the payment gate', () => {
       ),
     )
     expect(answers.filter((answer) => answer.result !== undefined)).toHaveLength(1)
-    expect(answers.filter((answer) => answer.error?.code === -32043)).toHaveLength(7)
+    // Every copy refused: -32043 once the challenge is used, or -32603 with httpStatus 503
+    // (retry later, do not pay again) while the call that pays it holds its payment.
+    const refused = answers.filter(
+      (answer) =>
+        answer.error?.code === -32043 ||
+        (answer.error?.code === -32603 &&
+          (answer.error.data as { httpStatus?: number } | undefined)?.httpStatus === 503),
+    )
+    expect(refused).toHaveLength(7)
+    expect(server.effects.snapshot().runs.forecast).toBe(1)
     await server.close()
   })
 
@@ -101,6 +132,60 @@ describe('the payment gate', () => {
     })
     expect(again.result).toBeUndefined()
     expect(again.error?.code).toBe(-32043)
+    await server.close()
+  })
+
+  it('completes a failed tool as HTTP does: after-success, the hold is given back and the payment voided; the credential stays spent {core.side-effects.unpaid}', async () => {
+    const calls: string[] = []
+    const store = MemoryStore.create()
+    const server = await raw({ store, method: holding(calls) })
+    const records = ServerPayments.create({ store, methods: [] })
+    const deploy = { name: 'deploy', arguments: { fail: true } }
+    const credential = await pay(await server.request('tools/call', deploy))
+    const failed = await server.request('tools/call', {
+      ...deploy,
+      _meta: { [Wire.credentialKey]: credential },
+    })
+    expect(failed.result?.isError).toBe(true)
+    expect(failed.result?._meta?.[Wire.receiptKey]).toBeUndefined()
+    expect(calls).toEqual(['hold', 'release'])
+    expect(await records.get(credential.challenge.id)).toMatchObject({
+      phase: 'voided',
+      note: 'handler-failed',
+    })
+    const again = await server.request('tools/call', {
+      ...deploy,
+      _meta: { [Wire.credentialKey]: credential },
+    })
+    expect(again.error?.code).toBe(-32043)
+    expect(calls).toEqual(['hold', 'release'])
+    expect(server.effects.snapshot().runs.deploy).toBe(1)
+    // A tool that succeeds is captured and delivered.
+    const ok = { name: 'deploy', arguments: {} }
+    const paid = await pay(await server.request('tools/call', ok))
+    const served = await server.request('tools/call', {
+      ...ok,
+      _meta: { [Wire.credentialKey]: paid },
+    })
+    expect(served.result?._meta).toHaveProperty([Wire.receiptKey])
+    expect(calls).toEqual(['hold', 'release', 'hold', 'capture'])
+    expect((await records.get(paid.challenge.id))?.phase).toBe('delivered')
+    await server.close()
+  })
+
+  it('completes a failed before-handler tool as HTTP does: the payment was taken and the request answered (delivered, no receipt)', async () => {
+    const store = MemoryStore.create()
+    const server = await raw({ store })
+    const atlantis = { name: 'forecast', arguments: { city: 'Atlantis' } }
+    const credential = await pay(await server.request('tools/call', atlantis))
+    const failed = await server.request('tools/call', {
+      ...atlantis,
+      _meta: { [Wire.credentialKey]: credential },
+    })
+    expect(failed.result?.isError).toBe(true)
+    expect(failed.result?._meta?.[Wire.receiptKey]).toBeUndefined()
+    const record = await ServerPayments.create({ store, methods: [] }).get(credential.challenge.id)
+    expect(record?.phase).toBe('delivered')
     await server.close()
   })
 

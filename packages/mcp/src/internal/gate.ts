@@ -1,7 +1,8 @@
 // The payment gate on an MCP server's transport: every request reaching a paid operation
 // (resolved as the SDK will resolve it) is decided by the @paywire/server core before the
 // SDK sees it, so the SDK's error handling cannot swallow a challenge; every response to a
-// paid request is settled and gets its receipt on the way out.
+// paid request is settled (a failed one voided, its hold given back) and a successful one
+// gets its receipt on the way out.
 //
 // One after-success model, as for HTTP: once a paid request is handed to the SDK, its
 // challenge is never released. A request id already in flight on the connection is
@@ -268,13 +269,21 @@ async function finish(
   dispatched.done = true
   const served = response.result !== undefined && response.result.isError !== true
   // A guarded handler that never started did not serve this payment (the SDK answered
-  // without it): nothing is settled for it.
-  const succeeded = served && (!entry.guarded || dispatched.ran)
+  // without it).
+  const started = !entry.guarded || dispatched.ran
+  const succeeded = served && started
   if (!succeeded) {
-    // The challenge stays claimed: once a request is handed to the SDK, its challenge is
-    // never released, and after-success settles nothing for a failure. (The core's
-    // complete() on a non-2xx releases an after-success claim, as for an HTTP handler
-    // that failed before answering; so it is not called here.)
+    // The handler failed (an `isError` result, a JSON-RPC error): the core completes the
+    // payment as it does for an HTTP handler's non-2xx answer (docs/security.md "The
+    // after-success model"): after-success, what was held is given back and the payment
+    // voided; before-handler, the payment was taken and the request answered. Either way
+    // the challenge is spent. A before-handler payment whose handler never started is left
+    // `running` instead, so that reconciliation refunds it.
+    if (started || entry.route.settle === 'after-success') {
+      const failure = new Response(null, { status: 500 })
+      const completed = await paid.complete(failure)
+      await completed.body?.cancel()
+    }
     return withoutReceipt(response as JSONRPCMessage)
   }
   const result = response.result as Record<string, unknown>

@@ -34,6 +34,8 @@ export type Options = {
   plaintext?: Paywire.create.Options['plaintext']
   /** Where the server counts handler runs and settlements (one per server by default). */
   effects?: Effects.Effects
+  /** The method offered in place of the test method (e.g. one that holds money). */
+  method?: ReturnType<typeof TestMethod.server>
 }
 
 /** The payments of the test server. */
@@ -44,7 +46,7 @@ export function payments(options: Options = {}) {
   return Payments.create({
     realm,
     secret,
-    methods: [TestMethod.server({ key })],
+    methods: [options.method ?? TestMethod.server({ key })],
     allowTestMethods: true,
     store: options.store ?? MemoryStore.create(),
     ...(clock === undefined ? {} : { now: () => clock.now }),

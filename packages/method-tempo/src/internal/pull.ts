@@ -105,6 +105,7 @@ export async function settle(
   const claim = () =>
     Settlement.claim({ context, chainId: chain.chainId, hash, ttlSeconds: parameters.ttlSeconds })
   if (prepared.kind === 'mined') {
+    await context.record?.(hash)
     Settlement.verifyReceipt({
       receipt: prepared.receipt,
       request,
@@ -115,6 +116,12 @@ export async function settle(
     return hash
   }
   const { sponsorship } = prepared
+  // The payment record names the transaction before it is sent: after a crash, a retry
+  // and reconciliation (`lookup`) find it on chain by this hash.
+  await context.record?.(hash).catch((error: unknown) => {
+    sponsorship?.release()
+    throw error
+  })
   // Unbound, a transaction could pay several challenges: it is claimed before it is sent.
   // Bound, it pays this challenge or none, and is claimed once settled (a retry of this
   // challenge after a lost answer then finds it mined and completes).

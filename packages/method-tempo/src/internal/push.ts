@@ -11,7 +11,10 @@ import * as Source from '../Source.js'
 import { assertSource, ModeRefusedError, type Verification } from './verification.js'
 
 /** @internal Checks a pushed payment without claiming it; returns its hash (the method's `check`). */
-export async function inspect(parameters: Verification & { hash: string }): Promise<Hex> {
+export async function inspect(
+  parameters: Verification & { hash: string },
+  record = false,
+): Promise<Hex> {
   const { request, context, options, source, challenge } = parameters
   const { chain } = options
   if (!Binding.of(request, challenge).bound)
@@ -19,6 +22,9 @@ export async function inspect(parameters: Verification & { hash: string }): Prom
       'this challenge cannot bind a pushed transfer (its memo binds no challenge): pay it in pull mode',
     )
   const hash = parameters.hash.toLowerCase() as Hex
+  // Named in the payment record first (only `verify` records): after a crash, reconciliation
+  // (`lookup`) reads this transaction back and checks that it pays the challenge.
+  if (record) await context.record?.(hash)
   const receipt = await chain.getTransactionReceipt(hash)
   if (receipt === undefined || receipt.transactionHash.toLowerCase() !== hash)
     throw new Settlement.PaymentNotSettledError(
@@ -43,7 +49,7 @@ export async function inspect(parameters: Verification & { hash: string }): Prom
 
 /** @internal Checks and claims a pushed payment; returns its hash. */
 export async function settle(parameters: Verification & { hash: string }): Promise<Hex> {
-  const hash = await inspect(parameters)
+  const hash = await inspect(parameters, true)
   const { context, options } = parameters
   await Settlement.claim({
     context,

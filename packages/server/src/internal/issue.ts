@@ -71,7 +71,7 @@ export async function priceRequest(
     typeof price === 'function'
       ? await price(context.request.clone(), { method: method.method, intent: method.intent })
       : price
-  const request = await method.request(input)
+  const request = await method.request(input, { settle: context.route.settle })
   const parsed = method.requestSchema.safeParse(request)
   if (!parsed.success || request === null || typeof request !== 'object')
     throw new ConfigurationError(

@@ -43,6 +43,13 @@ export type Data = {
   response: Stored.Stored | null
   /** The last error code met, for operators. */
   note: string | null
+  /**
+   * What the method recorded before an external call (`context.record`): a transaction
+   * hash it was about to broadcast. Absent from records written before it existed.
+   */
+  reference?: string | null
+  /** The challenge's realm (absent from older records). */
+  realm?: string
 }
 
 /** @internal A record this request holds the lease of. */
@@ -71,8 +78,16 @@ export function digest(credential: string): string {
 /** @internal What {@link take} found. */
 export type Taken =
   | { kind: 'held'; held: Held }
-  /** Another request holds it now. */
-  | { kind: 'busy' }
+  /**
+   * The same credential's payment is held by a request (or by one that crashed, until its
+   * lease runs out): `retryAfter` seconds until the lease ends.
+   */
+  | { kind: 'busy'; retryAfter: number }
+  /**
+   * The same credential's handler started (`running`) and the request that ran it is gone:
+   * the handler is never run again; reconciliation settles the payment.
+   */
+  | { kind: 'ran'; data: Data }
   /** Another credential's, or a phase that cannot continue: the challenge is used. */
   | { kind: 'spent' }
 
@@ -95,6 +110,7 @@ export async function take(
     | 'receipt'
     | 'response'
     | 'note'
+    | 'reference'
   >,
   timing: Timing,
 ): Promise<Taken> {
@@ -113,6 +129,7 @@ export async function take(
       receipt: null,
       response: null,
       note: null,
+      reference: null,
     }
     const ttlSeconds = timing.openTtlSeconds
     if (await store.compareAndSwap(key(fields.challengeId), null, data, { ttlSeconds }))
@@ -121,14 +138,21 @@ export async function take(
     if (entry === undefined) continue
     const found = entry.value as Data
     if (found.credential !== fields.credential) return { kind: 'spent' }
+    const busy = { kind: 'busy', retryAfter: retryAfter(found.lease, now) } as const
+    if (found.phase === 'running') return found.lease > now ? busy : { kind: 'ran', data: found }
     if (found.phase !== 'pending' && found.phase !== 'settling') return { kind: 'spent' }
-    if (found.lease > now) return { kind: 'busy' }
+    if (found.lease > now) return busy
     const next: Data = { ...found, holder: randomId(), lease: now + timing.leaseMs, updated: now }
     if (!(await store.compareAndSwap(key(found.challengeId), entry.version, next, { ttlSeconds })))
-      return { kind: 'busy' }
+      return { kind: 'busy', retryAfter: 1 }
     return { kind: 'held', held: { store, data: next, timing, resumed: true } }
   }
-  return { kind: 'busy' }
+  return { kind: 'busy', retryAfter: 1 }
+}
+
+/** Whole seconds (at least 1) until a lease ends. */
+function retryAfter(lease: number, now: number): number {
+  return Math.max(1, Math.ceil((lease - now) / 1000))
 }
 
 /**
@@ -188,6 +212,9 @@ export function settlement<request>(
     attempt: data.attempt,
     hold: data.hold ?? undefined,
     receipt: data.receipt === null ? undefined : Receipt.deserialize(data.receipt),
+    reference: data.reference ?? undefined,
+    realm: data.realm,
+    expires: data.expires,
     now,
   }
 }

@@ -155,6 +155,23 @@ export function pending(): Response {
   )
 }
 
+/**
+ * @internal The answer to a copy of a credential whose payment a request holds (or held
+ * before it crashed, until its lease runs out): 503, `Retry-After` until the lease ends,
+ * no challenge.
+ */
+export function inProgress(retryAfter: number): Response {
+  return Respond.refusal(
+    503,
+    Respond.plainProblem(
+      503,
+      'Service Unavailable',
+      'This payment is being processed: retry with the same credential after Retry-After, and do not pay again.',
+    ),
+    { retryAfter },
+  )
+}
+
 // @enforces core.receipt.not-on-error
 /** @internal A response with any `Payment-Receipt` removed: receipts never go on errors. */
 export function withoutReceipt(response: Response): Response {

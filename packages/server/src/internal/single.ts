@@ -12,6 +12,7 @@ import * as Idempotency from './idempotency.js'
 import { type Context, deny, fire, refuse } from './issue.js'
 import { paid } from './paid.js'
 import * as Record from './record.js'
+import * as Respond from './respond.js'
 import * as Settle from './settle.js'
 
 /** @internal A bound, schema-checked single-use credential. */
@@ -34,6 +35,7 @@ export async function redeemSingle(redemption: Redemption): Promise<Result> {
     context.config.store,
     {
       challengeId: echo.id,
+      realm: echo.realm,
       credential: digestOf(credential),
       mode: context.route.settle,
       method: echo.method,
@@ -45,18 +47,25 @@ export async function redeemSingle(redemption: Redemption): Promise<Result> {
     },
     timing(context, echo.expires as string),
   )
+  if (taken.kind === 'busy') {
+    // The same credential, while a request holds its payment (or until the lease of one
+    // that crashed runs out): never an invitation to pay again.
+    log(context, 'warn', 'the payment is in progress: the same credential may retry', 503, echo.id)
+    return { kind: 'response', response: Settle.inProgress(taken.retryAfter) }
+  }
+  if (taken.kind === 'ran') return ran(context, taken.data)
   if (taken.kind !== 'held')
     return refuse(
       context,
-      new Challenge.UnboundChallengeError(
-        taken.kind === 'busy'
-          ? 'challenge is in use by another request'
-          : 'challenge was already used',
-      ),
+      new Challenge.UnboundChallengeError('challenge was already used'),
       echo.id,
     )
   const { held } = taken
   redemption.verify.context.attempt = { id: held.data.attempt, resumed: held.resumed }
+  redemption.verify.context.record = async (reference) => {
+    if (!(await Record.advance(held, { reference })))
+      throw new Method.PaymentPendingError('another request took the payment over')
+  }
   if (held.data.phase === 'settling')
     return { kind: 'response', response: await Settle.resume(step(redemption, held)) }
   return pay(redemption, held)
@@ -69,8 +78,55 @@ export async function resumable(context: Context, credential: Credential.Credent
   return (
     Record.isData(data) &&
     data.credential === digestOf(credential) &&
-    (data.phase === 'pending' || data.phase === 'settling')
+    (data.phase === 'pending' || data.phase === 'settling' || data.phase === 'running')
   )
+}
+
+/**
+ * The same credential's handler started and the request that ran it is gone (a crash, a
+ * lost connection while the handler ran): the handler is never run again. Whatever was
+ * taken is in the record for reconciliation (`Payments`): the answer is a clear refusal
+ * that does not ask for another payment.
+ */
+function ran(context: Context, data: Record.Data): Result {
+  log(
+    context,
+    'warn',
+    'retry of a payment whose handler already started: not run again',
+    409,
+    data.challengeId,
+  )
+  const taken = data.mode === 'before-handler' && data.receipt !== null
+  return {
+    kind: 'response',
+    response: Respond.refusal(
+      409,
+      Respond.plainProblem(
+        409,
+        'Conflict',
+        taken
+          ? 'This payment was taken and its request already started; it is not run again. The payment is kept for reconciliation: the operator delivers or refunds it.'
+          : "This payment's request already started; it is not run again. Nothing more is taken: what was held is given back at reconciliation.",
+      ),
+    ),
+  }
+}
+
+function log(
+  context: Context,
+  level: 'info' | 'warn',
+  message: string,
+  status: number,
+  challengeId: string,
+): void {
+  context.config.log({
+    level,
+    event: 'refused',
+    message,
+    route: context.routeKey,
+    status,
+    challengeId,
+  })
 }
 
 async function pay(redemption: Redemption, held: Record.Held): Promise<Result> {

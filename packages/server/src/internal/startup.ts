@@ -19,7 +19,7 @@ export function checkStaticPrice(
   for (const method of offers) {
     let request: unknown
     try {
-      request = method.request(route.price)
+      request = method.request(route.price, { settle: route.settle ?? 'before-handler' })
     } catch (cause) {
       throw new ConfigurationError(
         `the route's price does not give ${method.method}/${method.intent} a valid request`,
