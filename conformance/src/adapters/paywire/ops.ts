@@ -177,11 +177,15 @@ function computeChallengeId(input: unknown): { id: string } {
     challengeIdInput,
     input,
   )
-  // The harness inserts a non-default credential header before `opaque`; core binds the
-  // seven slots of the draft and has no slot for it. `Authorization` is the default.
-  if (header !== undefined && header.toLowerCase() !== 'authorization')
+  // draft-httpauth-payment-01 binds `header` as an eighth slot appended after `opaque`
+  // (the harness, like mppx 0.11, inserts it before `opaque`: spec/DEVIATIONS.md row 2).
+  // `Authorization` is the default field, bound as no header at all; the draft allows no
+  // other value.
+  const selected =
+    header === undefined || header.toLowerCase() === 'authorization' ? undefined : header
+  if (selected !== undefined && selected !== Challenge.paymentAuthorization)
     throw new UnsupportedInputError(
-      'header: @paywire/core binds no credential-header slot in the challenge id',
+      `header: the draft allows only ${Challenge.paymentAuthorization} (or the default Authorization)`,
     )
   const secret = Secret.from(secretKey)
   const fields = {
@@ -192,6 +196,7 @@ function computeChallengeId(input: unknown): { id: string } {
     ...(expires === undefined ? {} : { expires }),
     ...(digest === undefined ? {} : { digest }),
     ...(opaque === undefined ? {} : { opaque }),
+    ...(selected === undefined ? {} : { header: selected }),
   }
   return { id: Challenge.computeId(fields, secret) }
 }
