@@ -48,8 +48,7 @@ export function coverage(
       levels: tally(
         counted.filter(
           (requirement) =>
-            nameOf(requirement.draft) === nameOf(draft) &&
-            inForce(requirement, revisionOf(draft)),
+            nameOf(requirement.draft) === nameOf(draft) && inForce(requirement, revisionOf(draft)),
         ),
         isTested,
       ),

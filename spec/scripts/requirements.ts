@@ -80,7 +80,10 @@ export const schema = z
   })
   .refine(
     (entry) => entry.supersededIn === undefined || entry.supersededIn > revisionOf(entry.draft),
-    { message: 'supersededIn must be a revision later than the one in draft', path: ['supersededIn'] },
+    {
+      message: 'supersededIn must be a revision later than the one in draft',
+      path: ['supersededIn'],
+    },
   )
   .meta({
     title: 'Requirement',

@@ -78,9 +78,9 @@ describe('vectors agree with an independent computation', () => {
   it('challenge ids equal node:crypto HMAC-SHA256 over the seven slots, and header as an eighth after opaque {core.binding.hmac, core.binding.hmac-header-slot}', () => {
     const { cases } = read('vectors/challenge-id.json')
     expect(cases.length).toBeGreaterThan(0)
-    expect(cases.some((vector: { challenge: { header?: string } }) => vector.challenge.header)).toBe(
-      true,
-    )
+    expect(
+      cases.some((vector: { challenge: { header?: string } }) => vector.challenge.header),
+    ).toBe(true)
     for (const vector of cases) {
       const slots = ['realm', 'method', 'intent', 'request', 'expires', 'digest', 'opaque'].map(
         (field) => vector.challenge[field] ?? '',
