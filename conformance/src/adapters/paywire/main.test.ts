@@ -250,7 +250,15 @@ describe.concurrent('challenge', () => {
   })
 
   it('refuses a member the harness schema does not define when formatting', async () => {
-    expect(await errorType('challenge.format', { ...full, header: 'Payment-Authorization' })).toBe(
+    expect(await errorType('challenge.format', { ...full, trace: 'x' })).toBe('format_error')
+  })
+
+  it('formats and parses the draft -01 header parameter, and refuses another value {core.header.value}', async () => {
+    const selecting = { ...full, header: 'Payment-Authorization' }
+    const { header } = (await value('challenge.format', selecting)) as { header: string }
+    expect(header).toContain('header="Payment-Authorization"')
+    expect(await value('challenge.parse', { header })).toEqual(selecting)
+    expect(await errorType('challenge.format', { ...full, header: 'X-Payment' })).toBe(
       'format_error',
     )
   })

@@ -51,6 +51,8 @@ export const challengeSchema = z.strictObject({
   description: z.string().optional(),
   digest: z.string().optional(),
   opaque: z.string().optional(),
+  /** draft-httpauth-payment-01: the credential's field, `Payment-Authorization`. */
+  header: z.string().optional(),
 })
 
 /** A challenge as the harness writes it. */
@@ -91,7 +93,7 @@ export function isOperation(name: string): name is Operation {
  * ```
  */
 export function toCanonicalChallenge(challenge: Challenge.Challenge): CanonicalChallenge {
-  const { expires, description, digest, opaque } = challenge
+  const { expires, description, digest, opaque, header } = challenge
   return {
     id: challenge.id,
     realm: challenge.realm,
@@ -102,6 +104,7 @@ export function toCanonicalChallenge(challenge: Challenge.Challenge): CanonicalC
     ...(description === undefined ? {} : { description }),
     ...(digest === undefined ? {} : { digest }),
     ...(opaque === undefined ? {} : { opaque }),
+    ...(header === undefined ? {} : { header }),
   }
 }
 

@@ -106,8 +106,15 @@ export const checks: Check[] = [
       const exchange = await context.request(context.routes.paid, {
         headers: { 'payment-authorization': forged },
       })
+      // Not accepted is what binding requires; a server that reads no Payment-Authorization
+      // field at all answers as to a request without credential.
       expectRefusal(exchange, 'an echo with a header the challenge did not have', {
-        problems: ['invalid-challenge', 'malformed-credential', 'verification-failed'],
+        problems: [
+          'invalid-challenge',
+          'malformed-credential',
+          'verification-failed',
+          'payment-required',
+        ],
       })
       const honest = await context.request(context.routes.paid, {
         authorization: authorization(found.challenge, payment),
