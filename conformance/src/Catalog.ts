@@ -15,6 +15,7 @@ import type { Check, Level, Test } from './server/Check.js'
 import { checks as binding } from './server/checks/binding.js'
 import { checks as challenge } from './server/checks/challenge.js'
 import { checks as effects } from './server/checks/effects.js'
+import { checks as header } from './server/checks/header.js'
 import { checks as hostile } from './server/checks/hostile.js'
 import { checks as privacy } from './server/checks/privacy.js'
 import { checks as replay } from './server/checks/replay.js'
@@ -30,6 +31,7 @@ export const serverChecks: readonly Check[] = [
   ...challenge,
   ...status,
   ...binding,
+  ...header,
   ...replay,
   ...hostile,
   ...transport,

@@ -3,6 +3,7 @@
 // and MAY tests), xfail when the configuration lists the failure as expected, and error
 // when the harness or the target broke in a way no check anticipated.
 import { statSync } from 'node:fs'
+import { Challenge, Credential } from '@paywire/core'
 import * as Catalog from './Catalog.js'
 import * as Results from './Results.js'
 import type { Check, Context, Passed, Routes, Test } from './server/Check.js'
@@ -285,7 +286,10 @@ function contextFor(shared: Shared): Context {
       const body = init.body ?? route.body
       const headers: Record<string, string> = { ...(init.headers ?? {}) }
       if (body !== undefined) headers['content-type'] = route.contentType ?? 'application/json'
-      if (init.authorization !== undefined) headers.authorization = init.authorization
+      // A credential goes in the field its challenge selected: `Payment-Authorization`
+      // when the echo carries header="Payment-Authorization" (draft -01), else Authorization.
+      if (init.authorization !== undefined)
+        headers[credentialField(init.authorization, shared.config.draft)] = init.authorization
       const url = new URL(route.path, shared.url).href
       return send({ method: route.method, url, headers, body })
     },
@@ -300,5 +304,23 @@ function logSize(file: string | undefined): number {
     return statSync(file).size
   } catch {
     return 0
+  }
+}
+
+/**
+ * The request field for a credential: `payment-authorization` when its echoed challenge
+ * selects it (draft -01 targets only), otherwise `authorization` (also for values that are
+ * not a decodable credential: checks send those on purpose).
+ */
+function credentialField(value: string, draft: '00' | '01'): string {
+  if (draft === '00') return 'authorization'
+  try {
+    const credential = Credential.fromAuthorization(value)
+    return credential !== undefined &&
+      Challenge.credentialField(credential.challenge) === Challenge.paymentAuthorization
+      ? 'payment-authorization'
+      : 'authorization'
+  } catch {
+    return 'authorization'
   }
 }

@@ -62,6 +62,8 @@ function expectVerdict(id: string, verdict: Results.Verdict): void {
 describe("paywire's client, through its adapter", () => {
   it('client.pay.basic passes {charge.payload.proof}', () =>
     expectVerdict('client.pay.basic', 'pass'))
+  it('client.header.payment-authorization passes {core.header.payment-authorization-field, core.header.only-selected-field, core.credential.echo-header}', () =>
+    expectVerdict('client.header.payment-authorization', 'pass'))
   it('client.credential.echo passes {core.credential.echo}', () =>
     expectVerdict('client.credential.echo', 'pass'))
   it('client.credential.single-authorization passes {core.client.single-authorization}', () =>
@@ -96,6 +98,8 @@ describe("paywire's client, through its adapter", () => {
     expectVerdict('client.policy.recipient', 'pass'))
   it('client.negotiation.validate-challenge passes {core.accept-payment.client-validate}', () =>
     expectVerdict('client.negotiation.validate-challenge', 'pass'))
+  it('client.header.other-value passes {core.header.other-value}', () =>
+    expectVerdict('client.header.other-value', 'pass'))
   it('client.challenge.empty-id passes {core.challenge.id.reject-empty}', () =>
     expectVerdict('client.challenge.empty-id', 'pass'))
   it('client.origin.redirect passes {core.client.verify-recipient}', () =>
@@ -127,7 +131,7 @@ describe("paywire's client, through its adapter", () => {
 
   it('writes a client-mode report that validates against the results schema', () => {
     expect(results.mode).toBe('client')
-    expect(results.summary).toMatchObject({ pass: results.results.length, total: 26 })
+    expect(results.summary).toMatchObject({ pass: results.results.length, total: 28 })
     expect(Results.schema.safeParse(results).success).toBe(true)
   })
 })

@@ -131,8 +131,16 @@ describe('paywire reference server', () => {
     expectVerdict('server.binding.no-leak', 'pass'))
   it('server.binding.description-free passes {core.challenge.description.not-verified}', () =>
     expectVerdict('server.binding.description-free', 'pass'))
-  it('server.expiry.expired-refused passes {charge.verify.not-expired, core.status.invalid-challenge}', () =>
+  it('server.expiry.expired-refused passes {charge.verify.not-expired, core.status.invalid-challenge, core.status.payment-expired}', () =>
     expectVerdict('server.expiry.expired-refused', 'pass'))
+  it('server.header.value passes {core.header.value}', () =>
+    expectVerdict('server.header.value', 'pass'))
+  it('server.header.selected-field-only passes {core.server.credential-field, core.cache.credential-elsewhere}', () =>
+    expectVerdict('server.header.selected-field-only', 'pass'))
+  it('server.header.bound passes {core.binding.header, core.binding.all-params-required}', () =>
+    expectVerdict('server.header.bound', 'pass'))
+  it('server.header.paid-private is n/a (the reference paid route selects Authorization)', () =>
+    expectVerdict('server.header.paid-private', 'n/a'))
   it('server.replay.sequential passes {core.replay.single-use, core.replay.reject-reuse, charge.single-use, charge.replay.reject, charge.replay.protection, charge.replay.id-single-use}', () =>
     expectVerdict('server.replay.sequential', 'pass'))
   it('server.replay.byte-forms passes {core.replay.single-use, core.replay.reject-reuse, charge.replay.reject, charge.replay.id-single-use}', () =>

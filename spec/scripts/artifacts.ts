@@ -172,6 +172,16 @@ function challengeIds() {
       },
     ],
     ['another method and intent', { method: 'stripe', intent: 'session' }],
+    // draft-httpauth-payment-01: `header` is an eighth slot, appended after `opaque`.
+    ['with header only (eighth slot)', { header: 'Payment-Authorization' }],
+    [
+      'with header and opaque (header after opaque)',
+      {
+        expires: '2025-01-15T12:05:00Z',
+        opaque: { route: 'GET /paid', nonce: 'n-1' },
+        header: 'Payment-Authorization',
+      },
+    ],
   ]
   const cases = []
   for (const secret of secrets)
@@ -180,14 +190,21 @@ function challengeIds() {
         { ...base, ...overrides },
         { secret: new TextEncoder().encode(secret) },
       )
-      const input = Challenge.boundFields.map((field) => challenge[field] ?? '').join('|')
+      const slots = Challenge.boundFields.map((field) => challenge[field] ?? '').join('|')
+      const input = challenge.header === undefined ? slots : `${slots}|${challenge.header}`
       const requirements = ['core.binding.hmac', 'core.binding.all-params']
       if (overrides.opaque !== undefined) requirements.push('core.binding.opaque')
+      if (overrides.header !== undefined)
+        requirements.push(
+          'core.binding.header',
+          'core.binding.hmac-header-slot',
+          'core.binding.all-params-required',
+        )
       cases.push({ name, secret, challenge, hmacInput: input, id: challenge.id, requirements })
     }
   return {
     ...header(
-      'Challenge ids: base64url(HMAC-SHA256(secret, realm|method|intent|request|expires|digest|opaque)); secret as UTF-8.',
+      'Challenge ids: base64url(HMAC-SHA256(secret, realm|method|intent|request|expires|digest|opaque)), with |header appended only when header is present (draft-httpauth-payment-01); secret as UTF-8.',
     ),
     cases,
   }
@@ -205,6 +222,7 @@ function wwwAuthenticate() {
   const two = fixedChallenge({ method: 'stripe', request: { amount: '500', currency: 'usd' } })
   const quoted = fixedChallenge({ description: 'Say "hi" \\ bye' })
   const unknownMethod = fixedChallenge({ method: 'acmepay', request: exoticRequest })
+  const selecting = fixedChallenge({ header: 'Payment-Authorization' })
   const required = 'core.challenge.required'
   const parse = [
     {
@@ -258,6 +276,13 @@ function wwwAuthenticate() {
       header: Challenge.serialize(unknownMethod),
       challenges: [unknownMethod],
       requirements: [required, 'charge.client.display-shared'],
+    },
+    {
+      // draft-httpauth-payment-01: the credential goes in Payment-Authorization.
+      name: 'header selecting Payment-Authorization',
+      header: Challenge.serialize(selecting),
+      challenges: [selecting],
+      requirements: [required, 'core.header.value'],
     },
   ]
   const reject = [

@@ -4,7 +4,7 @@
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { scan, type TestTitle } from './link.js'
-import { idPattern, load, readCatalog, rootFromArgs, schema } from './requirements.js'
+import { idPattern, load, nameOf, readCatalog, rootFromArgs, schema } from './requirements.js'
 import { enforcements, type Tag } from './where.js'
 
 /**
@@ -99,7 +99,7 @@ export function checkEnforced(
 
 /**
  * Validates the catalog files under `root`: schema, id format, id prefix, one draft per
- * file, no duplicate ids. `ids` holds every id declared (undefined when unreadable).
+ * file (its revisions may differ), no duplicate ids. `ids` holds every id declared (undefined when unreadable).
  */
 export function checkCatalog(root: string): { findings: Finding[]; ids: Set<string> | undefined } {
   const findings: Finding[] = []
@@ -134,7 +134,8 @@ export function checkCatalog(root: string): { findings: Finding[]; ids: Set<stri
           const path = issue.path.join('.') || '(entry)'
           findings.push({ kind: 'schema', where, message: `${path}: ${issue.message}` })
         }
-      else drafts.add(result.data.draft)
+      // One draft per file; its revisions may differ (an -01 statement beside -00 ones).
+      else drafts.add(nameOf(result.data.draft))
       if (typeof id !== 'string') return
       if (!id.startsWith(`${file.prefix}.`))
         findings.push({

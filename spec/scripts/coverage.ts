@@ -1,12 +1,21 @@
-// Requirement coverage (`pnpm spec:coverage`): per draft and level, how many requirements
-// have at least one tagged test, and which MUST / MUST NOT requirements have none.
+// Requirement coverage (`pnpm spec:coverage`): per draft revision and level, how many
+// requirements in force in that revision have at least one tagged test, and which MUST / MUST NOT requirements have none.
 // Requirements with `binds: []` (rules for specification authors) are listed apart and
 // left out of the counts. Always exits 0; the link check is `check.ts`.
 //   tsx scripts/coverage.ts [--json] [--root <repository root>]
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { link, scan, type TestTitle } from './link.js'
-import { type Level, levels, load, type Requirement, rootFromArgs } from './requirements.js'
+import {
+  inForce,
+  type Level,
+  levels,
+  load,
+  nameOf,
+  type Requirement,
+  revisionOf,
+  rootFromArgs,
+} from './requirements.js'
 
 /** Counts for one level (or all levels) of one draft (or all drafts). */
 export type Tally = { level: Level | 'all'; total: number; tested: number; percent: number }
@@ -32,10 +41,15 @@ export function coverage(
   const isTested = (requirement: Requirement) => (byId.get(requirement.id)?.length ?? 0) > 0
   const drafts = [...new Set(counted.map((requirement) => requirement.draft))].sort()
   return {
+    // Each revision counts what it states: its own statements and those of earlier
+    // revisions of the same draft that it has not superseded.
     drafts: drafts.map((draft) => ({
       draft,
       levels: tally(
-        counted.filter((requirement) => requirement.draft === draft),
+        counted.filter(
+          (requirement) =>
+            nameOf(requirement.draft) === nameOf(draft) && inForce(requirement, revisionOf(draft)),
+        ),
         isTested,
       ),
     })),

@@ -69,7 +69,22 @@ export const schema = z
       .min(1)
       .optional()
       .meta({ description: 'Why the entry is cut or numbered the way it is.' }),
+    supersededIn: z
+      .string()
+      .regex(/^\d{2}$/, 'expected a two-digit revision, e.g. "01"')
+      .optional()
+      .meta({
+        description:
+          'The later revision of the same draft that no longer states the requirement (it changed or was replaced there); absent while every later revision still states it.',
+      }),
   })
+  .refine(
+    (entry) => entry.supersededIn === undefined || entry.supersededIn > revisionOf(entry.draft),
+    {
+      message: 'supersededIn must be a revision later than the one in draft',
+      path: ['supersededIn'],
+    },
+  )
   .meta({
     title: 'Requirement',
     description:
@@ -78,6 +93,27 @@ export const schema = z
 
 /** A catalog entry. */
 export type Requirement = z.infer<typeof schema>
+
+/** The two-digit revision of a draft name (`draft-httpauth-payment-01` -> `01`). */
+export function revisionOf(draft: string): string {
+  return /-(\d{2})$/.exec(draft)?.[1] ?? ''
+}
+
+/** A draft name without its revision (`draft-httpauth-payment-01` -> `draft-httpauth-payment`). */
+export function nameOf(draft: string): string {
+  return draft.replace(/-\d{2}$/, '')
+}
+
+/**
+ * Whether a requirement is stated by revision `revision` of its draft: it was stated in
+ * that revision or an earlier one, and is not superseded in it or before.
+ */
+export function inForce(requirement: Requirement, revision: string): boolean {
+  return (
+    revisionOf(requirement.draft) <= revision &&
+    (requirement.supersededIn === undefined || revision < requirement.supersededIn)
+  )
+}
 
 /** A requirement level. */
 export type Level = (typeof levels)[number]

@@ -75,13 +75,17 @@ function canonical(value: unknown): string {
 }
 
 describe('vectors agree with an independent computation', () => {
-  it('challenge ids equal node:crypto HMAC-SHA256 over the seven slots {core.binding.hmac}', () => {
+  it('challenge ids equal node:crypto HMAC-SHA256 over the seven slots, and header as an eighth after opaque {core.binding.hmac, core.binding.hmac-header-slot}', () => {
     const { cases } = read('vectors/challenge-id.json')
     expect(cases.length).toBeGreaterThan(0)
+    expect(
+      cases.some((vector: { challenge: { header?: string } }) => vector.challenge.header),
+    ).toBe(true)
     for (const vector of cases) {
       const slots = ['realm', 'method', 'intent', 'request', 'expires', 'digest', 'opaque'].map(
         (field) => vector.challenge[field] ?? '',
       )
+      if (vector.challenge.header !== undefined) slots.push(vector.challenge.header)
       expect(slots.join('|')).toBe(vector.hmacInput)
       expect(createHmac('sha256', vector.secret).update(vector.hmacInput).digest('base64url')).toBe(
         vector.id,

@@ -156,6 +156,19 @@ describe('check', () => {
     ])
   })
 
+  it('accepts revisions of one draft in a file, and refuses a supersededIn not after the entry', () => {
+    const root = fixture({
+      'spec/requirements/ex.json': [
+        entry('ex.a', { supersededIn: '01' }),
+        entry('ex.b', { draft: 'draft-example-01' }),
+        entry('ex.c', { draft: 'draft-example-01', supersededIn: '01' }),
+      ],
+    })
+    expect(check(root).map((finding) => [finding.kind, finding.where])).toEqual([
+      ['schema', 'spec/requirements/ex.json[2] ex.c'],
+    ])
+  })
+
   it('reports a catalog file that is not a JSON array', () => {
     const root = fixture({ 'spec/requirements/ex.json': '{"id":"ex.a"}' })
     expect(check(root)).toEqual([
@@ -198,6 +211,22 @@ describe('the check command', () => {
 })
 
 describe('coverage', () => {
+  it('counts, per revision, the statements in force in it', () => {
+    const root = fixture({
+      'spec/requirements/ex.json': [
+        entry('ex.a', { supersededIn: '01' }),
+        entry('ex.b'),
+        entry('ex.c', { draft: 'draft-example-01' }),
+      ],
+      'packages/p/src/P.test.ts': "it('does c {ex.c}', () => {})\n",
+    })
+    const report = coverage(load(root), link(scan(root)))
+    const all = (draft: string) =>
+      report.drafts.find((row) => row.draft === draft)?.levels.find((row) => row.level === 'all')
+    expect(all('draft-example-00')).toMatchObject({ total: 2, tested: 0 })
+    expect(all('draft-example-01')).toMatchObject({ total: 2, tested: 1 })
+  })
+
   it('counts tested requirements per level and lists untested MUSTs, leaving out binds: []', () => {
     const root = fixture({
       ...healthy,

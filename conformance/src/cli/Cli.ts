@@ -29,8 +29,8 @@ const usage = `Usage:
   paywire-conformance list [--prefix <id>]... [--level MUST|SHOULD|MAY] [--tag <tag>] [--json]
                           [--coverage]
   paywire-conformance server <url> [--config <file>] [--discover] [--only <id prefix>]...
-                             [--seed <n>] [--json <file>] [--junit <file>] [--markdown <file>]
-                             [--html <file>] [--quiet]
+                             [--seed <n>] [--draft 00|01] [--json <file>] [--junit <file>]
+                             [--markdown <file>] [--html <file>] [--quiet]
   paywire-conformance vectors --adapter <adapter.json> [--vectors <dir>] [--only <id prefix>]...
                              [--json <file>] [--junit <file>] [--markdown <file>]
                              [--html <file>] [--quiet]
@@ -50,7 +50,9 @@ server: runs the server checks against <url>, the target's base URL (or, without
 --config, its paid GET route). The JSON config names the paid routes, the methods and
 intents the target claims and how the suite pays them (see the package README).
 --discover reads the routes the config does not name from the target's discovery
-document (/openapi.json, or the config's "discovery" path).
+document (/openapi.json, or the config's "discovery" path). --draft judges the target by
+the revision of draft-httpauth-payment it claims (default 01, the latest; or the
+config's "draft").
 vectors: runs the suite's vectors (paywire's spec/vectors) against an adapter of the
 mpp-tools ABI, named by its manifest; its command runs once per request.
 client: runs the client checks against the client behind an adapter of the mpp-tools
@@ -163,10 +165,13 @@ async function server(argv: readonly string[], io: Io): Promise<number> {
       discover: { type: 'boolean', default: false },
       only: { type: 'string', multiple: true },
       seed: { type: 'string' },
+      draft: { type: 'string' },
       ...reportFlags,
     },
     strict: true,
   })
+  if (values.draft !== undefined && values.draft !== '00' && values.draft !== '01')
+    throw new UsageError(`--draft must be 00 or 01, found "${values.draft}"`)
   const [url, ...extra] = positionals
   if (url === undefined || extra.length > 0) throw new UsageError('server takes exactly one <url>')
   if (!/^https?:\/\//.test(url))
@@ -182,11 +187,15 @@ async function server(argv: readonly string[], io: Io): Promise<number> {
         : { routes: { paid: `${target.pathname}${target.search}` } }
       : readJson(values.config)
   // --discover: the routes the configuration does not name come from /openapi.json.
-  const config = await Discover.config(
-    url,
+  const discovered =
     values.discover && typeof written === 'object' && written !== null && !('discovery' in written)
       ? { ...written, discovery: Discovery.path }
-      : written,
+      : written
+  const config = await Discover.config(
+    url,
+    values.draft !== undefined && typeof discovered === 'object' && discovered !== null
+      ? { ...discovered, draft: values.draft }
+      : discovered,
   )
   const results = await Suite.run({
     url,

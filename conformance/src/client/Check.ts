@@ -36,9 +36,14 @@ export type Observation = {
   key: string
 }
 
-/** A request that carried `Authorization`, with its field lines and Payment credential. */
+/**
+ * A request that carried `Authorization` (or, draft -01, `Payment-Authorization`), with
+ * its field lines and Payment credential.
+ */
 export type Sent = {
   request: Recorded
+  /** The field the lines came from. */
+  field: 'Authorization' | 'Payment-Authorization'
   lines: readonly string[]
   /** The Payment credential, when the lines hold exactly one that parses. */
   credential: Credential.Credential | undefined
@@ -84,20 +89,45 @@ export class Broken extends Error {
   readonly code = 'ERR_CONFORMANCE_ADAPTER_BROKEN'
 }
 
-/** Reads the `Authorization` lines of a request. */
+/**
+ * Reads the credential lines of a request: `Payment-Authorization` when it has any (draft
+ * -01), else `Authorization`.
+ */
 export function read(request: Recorded): Sent | undefined {
-  const lines = request.headers.filter(([name]) => name === 'authorization').map(([, v]) => v)
+  const inField = (name: string) =>
+    request.headers.filter(([header]) => header === name).map(([, v]) => v)
+  const selected = inField('payment-authorization')
+  const field = selected.length > 0 ? 'Payment-Authorization' : 'Authorization'
+  const lines = selected.length > 0 ? selected : inField('authorization')
   if (lines.length === 0) return undefined
   if (lines.length > 1)
-    return { request, lines, credential: undefined, problem: `${lines.length} Authorization lines` }
+    return {
+      request,
+      field,
+      lines,
+      credential: undefined,
+      problem: `${lines.length} ${field} lines`,
+    }
   try {
     const credential = Credential.fromAuthorization(lines[0])
     if (credential === undefined)
-      return { request, lines, credential, problem: 'no Payment credential in Authorization' }
-    return { request, lines, credential, problem: undefined }
+      return { request, field, lines, credential, problem: `no Payment credential in ${field}` }
+    if (field === 'Payment-Authorization' && inField('authorization').some(isPayment))
+      return {
+        request,
+        field,
+        lines,
+        credential: undefined,
+        problem: 'a Payment credential in both Authorization and Payment-Authorization',
+      }
+    return { request, field, lines, credential, problem: undefined }
   } catch (error) {
-    return { request, lines, credential: undefined, problem: (error as Error).message }
+    return { request, field, lines, credential: undefined, problem: (error as Error).message }
   }
+}
+
+function isPayment(value: string): boolean {
+  return /^\s*payment\s/i.test(value)
 }
 
 /**

@@ -52,6 +52,18 @@ export const scenarios: readonly Scenario[] = [
   paywall('unknown-intent', 'a test challenge of an intent the payer does not know', (kit) => [
     kit.challenge({ intent: 'subscribe' }),
   ]),
+  paywall(
+    'payment-authorization',
+    'a challenge selecting Payment-Authorization (draft -01 header parameter)',
+    (kit) => [kit.challenge({ header: Challenge.paymentAuthorization })],
+  ),
+  {
+    name: 'header-other',
+    title: 'a challenge whose header parameter names a field other than Payment-Authorization',
+    // Written by hand: a conforming server never emits it, so core will not serialize it.
+    answer: (_, kit) =>
+      paidOr(kit, () => [`${Challenge.serialize(kit.challenge())}, header="X-Payment"`]),
+  },
   paywall('expired', 'a challenge that expired a minute ago', (kit) => [
     kit.challenge({ expires: instant(-60) }),
   ]),

@@ -184,14 +184,21 @@ function kitFor(
       return challenge
     },
     paid: () => {
-      if (arrived.authorizations.length !== 1) return undefined
+      // The credential counts only in the field its challenge selected (draft -01).
+      const selected = arrived.headers
+        .filter(([name]) => name === 'payment-authorization')
+        .map(([, value]) => value)
+      const lines = selected.length > 0 ? selected : arrived.authorizations
+      if (lines.length !== 1) return undefined
       let credential: Credential.Credential | undefined
       try {
-        credential = Credential.fromAuthorization(arrived.authorizations[0])
+        credential = Credential.fromAuthorization(lines[0])
       } catch {
         return undefined
       }
       if (credential === undefined) return undefined
+      const field = selected.length > 0 ? 'Payment-Authorization' : 'Authorization'
+      if (Challenge.credentialField(credential.challenge) !== field) return undefined
       const echoed = credential.challenge
       if (!log.issued.some((issued) => sameChallenge(issued, echoed))) return undefined
       if (echoed.digest !== undefined && !digestMatches(echoed.digest, arrived.body))

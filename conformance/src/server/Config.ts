@@ -134,6 +134,14 @@ export const schema = z
     }),
     /** Tests expected to fail on this target, with the reason (e.g. a draft section). */
     expectedFailures: z.record(z.string(), z.string()).default({}),
+    /**
+     * The revision of draft-httpauth-payment the target claims (`--draft` overrides it):
+     * `01` (default, the latest) judges by -01 (payment-expired for an expired challenge,
+     * the `header` parameter and `Payment-Authorization`), `00` by -00.
+     */
+    draft: z.enum(['00', '01']).default('01').meta({
+      description: 'The draft-httpauth-payment revision the target claims: "01" (default) or "00".',
+    }),
   })
   .meta({ title: 'paywire-conformance server configuration' })
 

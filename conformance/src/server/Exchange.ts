@@ -147,8 +147,8 @@ export const fetchVerbatim = ((input: string | URL, init: RequestInit = {}) =>
   })) as unknown as typeof fetch
 
 /**
- * Redacts the credential-bearing request headers: an `Authorization` value keeps only its
- * scheme and length.
+ * Redacts the credential-bearing request headers: an `Authorization` or
+ * `Payment-Authorization` value keeps only its scheme and length.
  *
  * @example
  * ```ts
@@ -161,7 +161,12 @@ export function redactRequestHeaders(headers: Record<string, string>): Record<st
   const redacted: Record<string, string> = {}
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase()
-    if (lower === 'authorization' || lower === 'proxy-authorization' || lower === 'cookie') {
+    if (
+      lower === 'authorization' ||
+      lower === 'payment-authorization' ||
+      lower === 'proxy-authorization' ||
+      lower === 'cookie'
+    ) {
       const scheme = /^[A-Za-z][A-Za-z0-9-]*(?= )/.exec(value)?.[0]
       const rest = scheme === undefined ? value.length : value.length - scheme.length - 1
       redacted[lower] = `${scheme === undefined ? '' : `${scheme} `}[redacted: ${rest} characters]`

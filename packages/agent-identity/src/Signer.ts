@@ -13,7 +13,7 @@ import * as SignatureFields from './SignatureFields.js'
 export const tag = 'web-bot-auth'
 
 /** Header fields covered whenever the request carries them. */
-export const defaultCover = ['authorization', 'content-digest'] as const
+export const defaultCover = ['authorization', 'payment-authorization', 'content-digest'] as const
 
 /** Signs outgoing requests as one agent. */
 export type Signer = {
@@ -94,7 +94,7 @@ export declare namespace create {
     label?: string | undefined
     /** Seconds from `created` to `expires` (default 60; the draft recommends at most a day). */
     lifetimeSeconds?: number | undefined
-    /** Header fields covered when present (default `authorization`, `content-digest`). */
+    /** Header fields covered when present (default `authorization`, `payment-authorization`, `content-digest`). */
     cover?: readonly string[] | undefined
     /** Clock in milliseconds (default `Date.now`). */
     now?: (() => number) | undefined

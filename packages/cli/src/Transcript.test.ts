@@ -13,6 +13,12 @@ describe('Transcript', () => {
     expect(Transcript.redact('WWW-Authenticate', 'Payment id="x"')).toBe('Payment id="x"')
   })
 
+  it('keeps only the scheme of a credential in Payment-Authorization {core.storage.credential-headers}', () => {
+    expect(Transcript.redact('Payment-Authorization', 'Payment eyJjaGFsbGVuZ2UiOnt9fQ')).toBe(
+      'Payment [redacted]',
+    )
+  })
+
   it('prints request lines without user info', () => {
     const lines = Transcript.request(
       'POST',

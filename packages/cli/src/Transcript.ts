@@ -1,9 +1,15 @@
 // `-v`: each hop's request and response headers on stderr, curl style (`> ` sent, `< `
-// received). Credentials never appear: Authorization and Proxy-Authorization keep only
-// their scheme, cookies are hidden, and URLs lose their user info.
+// received). Credentials never appear: Authorization, Payment-Authorization and
+// Proxy-Authorization keep only their scheme, cookies are hidden, and URLs lose their user info.
 
 /** Headers whose values are secret: shown as `<scheme> [redacted]` or `[redacted]`. */
-const secret = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie'])
+const secret = new Set([
+  'authorization',
+  'payment-authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+])
 
 /**
  * A header value as `-v` shows it: credentials redacted.
@@ -17,7 +23,7 @@ const secret = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-c
 export function redact(name: string, value: string): string {
   const lower = name.toLowerCase()
   if (!secret.has(lower)) return value
-  if (lower === 'authorization' || lower === 'proxy-authorization') {
+  if (lower.endsWith('authorization')) {
     const scheme = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+(?=\s)/.exec(value)?.[0]
     return scheme === undefined ? '[redacted]' : `${scheme} [redacted]`
   }

@@ -13,6 +13,7 @@ import { Client, Policy } from './index.js'
 const realm = 'paywire.test'
 const key = Secret.generate()
 const price = { amount: '100', currency: 'usd', recipient: 'acct_1' }
+const bearerToken = 'mF_9.B5f-4.1JqM'
 
 /** The test method under a second name, so a server can offer two methods. */
 function otherServer() {
@@ -53,6 +54,16 @@ async function start() {
   const routes: Record<string, ReturnType<typeof listener>> = {
     '/paid': listener(paywire, { price }, json),
     '/denied': listener(paywire, { price, methods: ['test'] }, json),
+    // An API that authenticates its callers with a Bearer token and also charges: it keeps
+    // Authorization for itself and has the credential sent in Payment-Authorization.
+    '/bearer': listener(
+      paywire,
+      { price, methods: ['test'], credentialField: 'Payment-Authorization' },
+      (request) =>
+        request.headers.get('authorization') === `Bearer ${bearerToken}`
+          ? Response.json({ paid: true, user: 'alice' }, { headers: { 'cache-control': 'public' } })
+          : new Response('unauthenticated', { status: 401 }),
+    ),
     '/paid-body': listener(
       paywire,
       { price, methods: ['test'] },
@@ -120,6 +131,22 @@ describe('Client against @paywire/server', () => {
       recipient: 'acct_1',
       realm,
     })
+    expect(server.events).toEqual({ verified: 1, settled: 1, failed: 0 })
+  })
+
+  it('pays a route that also needs Authorization: Bearer, sending the credential in Payment-Authorization {core.header.payment-authorization-field, core.server.credential-field, core.cache.credential-elsewhere}', async () => {
+    const server = await start()
+    const payer = client(server.origin)
+    const result = await payer.fetch(server.url('/bearer'), {
+      headers: { authorization: `Bearer ${bearerToken}` },
+    })
+    expect(result.response.status).toBe(200)
+    expect(await result.response.json()).toEqual({ paid: true, user: 'alice' })
+    expect(result.receipt).toMatchObject({ status: 'success', method: 'test' })
+    expect(result.payment).toMatchObject({ status: 'settled', amount: '100' })
+    const cacheControl = result.response.headers.get('cache-control') ?? ''
+    expect(cacheControl).toContain('private')
+    expect(cacheControl).not.toContain('public')
     expect(server.events).toEqual({ verified: 1, settled: 1, failed: 0 })
   })
 

@@ -456,10 +456,81 @@ describe('Client.fetch', () => {
     expect(credentials).toHaveLength(0)
   })
 
-  it('refuses when the request already carries an Authorization header', async () => {
+  it('refuses when the request already carries an Authorization header and the challenge selects Authorization {core.header.default-field}', async () => {
     const { server, client, credentials } = await setup()
     const error = await refusal(
       client.fetch(server.url('/paid'), { headers: { authorization: 'Bearer t' } }),
+    )
+    expect(error.rule).toBe('authorization')
+    expect(credentials).toHaveLength(0)
+  })
+
+  it('sends the credential in Payment-Authorization when the challenge selects it, keeping the caller Authorization {core.header.payment-authorization-field, core.header.only-selected-field, core.client.single-credential, core.credential.echo-header}', async () => {
+    const { server, client, credentials, issued } = await setup({
+      offers: () => [offer({ header: 'Payment-Authorization' })],
+    })
+    const result = await client.fetch(server.url('/paid'), {
+      headers: { authorization: 'Bearer mF_9.B5f-4.1JqM' },
+    })
+    expect(result.response.status).toBe(200)
+    expect(result.receipt).toBeDefined()
+    expect(credentials).toHaveLength(1)
+    const sent = credentials[0] as Request
+    expect(sent.headers.get('authorization')).toBe('Bearer mF_9.B5f-4.1JqM')
+    const found = Credential.fromHeaders(sent.headers)
+    expect(found?.field).toBe('Payment-Authorization')
+    expect(found?.credential.challenge).toEqual(issued[0])
+    expect(found?.credential.challenge.header).toBe('Payment-Authorization')
+  })
+
+  it('sends the credential in Authorization, with no header echo, for a challenge without header {core.header.default-field, core.credential.no-header-echo}', async () => {
+    const { server, client, credentials } = await setup()
+    expect((await client.fetch(server.url('/paid'))).response.status).toBe(200)
+    const sent = credentials[0] as Request
+    expect(sent.headers.get('payment-authorization')).toBeNull()
+    const credential = Credential.fromAuthorization(sent.headers.get('authorization'))
+    expect(credential === undefined ? undefined : 'header' in credential.challenge).toBe(false)
+  })
+
+  it('refuses, before signing, a challenge whose header names another field {core.header.other-value, core.header.unsupported-client}', async () => {
+    let signed = 0
+    const method = TestMethod.client({ key: testKey })
+    const counting = {
+      ...method,
+      createCredential: async (parameters: Parameters<typeof method.createCredential>[0]) => {
+        signed += 1
+        return method.createCredential(parameters)
+      },
+    }
+    for (const header of ['X-Payment', 'Authorization', 'payment-authorization']) {
+      const { server, client, credentials, spent } = await setup({
+        offers: () => [offer({ header })],
+        client: { methods: [counting] },
+      })
+      const error = await refusal(client.fetch(server.url('/paid')))
+      expect(error.rule, header).toBe('credential-header')
+      expect(credentials).toHaveLength(0)
+      expect(await spent()).toBe('0')
+    }
+    expect(signed).toBe(0)
+  })
+
+  it('pays another challenge of the same 402 when one names an unknown field {core.header.other-value}', async () => {
+    const { server, client, credentials } = await setup({
+      offers: () => [offer({ header: 'X-Payment' }), offer({ header: 'Payment-Authorization' })],
+    })
+    expect((await client.fetch(server.url('/paid'))).response.status).toBe(200)
+    expect(Credential.fromHeaders((credentials[0] as Request).headers)?.field).toBe(
+      'Payment-Authorization',
+    )
+  })
+
+  it('refuses when the caller already set Payment-Authorization and the challenge selects it', async () => {
+    const { server, client, credentials } = await setup({
+      offers: () => [offer({ header: 'Payment-Authorization' })],
+    })
+    const error = await refusal(
+      client.fetch(server.url('/paid'), { headers: { 'payment-authorization': 'Payment x' } }),
     )
     expect(error.rule).toBe('authorization')
     expect(credentials).toHaveLength(0)

@@ -1,7 +1,9 @@
 // The paying client (draft-httpauth-payment §"Request Flow", client side): a fetch that
 // answers a 402 on its own. It picks one challenge it has a method for, checks it
 // against the spending policy, reserves the amount in the budgets, builds the
-// credential, retries once with `Authorization: Payment`, and records the payment.
+// credential, retries once with it in the field the challenge selected (`Authorization`,
+// or `Payment-Authorization` when the challenge's `header` names it, draft -01; the
+// caller's own `Authorization` is then kept), and records the payment.
 import type { Signer } from '@paywire/agent-identity'
 import {
   AcceptPayment,
@@ -78,6 +80,8 @@ export type Result = {
  */
 type Paying = {
   entry: Ledger.Entry
+  /** The request field the credential goes in, as the challenge selected. */
+  field: Challenge.CredentialField
   authorization: string
   retryable: ((problem: { type?: unknown }) => boolean) | undefined
 }
@@ -170,12 +174,6 @@ export function create(options: create.Options): Client {
         `${paid} payment(s) already made for this request, the most allowed is ${policy.maxPaymentsPerRequest}`,
       )
     Outgoing.checkTransport(hop, response, insecureOrigins)
-    // @enforces core.client.single-authorization
-    if (hop.headers.has('authorization'))
-      throw new Policy.RefusedError(
-        'authorization',
-        'the request already carries an Authorization header, which the credential would replace',
-      )
     const offered = Challenges.fromResponse(response)
     const candidates = Challenges.rank(offered.challenges, methods, accept)
     if (candidates.length === 0)
@@ -186,6 +184,9 @@ export function create(options: create.Options): Client {
     let first: Policy.RefusedError | undefined
     for (const candidate of candidates) {
       try {
+        // Before anything is signed: the field this challenge selects must be one the
+        // client can send the credential in, without replacing the caller's own.
+        fieldFor(candidate.challenge, hop.headers)
         const { request, quote } = Challenges.read(
           candidate,
           hop.url,
@@ -241,6 +242,7 @@ export function create(options: create.Options): Client {
   ): Promise<Paying> {
     const { candidate, request, quote, id, reservation, budgets } = chosen
     let authorization: string
+    let field: Challenge.CredentialField
     let source: string | undefined
     try {
       await Spending.approve(policy, quote, budgets)
@@ -250,6 +252,7 @@ export function create(options: create.Options): Client {
         signal: hop.signal,
       })
       source = created.source
+      field = fieldFor(candidate.challenge, hop.headers)
       authorization = Credential.toAuthorization(
         // @enforces core.credential.echo, core.challenge.opaque.unchanged, charge.payload.proof
         Credential.from({ challenge: candidate.challenge, payload: created.payload, source }),
@@ -275,7 +278,7 @@ export function create(options: create.Options): Client {
       quote.amount === '0' && candidate.method.retryable !== undefined
         ? candidate.method.retryable.bind(candidate.method)
         : undefined
-    return { entry, authorization, retryable }
+    return { entry, field, authorization, retryable }
   }
 
   /** Sends one hop, with the credential when one is pending, and records the outcome. */
@@ -286,7 +289,7 @@ export function create(options: create.Options): Client {
   ) {
     const extra =
       // @enforces core.client.single-authorization, core.credential.sensitive
-      paying === undefined ? undefined : new Headers({ authorization: paying.authorization })
+      paying === undefined ? undefined : new Headers({ [paying.field]: paying.authorization })
     let response: Response
     try {
       response = await send(hop.url.href, Outgoing.toSignedInit(hop, extra, options.agent))
@@ -389,6 +392,30 @@ export function create(options: create.Options): Client {
     standings: ({ currency, origin }) =>
       Budget.standings(store, { budgets: policy.budgets, currency, origin, now: now(), prefix }),
   }
+}
+
+// @enforces core.client.single-authorization
+/**
+ * The field a challenge's credential goes in (draft-httpauth-payment-01 §"Credentials"),
+ * or a refusal: a `header` naming anything but `Payment-Authorization` (an unrecognized
+ * challenge: no credential is sent for it), or a selected field the caller already uses
+ * (the credential would replace the caller's own `Authorization`).
+ */
+function fieldFor(challenge: Challenge.Challenge, headers: Headers): Challenge.CredentialField {
+  const field = Challenge.credentialField(challenge)
+  if (field === undefined)
+    throw new Policy.RefusedError(
+      'credential-header',
+      `the challenge selects the field "${challenge.header}" for the credential; only Authorization and Payment-Authorization are defined`,
+    )
+  if (headers.has(field))
+    throw new Policy.RefusedError(
+      'authorization',
+      field === 'Authorization'
+        ? 'the request already carries an Authorization header, which the credential would replace (the challenge did not select Payment-Authorization)'
+        : 'the request already carries a Payment-Authorization header, which the credential would replace',
+    )
+  return field
 }
 
 export declare namespace create {

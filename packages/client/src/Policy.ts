@@ -141,6 +141,7 @@ export type Rule =
   | 'cross-origin'
   | 'digest'
   | 'authorization'
+  | 'credential-header'
   | 'origin'
   | 'realm'
   | 'currency'

@@ -78,6 +78,12 @@ export type Offer = {
   expires?: string | undefined
   realm?: string
   digest?: string
+  /**
+   * The challenge's `header` (draft -01): `Payment-Authorization` is bound as a correct
+   * server binds it; any other value is appended to the header line as is (what a correct
+   * server never sends).
+   */
+  header?: string
 }
 
 /**
@@ -109,19 +115,34 @@ export function paidHandler(options: {
             ...(offer.expires === undefined ? {} : { expires: offer.expires }),
             ...(offer.digest === undefined ? {} : { digest: offer.digest }),
             opaque: { nonce: crypto.randomUUID() },
+            ...(offer.header === Challenge.paymentAuthorization ? { header: offer.header } : {}),
           },
           { secret },
         )
         options.onIssue?.(challenge)
-        headers.append('www-authenticate', Challenge.serialize(challenge))
+        const line = Challenge.serialize(challenge)
+        headers.append(
+          'www-authenticate',
+          offer.header === undefined || offer.header === Challenge.paymentAuthorization
+            ? line
+            : `${line}, header="${offer.header}"`,
+        )
       }
       return new Response('payment required', { status: 402, headers })
     }
-    const credential = Credential.fromAuthorization(request.headers.get('authorization'))
-    if (credential === undefined) return issue()
+    let found: Credential.fromHeaders.ReturnType
+    try {
+      found = Credential.fromHeaders(request.headers)
+    } catch {
+      return issue()
+    }
+    if (found === undefined) return issue()
+    const { credential } = found
     options.onCredential?.(request)
     const { challenge } = credential
     if (!Challenge.verify(challenge, { secret })) return issue()
+    // Accepted only from the field its challenge selected (draft -01 §"Credentials").
+    if (Challenge.credentialField(challenge) !== found.field) return issue()
     if (challenge.expires !== undefined && Expires.isExpired(challenge.expires)) return issue()
     const body = new Uint8Array(await request.clone().arrayBuffer())
     if (challenge.digest !== undefined && !BodyDigest.verify(challenge.digest, body)) return issue()

@@ -67,6 +67,10 @@ export const schema = z
     opaque: base64UrlSchema
       .optional()
       .meta({ description: 'base64url (no padding) of an RFC 8785 JSON string-to-string map.' }),
+    header: z.string().min(1, 'header must be non-empty').optional().meta({
+      description:
+        'The field the credential goes in (draft-httpauth-payment-01): only `Payment-Authorization` is defined; absent selects `Authorization`. Parsed as any string so that a client can treat another value as an unrecognized challenge.',
+    }),
   })
   .meta({ title: 'Challenge', description: 'A Payment challenge (draft-httpauth-payment §5.1).' })
 
@@ -74,7 +78,10 @@ export const schema = z
 export type Challenge = z.infer<typeof schema>
 
 // @enforces core.challenge.description.not-verified
-/** The challenge fields the binding covers, in slot order. */
+/**
+ * The seven base slots of the binding, in slot order. `header` (draft -01) is bound too,
+ * as an eighth slot appended only when present.
+ */
 export const boundFields = [
   'realm',
   'method',
@@ -84,6 +91,32 @@ export const boundFields = [
   'digest',
   'opaque',
 ] as const
+
+/**
+ * The only value the `header` parameter may take (draft-httpauth-payment-01
+ * §"Credentials"): the credential then goes in the `Payment-Authorization` request field.
+ */
+export const paymentAuthorization = 'Payment-Authorization'
+
+/** The request fields a Payment credential can travel in. */
+export type CredentialField = 'Authorization' | typeof paymentAuthorization
+
+/**
+ * The request field a challenge selects for its credential: `Authorization` when it has
+ * no `header`, `Payment-Authorization` when `header` names it, and `undefined` for any
+ * other value (an unrecognized challenge: a client sends no credential for it).
+ *
+ * @example
+ * ```ts
+ * import { Challenge } from '@paywire/core'
+ * declare const challenge: Challenge.Challenge
+ * Challenge.credentialField(challenge) // 'Authorization' | 'Payment-Authorization' | undefined
+ * ```
+ */
+export function credentialField(challenge: Pick<Challenge, 'header'>): CredentialField | undefined {
+  if (challenge.header === undefined) return 'Authorization'
+  return challenge.header === paymentAuthorization ? paymentAuthorization : undefined
+}
 
 /**
  * Builds a challenge: canonicalizes and encodes `request` and `opaque` (RFC 8785, then
@@ -115,6 +148,11 @@ export function from(parameters: from.Parameters, options: from.Options): Challe
   if (parameters.digest !== undefined) unbound.digest = parameters.digest
   if (parameters.description !== undefined) unbound.description = parameters.description
   if (parameters.opaque !== undefined) unbound.opaque = encodeOpaque(parameters.opaque)
+  if (parameters.header !== undefined) {
+    if (parameters.header !== paymentAuthorization)
+      throw new InvalidChallengeError(`header must be ${paymentAuthorization}`)
+    unbound.header = parameters.header
+  }
   const id =
     'secret' in options
       ? computeId(unbound as unknown as computeId.Fields, options.secret)
@@ -142,6 +180,11 @@ export declare namespace from {
     description?: string | undefined
     /** Server correlation data: a flat string map, canonicalized and encoded here. */
     opaque?: Record<string, string> | undefined
+    /**
+     * `Payment-Authorization` to have the credential sent in that field (draft -01), so the
+     * client keeps its own `Authorization`; absent for the default `Authorization`.
+     */
+    header?: typeof paymentAuthorization | undefined
   }
   /** Bind with HMAC-SHA256 under `secret`, or give an `id` bound some other (stateful) way. */
   type Options = { secret: Secret.Secret } | { id: string }
@@ -151,7 +194,9 @@ export declare namespace from {
 // @enforces core.challenge.id.bound
 /**
  * Computes the HMAC-SHA256 binding id over the seven positional slots
- * `realm|method|intent|request|expires|digest|opaque` (empty for absent optionals).
+ * `realm|method|intent|request|expires|digest|opaque` (empty for absent optionals), with
+ * `|header` appended as an eighth slot only when `header` is present (draft -01): the id
+ * of a challenge without `header` is the same as under draft -00.
  *
  * @example
  * ```ts
@@ -169,7 +214,7 @@ export function computeId(challenge: computeId.Fields, secret: Secret.Secret): s
 
 export declare namespace computeId {
   type Fields = Pick<Challenge, 'realm' | 'method' | 'intent' | 'request'> &
-    Partial<Pick<Challenge, 'expires' | 'digest' | 'opaque'>>
+    Partial<Pick<Challenge, 'expires' | 'digest' | 'opaque' | 'header'>>
 }
 
 // @enforces core.binding.verify
@@ -220,7 +265,10 @@ export declare namespace verify {
  * ```
  */
 export function serialize(challenge: Challenge): string {
-  // Never emit what a conforming parser must refuse (an empty id, a bad method...).
+  // Never emit what a conforming parser must refuse (an empty id, a bad method...), nor a
+  // `header` other than the one value the draft allows (servers MUST NOT emit another).
+  if (challenge.header !== undefined && challenge.header !== paymentAuthorization)
+    throw new InvalidChallengeError(`header must be ${paymentAuthorization}`)
   if (CompiledSchemas.challenge(challenge) === undefined) {
     const result = schema.safeParse(challenge)
     if (!result.success)
@@ -237,7 +285,7 @@ export function serialize(challenge: Challenge): string {
 }
 
 /** The parameters after `id`, in the order `serialize` writes them. */
-const serializedNames = [...boundFields, 'description'] as const
+const serializedNames = [...boundFields, 'header', 'description'] as const
 
 /**
  * Parses every Payment challenge in `WWW-Authenticate` field values (one string, or one
@@ -397,11 +445,16 @@ function fromParams(params: Readonly<Record<string, string>>): Challenge {
   return validated(fields)
 }
 
-/** The seven positional slots the binding covers, joined with `|` (empty for absent optionals). */
+/**
+ * The seven positional slots the binding covers, joined with `|` (empty for absent
+ * optionals), then `|header` when `header` is present (draft -01 §"Recommended:
+ * HMAC-SHA256 Binding": the eighth slot comes after `opaque`).
+ */
 function bindingInput(challenge: computeId.Fields): string {
   // As Array.prototype.join writes them: null and undefined as empty slots.
-  const { realm, method, intent, request, expires, digest, opaque } = challenge
-  return `${realm ?? ''}|${method ?? ''}|${intent ?? ''}|${request ?? ''}|${expires ?? ''}|${digest ?? ''}|${opaque ?? ''}`
+  const { realm, method, intent, request, expires, digest, opaque, header } = challenge
+  const base = `${realm ?? ''}|${method ?? ''}|${intent ?? ''}|${request ?? ''}|${expires ?? ''}|${digest ?? ''}|${opaque ?? ''}`
+  return header === undefined || header === null ? base : `${base}|${header}`
 }
 
 function describe(error: z.ZodError): string {

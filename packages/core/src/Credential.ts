@@ -181,6 +181,48 @@ export function fromAuthorization(value: string | null | undefined): Credential 
   return deserialize(entry.token68)
 }
 
+/**
+ * Reads the Payment credential of a request from `Authorization` or
+ * `Payment-Authorization` (draft-httpauth-payment-01 §"Credentials"), with the field it
+ * came in. `Authorization` may hold another scheme (e.g. `Bearer`) beside a credential in
+ * `Payment-Authorization`; `Payment-Authorization` holds only a Payment credential.
+ * Whether the field is the one the echoed challenge selected is the server's check
+ * (see `Challenge.credentialField`), made once the echo is known to be bound.
+ *
+ * @throws {MalformedCredentialError | MultipleCredentialsError}
+ * @example
+ * ```ts
+ * import { Credential } from '@paywire/core'
+ * declare const request: Request
+ * const found = Credential.fromHeaders(request.headers) // { credential, field } | undefined
+ * ```
+ */
+export function fromHeaders(headers: fromHeaders.Headers): fromHeaders.ReturnType {
+  const inAuthorization = fromAuthorization(headers.get('authorization'))
+  const value = headers.get('payment-authorization')
+  let inPaymentAuthorization: Credential | undefined
+  if (value !== null && value !== undefined && value !== '') {
+    inPaymentAuthorization = fromAuthorization(value)
+    if (inPaymentAuthorization === undefined)
+      throw new MalformedCredentialError(
+        'the Payment-Authorization field carries no Payment credential',
+      )
+  }
+  if (inAuthorization !== undefined && inPaymentAuthorization !== undefined)
+    throw new MultipleCredentialsError(
+      'request carries a Payment credential in both Authorization and Payment-Authorization',
+    )
+  if (inPaymentAuthorization !== undefined)
+    return { credential: inPaymentAuthorization, field: Challenge.paymentAuthorization }
+  if (inAuthorization !== undefined) return { credential: inAuthorization, field: 'Authorization' }
+  return undefined
+}
+
+export declare namespace fromHeaders {
+  type Headers = { get(name: string): string | null | undefined }
+  type ReturnType = { credential: Credential; field: Challenge.CredentialField } | undefined
+}
+
 /** Raised when a credential cannot be decoded or lacks what the draft requires. */
 export class MalformedCredentialError extends BaseError {
   override readonly name = 'Credential.MalformedCredentialError'
@@ -189,13 +231,35 @@ export class MalformedCredentialError extends BaseError {
 }
 
 /**
- * Raised when a request carries more than one Payment credential. The draft says a
- * server SHOULD answer 400.
+ * Raised when a credential's `payload` does not match its method's schema
+ * (draft-httpauth-payment-01's `invalid-payload`).
+ */
+export class InvalidPayloadError extends BaseError {
+  override readonly name = 'Credential.InvalidPayloadError'
+  readonly code = 'ERR_CREDENTIAL_PAYLOAD_INVALID'
+  readonly problem = 'invalid-payload' as const
+}
+
+/**
+ * Raised when a Payment credential arrived in a request field other than the one its
+ * challenge selected (draft-httpauth-payment-01 §"Credentials": such a credential MUST
+ * NOT satisfy the challenge).
+ */
+export class WrongFieldError extends BaseError {
+  override readonly name = 'Credential.WrongFieldError'
+  readonly code = 'ERR_CREDENTIAL_WRONG_FIELD'
+  readonly problem = 'malformed-credential' as const
+}
+
+/**
+ * Raised when a request carries more than one Payment credential (in one field, or in
+ * both `Authorization` and `Payment-Authorization`). Answered 400 with the -01
+ * `bad-request` problem type.
  */
 export class MultipleCredentialsError extends BaseError {
   override readonly name = 'Credential.MultipleCredentialsError'
   readonly code = 'ERR_CREDENTIAL_MULTIPLE'
-  readonly problem = 'malformed-credential' as const
+  readonly problem = 'bad-request' as const
   /** HTTP status the draft recommends for this failure. */
   readonly httpStatus = 400
 }

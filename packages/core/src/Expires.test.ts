@@ -51,10 +51,10 @@ describe('Expires', () => {
     expect(Expires.isExpired('2025-01-15T12:05:00Z', { now })).toBe(false)
   })
 
-  it('raises ExpiredError mapped to invalid-challenge {charge.verify.not-expired}', () => {
+  it('raises ExpiredError mapped to payment-expired (draft -01) {charge.verify.not-expired, core.status.payment-expired}', () => {
     expect(() => Expires.assert('2025-01-15T11:00:00Z', { now })).toThrow(Expires.ExpiredError)
     const error = new Expires.ExpiredError('x')
-    expect(error.type).toBe('https://paymentauth.org/problems/invalid-challenge')
+    expect(error.type).toBe('https://paymentauth.org/problems/payment-expired')
     expect(() => Expires.assert('2025-01-15T13:00:00Z', { now })).not.toThrow()
   })
 })

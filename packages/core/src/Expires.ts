@@ -142,11 +142,12 @@ export class InvalidExpiresError extends BaseError {
 }
 
 /**
- * Raised when a challenge has expired. The core draft's status table answers an
- * expired challenge with `invalid-challenge`.
+ * Raised when a challenge has expired. draft-httpauth-payment-01's status table answers an
+ * expired challenge with `payment-expired` (-00 folded it into `invalid-challenge`, which
+ * -01 narrows to unknown or already used ids).
  */
 export class ExpiredError extends BaseError {
   override readonly name = 'Expires.ExpiredError'
   readonly code = 'ERR_CHALLENGE_EXPIRED'
-  readonly problem = 'invalid-challenge' as const
+  readonly problem = 'payment-expired' as const
 }

@@ -21,6 +21,21 @@ describe('Problem', () => {
     },
   )
 
+  it.each([
+    ['bad-request', 400],
+    ['invalid-payload', 402],
+    ['internal-payment-error', 500],
+    ['payment-action-required', 402],
+  ] as const)(
+    'defines the draft -01 problem type %s with status %i {core.problem.types-01}',
+    (slug, status) => {
+      const problem = Problem.from(slug)
+      expect(problem.type).toBe(`https://paymentauth.org/problems/${slug}`)
+      expect(problem.status).toBe(status)
+      expect(Problem.lookup(problem.type)).toEqual({ slug, title: problem.title, status })
+    },
+  )
+
   it('defines the session problem types with the statuses of the session draft', () => {
     expect(Problem.from('session/channel-not-found').status).toBe(410)
     expect(Problem.from('session/channel-finalized').status).toBe(410)

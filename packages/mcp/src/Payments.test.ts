@@ -126,7 +126,7 @@ describe.each(Fixture.transports)('a paid tool over %s', (_, connect) => {
     })
   })
 
-  it('refuses a credential for an expired challenge {mcp.replay.expired}', async () => {
+  it('refuses a credential for an expired challenge with payment-expired (core -01) {mcp.replay.expired, core.status.payment-expired}', async () => {
     const clock = { now: Date.now() }
     connection = await connect({ clock })
     const credential = await credentialFor(
@@ -137,7 +137,7 @@ describe.each(Fixture.transports)('a paid tool over %s', (_, connect) => {
     clock.now += 301_000 + 31_000
     const error = await Fixture.refusal(connection.client.callTool(withCredential(credential)))
     expect(error.code).toBe(-32043)
-    expect((error.data as RpcError.Data).failure?.reason).toBe('invalid-challenge')
+    expect((error.data as RpcError.Data).failure?.reason).toBe('payment-expired')
     expect((error.data as RpcError.Data).failure?.detail).toMatch(/^challenge expired at /)
   })
 

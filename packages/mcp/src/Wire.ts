@@ -49,6 +49,8 @@ export const challengeSchema = z
     description: z.string().optional(),
     digest: z.string().min(1).optional(),
     opaque: z.string().min(1).optional(),
+    // draft-httpauth-payment-01: bound (eighth HMAC slot) and echoed unchanged.
+    header: z.string().min(1).optional(),
   })
   .catchall(z.unknown())
   .meta({ title: 'JSON-RPC challenge', description: 'draft-payment-transport-mcp §6.2' })
@@ -160,7 +162,7 @@ export function fromJsonChallenge(value: unknown): Challenge.Challenge {
   } catch (cause) {
     throw new InvalidWireError('challenge.request is not serializable JSON', { cause })
   }
-  for (const name of ['expires', 'digest', 'description', 'opaque'] as const)
+  for (const name of ['expires', 'digest', 'description', 'opaque', 'header'] as const)
     if (parsed[name] !== undefined) fields[name] = parsed[name]
   try {
     return Challenge.validated(fields)

@@ -218,7 +218,8 @@ describe('EVM charge over HTTP', () => {
       const refused = await fetch(`${origin}/paid`, { headers: { authorization, 'x-late': '1' } })
       expect(refused.status).toBe(402)
       expect(await refused.json()).toMatchObject({
-        type: 'https://paymentauth.org/problems/invalid-challenge',
+        // draft-httpauth-payment-01: an expired challenge is payment-expired.
+        type: 'https://paymentauth.org/problems/payment-expired',
         detail: expect.stringContaining('expired'),
       })
       expect(refused.headers.get('payment-receipt')).toBeNull()

@@ -107,11 +107,16 @@ describe('Stripe charge server', () => {
       { outcome: 'declined', declineCode: 'insufficient_funds' },
       /declined.*insufficient_funds/,
     ],
-    ['requires_action', { outcome: 'requires_action' }, /requires customer action/],
+    [
+      'requires_action',
+      { outcome: 'requires_action' },
+      /requires customer action/,
+      'payment-action-required',
+    ],
     ['processing (not paid)', { outcome: 'processing' }, /processing, not succeeded/],
   ] as const)(
-    'refuses a %s PaymentIntent with 402 verification-failed, a fresh challenge and no receipt {stripe.charge.settle.succeeded-only, stripe.charge.receipt.not-on-error}',
-    async (_, script, detail) => {
+    'refuses a %s PaymentIntent with 402 (verification-failed, or -01 payment-action-required), a fresh challenge and no receipt {stripe.charge.settle.succeeded-only, stripe.charge.receipt.not-on-error, core.problem.types-01}',
+    async (_, script, detail, type: string = 'verification-failed') => {
       const protect = handler()
       const issued = await challenge(protect)
       const spt = await grant(stripe, {}, clock.now)
@@ -121,7 +126,7 @@ describe('Stripe charge server', () => {
       expect(response.headers.get('payment-receipt')).toBeNull()
       expect(response.headers.get('www-authenticate')).toMatch(/^Payment /)
       const body = await problemOf(response)
-      expect(body.type).toBe(problem('verification-failed'))
+      expect(body.type).toBe(problem(type))
       expect(body.detail).toMatch(detail)
       expect(body.detail).not.toContain(spt)
       expect(intentsOf(spt)).toHaveLength(1)
@@ -319,7 +324,8 @@ describe('Stripe charge server', () => {
     clock.now += 10 * 60_000
     const before = local.requests().length
     const late = await pay(protect, issued, { spt })
-    expect([late.status, (await problemOf(late)).type]).toEqual([402, problem('invalid-challenge')])
+    // draft-httpauth-payment-01: an expired challenge is payment-expired.
+    expect([late.status, (await problemOf(late)).type]).toEqual([402, problem('payment-expired')])
     expect(callsSince(before)).toHaveLength(0)
     const fresh = await challenge(protect)
     const spt2 = await grant(stripe, {}, clock.now)
@@ -329,10 +335,10 @@ describe('Stripe charge server', () => {
     expect(intentsOf(spt2)).toHaveLength(1)
   })
 
-  it('refuses a payload without an spt as malformed {stripe.charge.verify.extract-spt, stripe.charge.payload.fields}', async () => {
+  it('refuses a payload without an spt as invalid-payload (draft -01) {stripe.charge.verify.extract-spt, stripe.charge.payload.fields, core.problem.types-01}', async () => {
     const protect = handler()
     const response = await pay(protect, await challenge(protect), { token: 'spt_123' })
-    expect((await problemOf(response)).type).toBe(problem('malformed-credential'))
+    expect((await problemOf(response)).type).toBe(problem('invalid-payload'))
   })
 
   it('settles under Connect with the server policy only, never the client payload {stripe.charge.connect.optional, stripe.charge.connect.server-side, stripe.charge.connect.not-from-client}', async () => {

@@ -30,7 +30,8 @@ export class DeclinedError extends Errors.BaseError {
 }
 
 /**
- * The PaymentIntent needs customer action (3DS, redirect); it is not paid.
+ * The PaymentIntent needs customer action (3DS, redirect); it is not paid. Answered with
+ * draft-httpauth-payment-01's `payment-action-required` (402).
  *
  * @example
  * ```ts
@@ -42,7 +43,7 @@ export class DeclinedError extends Errors.BaseError {
 export class ActionRequiredError extends Errors.BaseError {
   override readonly name = 'Settlement.ActionRequiredError'
   readonly code = 'ERR_STRIPE_ACTION_REQUIRED'
-  readonly problem = 'verification-failed' as const
+  readonly problem = 'payment-action-required' as const
   constructor(
     message: string,
     readonly paymentIntentId: string,

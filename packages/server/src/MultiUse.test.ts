@@ -344,8 +344,9 @@ describe('multi-use methods (Method.Server.redeem)', () => {
     const challenge = await server.challengeFor('meter')
     const malformed = await server.send(server.meterHeader(challenge, 'explode'))
     expect(malformed.status).toBe(402)
+    // The core refusal of a payload that fails the method's schema: -01's invalid-payload.
     expect(await malformed.json()).toMatchObject({
-      type: 'https://paymentauth.org/problems/malformed-credential',
+      type: 'https://paymentauth.org/problems/invalid-payload',
     })
   })
 })

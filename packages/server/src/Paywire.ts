@@ -72,7 +72,7 @@ export function create(options: create.Options): Paywire {
         } catch (error) {
           // The handler failed: answer 500, which carries no receipt (and in
           // `after-success` mode takes nothing: the hold is given back).
-          response = unexpected(config, Routes.key(request), error)
+          response = unexpected(config, Routes.key(request), error, 'handler')
         }
         return result.complete(response)
       }
@@ -215,6 +215,14 @@ export type Route = {
   description?: string | undefined
   /** Challenge lifetime for this route, in seconds. */
   expiresIn?: number | undefined
+  /**
+   * The request field the credential must come in (draft-httpauth-payment-01): the
+   * default `Authorization`, or `Payment-Authorization` for an API that uses
+   * `Authorization` itself (`Bearer` tokens): its challenges then carry
+   * `header="Payment-Authorization"`, and a credential is accepted only from the field its
+   * challenge selected. Clients that know only draft -00 cannot pay such a route.
+   */
+  credentialField?: 'Authorization' | 'Payment-Authorization' | undefined
   /**
    * When money moves: `before-handler` (default) settles before the handler runs;
    * `after-success` checks the proof (or holds the money, for methods with `hold`) before
@@ -491,6 +499,14 @@ function checkRoute(config: Config, route: Route): CheckedRoute {
   if (flat.length === 0) throw new ConfigurationError('a route must offer at least one method')
   checkStaticPrice(route, flat)
   if (route.description !== undefined) assertHeaderSafe('description', route.description)
+  if (
+    route.credentialField !== undefined &&
+    route.credentialField !== 'Authorization' &&
+    route.credentialField !== 'Payment-Authorization'
+  )
+    throw new ConfigurationError(
+      `credentialField must be 'Authorization' or 'Payment-Authorization'`,
+    )
   const settle = route.settle ?? 'before-handler'
   if (settle !== 'before-handler' && settle !== 'after-success')
     throw new ConfigurationError(`settle must be 'before-handler' or 'after-success'`)

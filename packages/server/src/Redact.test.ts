@@ -20,6 +20,23 @@ describe('Redact', () => {
     })
   })
 
+  it('redacts a credential in Payment-Authorization like one in Authorization {core.storage.credential-headers}', () => {
+    expect(
+      Redact.headers(
+        new Headers({
+          authorization: 'Bearer mF_9.B5f-4.1JqM',
+          'payment-authorization': 'Payment eyJjaGFsbGVuZ2UiOnt9fQ',
+        }),
+      ),
+    ).toEqual({
+      authorization: 'Bearer [redacted]',
+      'payment-authorization': 'Payment [redacted]',
+    })
+    expect(Redact.text('sent Payment-Authorization: Payment eyJjaGFsbGVuZ2UiOnt9fQ')).toBe(
+      'sent Payment-Authorization: Payment [redacted]',
+    )
+  })
+
   it('redacts Node-style header objects with arrays and absent values', () => {
     expect(
       Redact.headers({

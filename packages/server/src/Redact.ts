@@ -6,6 +6,8 @@
 /** Header names whose values are never written out in full. */
 export const sensitiveHeaders = [
   'authorization',
+  // Carries the credential when a challenge selects it (draft-httpauth-payment-01).
+  'payment-authorization',
   'proxy-authorization',
   'payment-receipt',
   'cookie',
@@ -17,7 +19,8 @@ export const marker = '[redacted]'
 
 /**
  * Copies headers into a plain object with sensitive values redacted. For
- * `Authorization`, the scheme stays readable (`Payment [redacted]`).
+ * `Authorization` and `Payment-Authorization`, the scheme stays readable
+ * (`Payment [redacted]`).
  *
  * @example
  * ```ts

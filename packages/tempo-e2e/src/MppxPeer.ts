@@ -82,6 +82,11 @@ export async function serve(options: {
   currency: Hex
   amount: string
   feePayerKey?: Hex | undefined
+  /**
+   * mppx's `requiresAuth`: its challenges select Payment-Authorization, and the API serves
+   * only requests carrying `Authorization: Bearer <bearerToken>`.
+   */
+  bearerToken?: string | undefined
 }): Promise<Api> {
   let handle: (request: Request) => Promise<Response> = async () =>
     new Response(null, { status: 503 })
@@ -107,10 +112,17 @@ export async function serve(options: {
     ],
     realm,
     secretKey: 'mppx-interop-secret-0123456789abcdefghijkl',
+    ...(options.bearerToken === undefined ? {} : { requiresAuth: true }),
   })
   // mppx takes amounts in whole tokens (6 decimals) and converts them to base units.
   const amount = (Number(options.amount) / 1_000_000).toString()
   handle = async (request) => {
+    // The app's own authentication comes first (core §4.4.3): 401 without the token.
+    if (
+      options.bearerToken !== undefined &&
+      request.headers.get('authorization') !== `Bearer ${options.bearerToken}`
+    )
+      return new Response('unauthenticated', { status: 401 })
     const result = await mppx.charge({ amount })(request)
     if (result.status === 402) return result.challenge
     return result.withReceipt(Response.json({ paid: true }))

@@ -20,6 +20,9 @@ export const pathUsd = TempoServer.pathUsd
 /** Prices of the routes, in base units of pathUSD (the test method charges the same in `usd`). */
 export const prices = { paid: '250000', sponsored: '400000', memo: '300000' } as const
 
+/** The Bearer token `/paid-bearer` (and the mppx peer with `requiresAuth`) authenticates. */
+export const bearerToken = 'mF_9.B5f-4.1JqM'
+
 /** The memo `/paid-memo` asks for. */
 export const memo = `0x${'00'.repeat(24)}0000c0ffee000001`
 
@@ -36,8 +39,10 @@ export type PaidApi = {
 /**
  * Serves `GET /paid` (Tempo charge, pull and push, the payer paying its fees; and the test
  * method), `GET /paid-sponsored` (Tempo charge, pull only, fees paid by `tempo.feePayer`),
- * `GET /paid-memo` (Tempo charge asking for {@link memo}) and `GET /proof` (a zero-amount
- * Tempo charge, answered with a proof).
+ * `GET /paid-memo` (Tempo charge asking for {@link memo}), `GET /proof` (a zero-amount
+ * Tempo charge, answered with a proof) and `GET /paid-bearer` (Tempo charge whose
+ * credential goes in Payment-Authorization, served only with `Authorization: Bearer`
+ * {@link bearerToken}).
  */
 export async function serve(options: { tempo: TempoServer.server.Options }): Promise<PaidApi> {
   let handlers: Record<string, ReturnType<typeof listener>> = {}
@@ -85,6 +90,20 @@ export async function serve(options: { tempo: TempoServer.server.Options }): Pro
       served,
     ),
     '/proof': listener(paywire, { price: { amount: '0' }, methods: ['tempo'] }, served),
+    // An API with its own Bearer authentication: the credential goes in
+    // Payment-Authorization (draft-httpauth-payment-01), Authorization stays the app's.
+    '/paid-bearer': listener(
+      paywire,
+      {
+        price: { amount: prices.paid, feePayer: false },
+        methods: ['tempo'],
+        credentialField: 'Payment-Authorization',
+      },
+      (request, payment) =>
+        request.headers.get('authorization') === `Bearer ${bearerToken}`
+          ? served(request, payment)
+          : new Response('unauthenticated', { status: 401 }),
+    ),
   }
   return { origin: url, realm, url: (path) => `${url}${path}`, close }
 }

@@ -5,7 +5,7 @@ import { Chain, FeePayer, Transfer } from '@paywire/method-tempo'
 import { TempoNode } from '@paywire/testkit'
 import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type PaidApi, pathUsd, payer, prices, type Sent, serve } from './PaidApi.js'
+import { bearerToken, type PaidApi, pathUsd, payer, prices, type Sent, serve } from './PaidApi.js'
 
 let node: TempoNode.TempoNode
 let chain: Chain.Chain
@@ -68,6 +68,23 @@ describe('tempo charge over HTTP', () => {
     expect(await node.balanceOf(recipient)).toBe(recipientBefore + BigInt(prices.paid))
     expect(await node.balanceOf(account.address)).toBe(10_000_000n - paid - fee)
   })
+
+  it.each(['pull', 'push'] as const)(
+    'pays a %s charge on a route that also needs Authorization: Bearer, the credential in Payment-Authorization {core.header.payment-authorization-field, core.server.credential-field, core.cache.credential-elsewhere}',
+    async (mode) => {
+      const account = await node.newAccount(10_000_000n)
+      const recipientBefore = await node.balanceOf(recipient)
+      const client = payer({ origin: api.origin, chain, privateKey: account.privateKey, mode })
+      const { response, receipt } = await client.fetch(api.url('/paid-bearer'), {
+        headers: { authorization: `Bearer ${bearerToken}` },
+      })
+      expect(response.status).toBe(200)
+      expect(await response.json()).toMatchObject({ paid: true, method: 'tempo' })
+      expect(response.headers.get('cache-control')).toContain('private')
+      expect(receipt).toMatchObject({ method: 'tempo', status: 'success' })
+      expect(await node.balanceOf(recipient)).toBe(recipientBefore + BigInt(prices.paid))
+    },
+  )
 
   it('pays a push-mode charge: the server verifies the transaction the client broadcast {tempo.charge.modes.support-push, tempo.charge.hash.verify-success, tempo.charge.receipt.return}', async () => {
     const account = await node.newAccount(10_000_000n)

@@ -10,7 +10,7 @@ import { TempoNode } from '@paywire/testkit'
 import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as MppxPeer from './MppxPeer.js'
-import { memo, type PaidApi, pathUsd, payer, prices, serve } from './PaidApi.js'
+import { bearerToken, memo, type PaidApi, pathUsd, payer, prices, serve } from './PaidApi.js'
 
 let node: TempoNode.TempoNode
 let chain: Chain.Chain
@@ -90,17 +90,38 @@ describe('mppx client pays a paywire server', () => {
   it("settles mppx's push payment: 200, a receipt naming the transaction, the price moved exactly {tempo.charge.hash.verify-receipt, tempo.charge.receipt.return}", () =>
     settlesMppx('push'))
 
+  it.each(['pull', 'push'] as const)(
+    'mppx pays a paywire route that also needs Authorization: Bearer, in %s mode, its credential in Payment-Authorization {core.server.credential-field, core.header.select}',
+    async (mode) => {
+      const account = await node.newAccount(10_000_000n)
+      const mppx = MppxPeer.client({
+        rpcUrl: node.rpcUrl,
+        chainId: node.chainId,
+        privateKey: account.privateKey,
+        mode,
+      })
+      const before = await node.balanceOf(recipient)
+      const response = await mppx.fetch(api.url('/paid-bearer'), {
+        headers: { authorization: `Bearer ${bearerToken}` },
+      })
+      expect(response.status).toBe(200)
+      expect(await response.json()).toMatchObject({ paid: true, method: 'tempo' })
+      expect(response.headers.get('cache-control')).toContain('private')
+      expect(await node.balanceOf(recipient)).toBe(before + BigInt(prices.paid))
+    },
+  )
+
   it.fails("settles mppx's fee-sponsored pull payment (expected failure: DEVIATIONS row 5, mppx sends the client-signed transaction as a 0x78 envelope) {tempo.charge.transaction.fields}", async () => {
     const { response } = await mppxPays('/paid-sponsored', 'pull')
     expect(response.status).toBe(200)
   })
 
-  it("row 5, the cause: mppx's sponsored payload starts 0x78, paywire refuses it as malformed {tempo.charge.transaction.fields, tempo.charge.fee.client-placeholder}", async () => {
+  it("row 5, the cause: mppx's sponsored payload starts 0x78, paywire refuses it as invalid-payload (draft -01) {tempo.charge.transaction.fields, tempo.charge.fee.client-placeholder}", async () => {
     const { account, response, credential } = await mppxPays('/paid-sponsored', 'pull')
     expect((credential.payload as { signature: string }).signature.slice(0, 4)).toBe('0x78')
     expect(response.status).toBe(402)
     expect(((await response.json()) as Problem).type).toBe(
-      'https://paymentauth.org/problems/malformed-credential',
+      'https://paymentauth.org/problems/invalid-payload',
     )
     expect(await node.balanceOf(account.address)).toBe(10_000_000n)
   })
@@ -137,7 +158,9 @@ describe('mppx client pays a paywire server', () => {
 
 describe('paywire client pays an mppx server', () => {
   /** An mppx server charging `amount`, sponsored with a fresh fee payer when asked. */
-  async function mppxServer(options: { amount?: string; sponsored?: boolean } = {}) {
+  async function mppxServer(
+    options: { amount?: string; sponsored?: boolean; bearerToken?: string } = {},
+  ) {
     const recipient = (await node.newAccount(0n)).address
     const sponsor = options.sponsored === true ? await node.newAccount(10_000_000n) : undefined
     const api = await MppxPeer.serve({
@@ -147,6 +170,7 @@ describe('paywire client pays an mppx server', () => {
       currency: pathUsd,
       amount: options.amount ?? prices.paid,
       feePayerKey: sponsor?.privateKey,
+      bearerToken: options.bearerToken,
     })
     closers.push(api.close)
     return { api, recipient, sponsor }
@@ -156,7 +180,7 @@ describe('paywire client pays an mppx server', () => {
   async function paywirePays(
     api: MppxPeer.Api,
     mode: 'pull' | 'push',
-    options: { attribution?: boolean } = {},
+    options: { attribution?: boolean; init?: RequestInit } = {},
   ) {
     const account = await node.newAccount(10_000_000n)
     const client = payer({
@@ -164,9 +188,9 @@ describe('paywire client pays an mppx server', () => {
       chain,
       privateKey: account.privateKey,
       mode,
-      ...options,
+      ...(options.attribution === undefined ? {} : { attribution: options.attribution }),
     })
-    const { response } = await client.fetch(api.url('/resource'))
+    const { response } = await client.fetch(api.url('/resource'), options.init)
     return { account, response }
   }
 
@@ -186,6 +210,24 @@ describe('paywire client pays an mppx server', () => {
     })
     expect((request.recipient as string).toLowerCase()).toBe(recipient.toLowerCase())
   })
+
+  it.each(['pull', 'push'] as const)(
+    'pays an mppx server with requiresAuth (Payment-Authorization) that also needs Authorization: Bearer, in %s mode {core.header.payment-authorization-field, core.header.only-selected-field}',
+    async (mode) => {
+      const { api, recipient } = await mppxServer({ bearerToken })
+      const offered = await fetch(api.url('/resource'), {
+        headers: { authorization: `Bearer ${bearerToken}` },
+      })
+      const [challenge] = Challenge.deserializeList(offered.headers.get('www-authenticate') ?? '')
+      expect(challenge?.header).toBe('Payment-Authorization')
+      const { response } = await paywirePays(api, mode, {
+        init: { headers: { authorization: `Bearer ${bearerToken}` } },
+      })
+      expect(response.status).toBe(200)
+      expect(await response.json()).toEqual({ paid: true })
+      expect(await node.balanceOf(recipient)).toBe(BigInt(prices.paid))
+    },
+  )
 
   /** paywire's client pays the mppx server in `mode`: 200, a receipt, the price moved once. */
   async function paidInFull(mode: 'pull' | 'push') {

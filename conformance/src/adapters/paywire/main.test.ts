@@ -2,6 +2,7 @@
 // only, as the mpp-tools harness does: the ABI envelope, every operation, the error
 // types, the harness's own vectors, and a start with nothing but node on PATH.
 import { spawn } from 'node:child_process'
+import { createHmac } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -249,7 +250,15 @@ describe.concurrent('challenge', () => {
   })
 
   it('refuses a member the harness schema does not define when formatting', async () => {
-    expect(await errorType('challenge.format', { ...full, header: 'Payment-Authorization' })).toBe(
+    expect(await errorType('challenge.format', { ...full, trace: 'x' })).toBe('format_error')
+  })
+
+  it('formats and parses the draft -01 header parameter, and refuses another value {core.header.value}', async () => {
+    const selecting = { ...full, header: 'Payment-Authorization' }
+    const { header } = (await value('challenge.format', selecting)) as { header: string }
+    expect(header).toContain('header="Payment-Authorization"')
+    expect(await value('challenge.parse', { header })).toEqual(selecting)
+    expect(await errorType('challenge.format', { ...full, header: 'X-Payment' })).toBe(
       'format_error',
     )
   })
@@ -420,8 +429,37 @@ describe.concurrent('challenge.id', () => {
     )
   })
 
-  it('refuses a non-default credential header, which core does not bind', async () => {
-    expect(await errorType('challenge.id', { ...input, header: 'Payment-Authorization' })).toBe(
+  it('binds Payment-Authorization as the eighth slot, after opaque, as draft -01 writes it {core.binding.hmac-header-slot}', async () => {
+    const opaque = 'eyJyb3V0ZSI6IkdFVCAvcGFpZCJ9'
+    const request = Buffer.from(JSON.stringify(input.request)).toString('base64url')
+    const hmac = (text: string) =>
+      createHmac('sha256', input.secretKey).update(text).digest('base64url')
+    const seven = [input.realm, input.method, input.intent, request, '', '', opaque].join('|')
+    const { id } = (await value('challenge.id', {
+      ...input,
+      opaque,
+      header: 'Payment-Authorization',
+    })) as { id: string }
+    expect(id).toBe(hmac(`${seven}|Payment-Authorization`))
+    // The construction of the harness and mppx 0.11 (header before opaque) differs.
+    expect(id).not.toBe(
+      hmac(
+        [
+          input.realm,
+          input.method,
+          input.intent,
+          request,
+          '',
+          '',
+          'Payment-Authorization',
+          opaque,
+        ].join('|'),
+      ),
+    )
+  })
+
+  it('refuses a credential header the draft does not allow', async () => {
+    expect(await errorType('challenge.id', { ...input, header: 'X-Payment' })).toBe(
       'generation_error',
     )
   })
@@ -440,10 +478,11 @@ const knownDivergences: Record<string, string> = {
   // auth-params") and so the challenge.
   'www-authenticate/unescaped_quotes_in_description/parse':
     'core refuses an unescaped quote in a quoted-string',
-  // The harness binds a non-default credential header as an extra HMAC slot before
-  // `opaque`; core binds the draft's seven slots only, so the adapter refuses the input.
+  // draft-httpauth-payment-01 §5.1.2.1.1 appends `header` as an eighth slot after
+  // `opaque`; the harness (like mppx 0.11's idBindingInput) inserts it before `opaque`.
+  // The adapter computes the draft's id, which differs (spec/DEVIATIONS.md row 2).
   'challenge-id/with_payment_authorization_header/generate':
-    'core has no credential-header slot in the challenge id',
+    'known divergence: the draft appends header after opaque, the harness inserts it before',
 }
 
 type Scenario = {

@@ -51,6 +51,8 @@ export const challengeSchema = z.strictObject({
   description: z.string().optional(),
   digest: z.string().optional(),
   opaque: z.string().optional(),
+  /** draft-httpauth-payment-01: the credential's field, `Payment-Authorization`. */
+  header: z.string().optional(),
 })
 
 /** A challenge as the harness writes it. */
@@ -91,7 +93,7 @@ export function isOperation(name: string): name is Operation {
  * ```
  */
 export function toCanonicalChallenge(challenge: Challenge.Challenge): CanonicalChallenge {
-  const { expires, description, digest, opaque } = challenge
+  const { expires, description, digest, opaque, header } = challenge
   return {
     id: challenge.id,
     realm: challenge.realm,
@@ -102,6 +104,7 @@ export function toCanonicalChallenge(challenge: Challenge.Challenge): CanonicalC
     ...(description === undefined ? {} : { description }),
     ...(digest === undefined ? {} : { digest }),
     ...(opaque === undefined ? {} : { opaque }),
+    ...(header === undefined ? {} : { header }),
   }
 }
 
@@ -177,11 +180,15 @@ function computeChallengeId(input: unknown): { id: string } {
     challengeIdInput,
     input,
   )
-  // The harness inserts a non-default credential header before `opaque`; core binds the
-  // seven slots of the draft and has no slot for it. `Authorization` is the default.
-  if (header !== undefined && header.toLowerCase() !== 'authorization')
+  // draft-httpauth-payment-01 binds `header` as an eighth slot appended after `opaque`
+  // (the harness, like mppx 0.11, inserts it before `opaque`: spec/DEVIATIONS.md row 2).
+  // `Authorization` is the default field, bound as no header at all; the draft allows no
+  // other value.
+  const selected =
+    header === undefined || header.toLowerCase() === 'authorization' ? undefined : header
+  if (selected !== undefined && selected !== Challenge.paymentAuthorization)
     throw new UnsupportedInputError(
-      'header: @paywire/core binds no credential-header slot in the challenge id',
+      `header: the draft allows only ${Challenge.paymentAuthorization} (or the default Authorization)`,
     )
   const secret = Secret.from(secretKey)
   const fields = {
@@ -192,6 +199,7 @@ function computeChallengeId(input: unknown): { id: string } {
     ...(expires === undefined ? {} : { expires }),
     ...(digest === undefined ? {} : { digest }),
     ...(opaque === undefined ? {} : { opaque }),
+    ...(selected === undefined ? {} : { header: selected }),
   }
   return { id: Challenge.computeId(fields, secret) }
 }

@@ -27,6 +27,32 @@ export const checks: readonly Check[] = [
     },
   }),
   define({
+    id: 'client.header.payment-authorization',
+    title:
+      'a challenge selecting Payment-Authorization is paid with the credential in that field, header echoed',
+    level: 'MUST',
+    scenario: 'payment-authorization',
+    requirements: [
+      'core.header.payment-authorization-field',
+      'core.header.only-selected-field',
+      'core.credential.echo-header',
+    ],
+    tags: ['payment', 'header'],
+    judge: (observation) => {
+      const { credential, sent } = onePayment(observation)
+      if (sent.field !== 'Payment-Authorization')
+        throw new Failure(`the credential went in ${sent.field}`, [sent.request])
+      if (credential.challenge.header !== 'Payment-Authorization')
+        throw new Failure('the credential does not echo header', [sent.request])
+      const status = finalStatus(observation)
+      if (status !== 200)
+        throw new Failure(`paid, but the adapter reported ${status} rather than the paid 200`, [
+          sent.request,
+        ])
+      return undefined
+    },
+  }),
+  define({
     id: 'client.credential.echo',
     title: 'the credential echoes the challenge it answers unchanged, id included',
     level: 'MUST',

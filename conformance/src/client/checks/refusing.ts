@@ -83,6 +83,14 @@ const refusals: ReadonlyArray<[string, string, string, string[], string, 'MUST' 
     'MUST',
   ],
   [
+    'client.header.other-value',
+    'header-other',
+    'a challenge whose header names a field other than Payment-Authorization is not paid',
+    ['core.header.other-value'],
+    'header',
+    'MUST',
+  ],
+  [
     'client.challenge.empty-id',
     'empty-id',
     'a challenge with an empty id is not paid',

@@ -80,7 +80,7 @@ export const redirectStatuses = [301, 302, 303, 307, 308] as const
 /**
  * @internal The next hop after a redirect, per the Fetch standard's HTTP-redirect fetch:
  * 303 (and 301/302 after POST) turn into a bodyless GET; a hop to another origin drops
- * `Authorization` and `Proxy-Authorization`. Resolves `undefined` when there is no
+ * `Authorization`, `Payment-Authorization` and `Proxy-Authorization`. Resolves `undefined` when there is no
  * Location to follow.
  */
 export function redirect(outgoing: Outgoing, response: Response): Outgoing | undefined {
@@ -97,6 +97,7 @@ export function redirect(outgoing: Outgoing, response: Response): Outgoing | und
   const headers = new Headers(outgoing.headers)
   if (url.origin !== outgoing.url.origin) {
     headers.delete('authorization')
+    headers.delete('payment-authorization')
     headers.delete('proxy-authorization')
     headers.delete('cookie')
   }

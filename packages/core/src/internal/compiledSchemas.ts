@@ -9,7 +9,7 @@ import type * as Credential from '../Credential.js'
 import * as Syntax from './syntax.js'
 
 /**
- * @internal What `Challenge.schema.safeParse(value).data` is: the nine parameters read as
+ * @internal What `Challenge.schema.safeParse(value).data` is: the ten parameters read as
  * the schema reads them (own or inherited), optional ones present when the input has them
  * (`undefined` included), in the schema's order; or `undefined`.
  */
@@ -35,6 +35,7 @@ export function challenge(value: unknown): Challenge.Challenge | undefined {
   if ('description' in input && !optional(out, 'description', input.description, isString))
     return undefined
   if ('opaque' in input && !optional(out, 'opaque', input.opaque, isBase64Url)) return undefined
+  if ('header' in input && !optional(out, 'header', input.header, isNonEmpty)) return undefined
   return out
 }
 

@@ -32,6 +32,19 @@ export const types = {
     draft: 'draft-httpauth-payment',
   },
   'invalid-challenge': { title: 'Invalid Challenge', status: 402, draft: 'draft-httpauth-payment' },
+  // Added by draft-httpauth-payment-01 §"Error Codes".
+  'bad-request': { title: 'Bad Request', status: 400, draft: 'draft-httpauth-payment' },
+  'invalid-payload': { title: 'Invalid Payload', status: 402, draft: 'draft-httpauth-payment' },
+  'internal-payment-error': {
+    title: 'Internal Payment Error',
+    status: 500,
+    draft: 'draft-httpauth-payment',
+  },
+  'payment-action-required': {
+    title: 'Payment Action Required',
+    status: 402,
+    draft: 'draft-httpauth-payment',
+  },
   'session/invalid-signature': {
     title: 'Invalid Signature',
     status: 402,

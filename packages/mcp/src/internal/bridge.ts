@@ -33,11 +33,14 @@ export function toRequest(parameters: {
   target: string
   params: Record<string, unknown>
   authorization: string | undefined
+  /** The field the credential goes in: `Authorization` (default) or `Payment-Authorization`. */
+  field?: string | undefined
   extra: MessageExtraInfo | undefined
 }): Request {
   const { _meta, ...operation } = parameters.params
   const headers = new Headers({ 'content-type': 'application/json' })
-  if (parameters.authorization !== undefined) headers.set('authorization', parameters.authorization)
+  if (parameters.authorization !== undefined)
+    headers.set(parameters.field ?? 'authorization', parameters.authorization)
   const forwarded = header(parameters.extra, 'x-forwarded-proto')
   if (forwarded !== undefined) headers.set('x-forwarded-proto', forwarded)
   // The body (params without `_meta`) is covered by the challenge's digest: a challenge

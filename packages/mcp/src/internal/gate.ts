@@ -18,7 +18,7 @@ import {
   type MessageExtraInfo,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js'
-import { Credential, Receipt } from '@paywire/core'
+import { Challenge, Credential, Receipt } from '@paywire/core'
 import type { Paywire } from '@paywire/server'
 import * as RpcError from '../RpcError.js'
 import * as Wire from '../Wire.js'
@@ -181,6 +181,7 @@ export function gate(inner: Transport, state: State): Transport {
         target: resolution.target,
         params,
         authorization: credential.authorization,
+        field: credential.field,
         extra,
       }),
       route,
@@ -302,7 +303,13 @@ async function finish(
 }
 
 type Read =
-  | { kind: 'read'; json: unknown; authorization: string | undefined }
+  | {
+      kind: 'read'
+      json: unknown
+      authorization: string | undefined
+      /** The request field the echoed challenge selects (draft -01 `header`). */
+      field?: string | undefined
+    }
   | { kind: 'refused'; detail: string }
 
 /** The credential of a request, from `params._meta` or the root `_meta`, never both. */
@@ -313,8 +320,12 @@ function readCredential(nested: unknown, rootMeta: unknown): Read {
   const json = nested ?? root
   if (json === undefined) return { kind: 'read', json, authorization: undefined }
   try {
-    const authorization = Credential.toAuthorization(Wire.fromJsonCredential(json))
-    return { kind: 'read', json, authorization }
+    const credential = Wire.fromJsonCredential(json)
+    const authorization = Credential.toAuthorization(credential)
+    // MCP has no header fields: the credential reaches the server core in the field its
+    // challenge selected, so a route that selects Payment-Authorization is paid over MCP too.
+    const field = Challenge.credentialField(credential.challenge) ?? 'Authorization'
+    return { kind: 'read', json, authorization, field }
   } catch (error) {
     if (!(error instanceof Wire.InvalidWireError)) throw error
     return { kind: 'refused', detail: error.message }

@@ -124,7 +124,7 @@ describe.each(bindings)('$name', (binding) => {
     expect(challenge.method).toBe('test')
   })
 
-  it('refuses a replayed credential with invalid-challenge {core.status.invalid-challenge, core.replay.reject-reuse, charge.replay.reject, charge.single-use, charge.replay.id-single-use}', async () => {
+  it('refuses a replayed credential with invalid-challenge {core.status.invalid-challenge, core.status.unknown-challenge, core.replay.reject-reuse, charge.replay.reject, charge.single-use, charge.replay.id-single-use}', async () => {
     const { header } = await paid('/paid')
     expectReceipt(await withCredential('/paid', header))
     await expectPaymentRequired(await withCredential('/paid', header), 'invalid-challenge')
@@ -149,7 +149,7 @@ describe.each(bindings)('$name', (binding) => {
     }
   })
 
-  it('answers a credential with a forged id with invalid-challenge {core.binding.verify, core.status.invalid-challenge, charge.verify.challenge-id}', async () => {
+  it('answers a credential with a forged id with invalid-challenge {core.binding.verify, core.status.invalid-challenge, core.status.unknown-challenge, charge.verify.challenge-id}', async () => {
     const { challenge } = await paid('/paid')
     const forged = {
       ...challenge,
@@ -161,12 +161,12 @@ describe.each(bindings)('$name', (binding) => {
     )
   })
 
-  it('answers an expired challenge with invalid-challenge {core.status.invalid-challenge}', async () => {
+  it('answers an expired challenge with payment-expired (draft -01; -00 said invalid-challenge) {core.status.payment-expired}', async () => {
     const { challenge } = await paid('/paid')
     const expired = rebind({ ...challenge, expires: Expires.format(Date.now() - 3_600_000) })
     await expectPaymentRequired(
       await withCredential('/paid', await authorization(expired)),
-      'invalid-challenge',
+      'payment-expired',
     )
   })
 

@@ -10,6 +10,7 @@ import {
   Errors,
   Expires,
   Method,
+  Problem,
   type Store,
 } from '@paywire/core'
 import type { Payment, Result, Span } from '../Paywire.js'
@@ -40,6 +41,10 @@ export async function charge(
   } catch (error) {
     result = { kind: 'response', response: unexpected(config, routeKey, error) }
   }
+  // draft-httpauth-payment-01 §"Caching": a shared cache may store the answer to a request
+  // whose credential is not in `Authorization` (RFC 9111 §3.5 covers only that field), so
+  // every response to one is made `private` (or is already `no-store`).
+  if (request.headers.has('payment-authorization')) result = Respond.keepPrivate(result)
   if (span !== undefined) {
     try {
       record(span, request, result)
@@ -51,8 +56,17 @@ export async function charge(
 }
 
 // @enforces core.secret.not-disclosed, core.credential.no-log
-/** @internal The answer when something other than the payment failed: fail closed. */
-export function unexpected(config: Config, routeKey: string, error: unknown): Response {
+/**
+ * @internal The answer when processing failed: fail closed. A failure of the payment
+ * processing gets -01's `internal-payment-error`; a failure of the handler (`handler`)
+ * a plain 500.
+ */
+export function unexpected(
+  config: Config,
+  routeKey: string,
+  error: unknown,
+  origin: 'payment' | 'handler' = 'payment',
+): Response {
   const unavailable = error instanceof StoreFailure
   config.log({
     level: 'error',
@@ -70,7 +84,11 @@ export function unexpected(config: Config, routeKey: string, error: unknown): Re
       )
     : Respond.refusal(
         500,
-        Respond.plainProblem(500, 'Internal Server Error', 'The payment could not be processed.'),
+        origin === 'payment'
+          ? Problem.from('internal-payment-error', {
+              detail: 'The payment could not be processed.',
+            })
+          : Respond.plainProblem(500, 'Internal Server Error', 'The request could not be served.'),
       )
 }
 
@@ -114,10 +132,12 @@ async function decide(
     }
   }
   const context: Context = { config, route, request: rebuild(request, body), body, routeKey }
-  let credential: Credential.Credential | undefined
+  let found: Credential.fromHeaders.ReturnType
   try {
+    // From `Authorization` or `Payment-Authorization` (draft -01); that the field is the
+    // one the challenge selected is checked once the echo is known to be bound.
     // @enforces core.status.malformed-credential, core.privacy.no-accounts
-    credential = Credential.fromAuthorization(request.headers.get('authorization'))
+    found = Credential.fromHeaders(request.headers)
   } catch (error) {
     if (error instanceof Credential.MultipleCredentialsError)
       return refuse(context, error, undefined, error.httpStatus)
@@ -127,15 +147,19 @@ async function decide(
   const wait = await config.hooks.throttle?.({
     request: context.request,
     route: routeKey,
-    attempt: credential === undefined ? 'challenge' : 'credential',
+    attempt: found === undefined ? 'challenge' : 'credential',
   })
   if (wait !== undefined && wait > 0)
     return plain(429, 'Too Many Requests', 'Too many payment attempts.', Math.ceil(wait))
-  if (credential === undefined) return challenge(context)
-  return redeem(context, credential)
+  if (found === undefined) return challenge(context)
+  return redeem(context, found.credential, found.field)
 }
 
-async function redeem(context: Context, credential: Credential.Credential): Promise<Result> {
+async function redeem(
+  context: Context,
+  credential: Credential.Credential,
+  field: Challenge.CredentialField,
+): Promise<Result> {
   const { config, route, request } = context
   const echo = credential.challenge
   const unbound = (reason: string) =>
@@ -155,6 +179,17 @@ async function redeem(context: Context, credential: Credential.Credential): Prom
   // @enforces core.binding.verify, core.status.invalid-challenge, charge.verify.challenge-id
   if (!Challenge.verify(echo, { secret: config.secret, previousSecrets: config.previousSecrets }))
     return unknown('challenge is not bound to this server')
+  // The echoed `header` is bound (eighth slot), so this is the field this server selected:
+  // a credential received in any other field does not satisfy the challenge (-01 §5.2).
+  const selected = Challenge.credentialField(echo)
+  if (selected !== field)
+    return refuse(
+      context,
+      new Credential.WrongFieldError(
+        `the credential arrived in ${field}, but its challenge selected ${selected ?? 'another field'}`,
+      ),
+      echo.id,
+    )
   // Bound by the HMAC above, so this opaque was written by this server.
   const opaque = Challenge.decodeOpaque(echo)
   if (typeof opaque.nonce !== 'string') return unknown('challenge carries no nonce')
@@ -172,7 +207,15 @@ async function redeem(context: Context, credential: Credential.Credential): Prom
       (method.redeem !== undefined && request.method !== 'HEAD'))
   ) {
     if (!/^[\x21-\x7e][\x20-\x7e]{0,254}$/.test(idempotencyKey))
-      return plain(400, 'Bad Request', 'Idempotency-Key must be 1 to 255 visible ASCII characters.')
+      return {
+        kind: 'response',
+        response: Respond.refusal(
+          400,
+          Problem.from('bad-request', {
+            detail: 'Idempotency-Key must be 1 to 255 visible ASCII characters.',
+          }),
+        ),
+      }
     const begun = await Idempotency.begin(
       config.store,
       { credential: Credential.serialize(credential), idempotencyKey, body: context.body },
@@ -258,7 +301,7 @@ async function redeemBound(
       ownRefusal(context, method, credential, 'payload-malformed') ??
       refuse(
         context,
-        new Credential.MalformedCredentialError(
+        new Credential.InvalidPayloadError(
           `payload does not match the ${method.method} method's schema`,
         ),
         echo.id,

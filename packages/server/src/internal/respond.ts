@@ -3,6 +3,7 @@
 // `Cache-Control: no-store` and an RFC 9457 body; other refusals without a challenge;
 // receipts only on 2xx, with `Cache-Control: private`.
 import { Challenge, Problem, Receipt } from '@paywire/core'
+import type { Result } from '../Paywire.js'
 
 const challengeLines = new WeakMap<Response, readonly string[]>()
 
@@ -114,4 +115,47 @@ export function headerLines(response: Response): Array<[string, string]> {
 /** @internal Whether a status is a success (2xx): the only responses that carry receipts. */
 export function isSuccess(status: number): boolean {
   return status >= 200 && status < 300
+}
+
+/**
+ * @internal A result whose every response can never be stored by a shared cache: the
+ * answer to a request whose credential came in `Payment-Authorization`
+ * (draft-httpauth-payment-01 §"Caching"). A response already `no-store` or `private` is
+ * kept as is; any other gets `private` added (see {@link privateCacheControl}).
+ */
+export function keepPrivate(result: Result): Result {
+  if (result.kind === 'response') return { ...result, response: privateResponse(result.response) }
+  const { complete, receiptHeaders: headersFor } = result
+  return {
+    ...result,
+    complete: async (response) => privateResponse(await complete(response)),
+    receiptHeaders(status, cacheControl) {
+      const headers = headersFor(status, cacheControl)
+      if (headers['cache-control'] !== undefined || isPrivate(cacheControl)) return headers
+      return { ...headers, 'cache-control': privateCacheControl(cacheControl) }
+    },
+  }
+}
+
+function privateResponse(response: Response): Response {
+  const cacheControl = response.headers.get('cache-control')
+  if (isPrivate(cacheControl)) return response
+  const headers = new Headers(response.headers)
+  headers.set('cache-control', privateCacheControl(cacheControl))
+  const copy = new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  })
+  const lines = challengeLines.get(response)
+  if (lines !== undefined) challengeLines.set(copy, lines)
+  return copy
+}
+
+function isPrivate(cacheControl: string | null | undefined): boolean {
+  return (cacheControl ?? '').split(',').some((directive) => {
+    // `private="field"` (qualified) keeps only those fields from shared caches: not enough.
+    const name = directive.trim().toLowerCase()
+    return name === 'private' || name === 'no-store'
+  })
 }

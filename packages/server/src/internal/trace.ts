@@ -27,7 +27,9 @@ export function record(span: Span, request: Request, result: Result): void {
     const replayed = result.response.headers.get('idempotent-replayed') === 'true'
     const outcome = replayed
       ? 'replayed'
-      : status === 402 && !request.headers.has('authorization')
+      : status === 402 &&
+          !request.headers.has('authorization') &&
+          !request.headers.has('payment-authorization')
         ? 'challenge'
         : 'refused'
     span.setAttribute('paywire.outcome', outcome)
