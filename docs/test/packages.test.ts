@@ -5,6 +5,7 @@
 // install line naming every package its snippets import).
 import { execFile } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs'
+import { builtinModules } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -82,6 +83,23 @@ function runtimeDependencies(directory: string): Map<string, Manifest & { path: 
   return found
 }
 
+/** Whether a dependency, as installed for the package, ships its own type declarations. */
+function hasOwnTypes(directory: string, name: string): boolean {
+  const at = join(repository, directory, 'node_modules', name)
+  if (!existsSync(join(at, 'package.json'))) return false
+  const manifest = readJson(join(at, 'package.json')) as {
+    types?: string
+    typings?: string
+    exports?: unknown
+  }
+  return (
+    manifest.types !== undefined ||
+    manifest.typings !== undefined ||
+    JSON.stringify(manifest.exports ?? {}).includes('"types"') ||
+    existsSync(join(at, 'index.d.ts'))
+  )
+}
+
 describe('publishable packages', () => {
   it('finds them', () => {
     expect(publishable.map(({ manifest }) => manifest.name)).toEqual(
@@ -118,6 +136,35 @@ describe('publishable packages', () => {
       })
       expect(manifest.homepage).toBe(`${repositoryUrl}/tree/main/${directory}#readme`)
       expect(manifest.bugs).toEqual({ url: `${repositoryUrl}/issues` })
+    },
+  )
+
+  it.each(publishable)(
+    '$manifest.name: every package its published types import is a dependency with types',
+    ({ directory, manifest }) => {
+      const dist = join(repository, directory, 'dist')
+      expect(existsSync(dist), `${directory} is built`).toBe(true)
+      const declared = { ...manifest.dependencies, ...manifest.peerDependencies }
+      const problems = new Set<string>()
+      for (const file of readdirSync(dist, { recursive: true, encoding: 'utf8' })) {
+        if (!file.endsWith('.d.ts')) continue
+        const text = readFileSync(join(dist, file), 'utf8')
+        for (const match of text.matchAll(/(?:from\s+|import\(\s*)['"]([^'"./][^'"]*)['"]/g)) {
+          const specifier = match[1] as string
+          const parts = specifier.split('/')
+          const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string)
+          if (specifier.startsWith('node:') || builtinModules.includes(name)) continue
+          if (name === manifest.name) continue
+          if (declared[name] === undefined) {
+            problems.add(`${name} (in ${file}) is not a dependency`)
+            continue
+          }
+          const typesPackage = `@types/${name.replace(/^@/, '').replace('/', '__')}`
+          if (hasOwnTypes(directory, name) || declared[typesPackage] !== undefined) continue
+          problems.add(`${name} (in ${file}) has no types: ${typesPackage} must be a dependency`)
+        }
+      }
+      expect([...problems]).toEqual([])
     },
   )
 
