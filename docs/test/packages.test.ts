@@ -168,6 +168,30 @@ describe('publishable packages', () => {
     },
   )
 
+  it.each(publishable)('$manifest.name: the API reference documents every entry point', ({
+    directory,
+  }) => {
+    const own = join(repository, directory, 'typedoc.json')
+    const root = readJson(join(repository, 'typedoc.json')) as {
+      entryPoints: string[]
+      packageOptions: { entryPoints: string[] }
+    }
+    expect(root.entryPoints).toContain(directory)
+    const documented: string[] = existsSync(own)
+      ? readJson(own).entryPoints
+      : root.packageOptions.entryPoints
+    const exported = Object.entries(
+      readJson(join(repository, directory, 'package.json')).exports as Record<
+        string,
+        string | Record<string, string>
+      >,
+    )
+      .map(([, target]) => (typeof target === 'string' ? target : target['@paywire/source']))
+      .filter((source): source is string => source?.endsWith('.ts') === true)
+      .map((source) => source.replace(/^\.\//, ''))
+    expect(documented.slice().sort()).toEqual(exported.sort())
+  })
+
   it.each(publishable)(
     '$manifest.name: the tarball holds a LICENSE and a README',
     async ({ directory }) => {
