@@ -75,7 +75,7 @@ describe('paywire dev', () => {
     ])
     expect(run.code).toBe(0)
     expect(JSON.parse(run.stdout)).toMatchObject({ paid: true, tier: 'pro' })
-    expect(run.stderr).toContain('paid 5000 usd to demo with test/charge (settled)')
+    expect(run.stderr).toContain('paid 50.00 USD to demo with test/charge (settled)')
   })
 
   it('stops on SIGTERM and forgets the node', async () => {
