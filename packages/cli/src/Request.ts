@@ -345,7 +345,7 @@ function refusalOf(response: Response, body: Buffer): string | undefined {
     return undefined
   }
   const text = (value: unknown) =>
-    typeof value === 'string' ? value.replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, 300) : undefined
+    typeof value === 'string' ? value.replace(/\p{Cc}+/gu, ' ').slice(0, 300) : undefined
   const parts = [text(problem.title), text(problem.detail)].filter((part) => part !== undefined)
   return parts.length === 0 ? `status ${status}` : parts.join(': ')
 }
