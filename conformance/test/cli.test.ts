@@ -186,6 +186,14 @@ describe('paywire-conformance server', () => {
       verdict: 'n/a',
       message: 'needs payment, not claimed',
     })
+    // The console says how much was not checked, why, and that this is not a full pass.
+    const skipped = results.summary['n/a']
+    expect(skipped).toBeGreaterThan(0)
+    expect(outcome.stderr).toContain(
+      `SKIPPED ${skipped} of ${results.summary.total} checks (n/a), only the ${results.summary.total - skipped} that ran passed: this is not a full pass`,
+    )
+    expect(outcome.stderr).toMatch(/^ +\d+ {2}needs payment, not claimed$/m)
+    expect(outcome.stderr).toContain('give --config with the payers (methods)')
   })
 
   it('gives error verdicts and exits 1 when the target does not answer', async () => {

@@ -340,7 +340,44 @@ function report(
   io.err(
     `${summary.total} tests: ${summary.pass} pass, ${summary.fail} fail, ${summary.warn} warn, ${summary.xfail} xfail, ${summary['n/a']} n/a, ${summary.error} error (${results.mode === 'server' ? `seed ${results.seed}, ` : ''}${(results.durationMs / 1000).toFixed(1)} s)\n`,
   )
+  io.err(skipped(results))
   return Results.failed(results) ? 1 : 0
+}
+
+/**
+ * What a run did not check, said plainly: a run that skipped checks (`n/a`) is not a full
+ * pass, and the reasons (grouped, most frequent first) say what to configure. Empty when
+ * every check ran.
+ */
+function skipped(results: Results.Results): string {
+  const { summary } = results
+  const count = summary['n/a']
+  if (count === 0) return ''
+  const reasons = new Map<string, number>()
+  for (const result of results.results)
+    if (result.verdict === 'n/a') {
+      const reason = result.message ?? 'no reason given'
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1)
+    }
+  const sorted = [...reasons].sort((a, b) => b[1] - a[1])
+  const shown = sorted.slice(0, 8)
+  const verdict =
+    summary.fail + summary.error > 0
+      ? 'and some that ran failed'
+      : `only the ${summary.total - count} that ran passed: this is not a full pass`
+  return [
+    `SKIPPED ${count} of ${summary.total} checks (n/a), ${verdict}. Why they were skipped:`,
+    ...shown.map(([reason, n]) => `  ${String(n).padStart(3)}  ${reason}`),
+    ...(sorted.length > shown.length
+      ? [`       and ${sorted.length - shown.length} other reasons (see --json or --markdown)`]
+      : []),
+    results.mode === 'server'
+      ? '  To run them, give --config with the payers (methods) and routes of the server; see the README, "The configuration".'
+      : '',
+    '',
+  ]
+    .filter((line, index, all) => line !== '' || index === all.length - 1)
+    .join('\n')
 }
 
 function readJson(file: string): unknown {

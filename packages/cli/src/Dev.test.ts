@@ -57,9 +57,27 @@ describe('paywire dev', () => {
       payment: { method: 'tempo', amount: '1000', currency: pathUsd, status: 'settled' },
       receipt: { method: 'tempo', reference: expect.stringMatching(/^0x[0-9a-f]{64}$/) },
     })
+    // Without --json, the payment line and the ledger speak pathUSD, not base units.
+    const human = await paywire(
+      [
+        url,
+        '--home',
+        dir,
+        ...policy.filter((arg) => arg !== '--json'),
+        '--max-amount',
+        '1000:pathUSD',
+      ],
+      { env },
+    )
+    expect(human.code).toBe(0)
+    expect(human.stderr).toMatch(
+      /^paid 0\.001 pathUSD to 0x[0-9a-fA-F]{40} with tempo\/charge \(settled\)$/m,
+    )
+    const ledger = await paywire(['ledger', '--home', dir])
+    expect(ledger.stdout).toContain('total: 0.002 pathUSD')
     const shown = await paywire(['account', 'show', 'alice', '--home', dir, '--json'])
     // The payer's balance drops by the amount and the transaction fee (paid in pathUSD).
-    expect(BigInt(JSON.parse(shown.stdout).balance)).toBeLessThanOrEqual(100_000_000n - 1000n)
+    expect(BigInt(JSON.parse(shown.stdout).balance)).toBeLessThanOrEqual(100_000_000n - 2000n)
   })
 
   it('serves the demo API to the test method, with its host as realm', async () => {
@@ -75,7 +93,7 @@ describe('paywire dev', () => {
     ])
     expect(run.code).toBe(0)
     expect(JSON.parse(run.stdout)).toMatchObject({ paid: true, tier: 'pro' })
-    expect(run.stderr).toContain('paid 5000 usd to demo with test/charge (settled)')
+    expect(run.stderr).toContain('paid 50.00 USD to demo with test/charge (settled)')
   })
 
   it('stops on SIGTERM and forgets the node', async () => {

@@ -9,7 +9,7 @@
  * | 0    | `ok`          | the command did what it was asked (any HTTP status; a dry run that would pay) |
  * | 1    | `failed`      | an unexpected failure (a bug, or an error with no code of its own)      |
  * | 2    | `usage`       | invalid arguments, flags or config file                                 |
- * | 3    | `refused`     | the policy or the confirmation refused the payment, or no method matches (nothing paid) |
+ * | 3    | `refused`     | the policy, the confirmation or the server (with a problem, before settling) refused the payment, or no method matches (nothing paid) |
  * | 4    | `unreachable` | the server, node or file could not be reached                          |
  * | 5    | `unconfirmed` | a payment was made but no valid receipt came back                      |
  * | 6    | `keystore`    | the keystore cannot be read, the passphrase is wrong, or no such account |
@@ -25,7 +25,11 @@ export const ok = 0
 export const failed = 1
 /** Invalid arguments, flags or config file. */
 export const usage = 2
-/** The policy or the confirmation refused the payment, or no method matches; nothing was paid. */
+/**
+ * The policy, the confirmation or the server (a problem answer before settling, for a
+ * method that moves money only when the server settles) refused the payment, or no method
+ * matches; nothing was paid.
+ */
 export const refused = 3
 /** The server, the node or a file could not be reached. */
 export const unreachable = 4

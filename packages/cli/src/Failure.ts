@@ -3,6 +3,7 @@
 import { Policy } from '@paywire/client'
 import { Errors } from '@paywire/core'
 import * as ExitCode from './ExitCode.js'
+import * as Money from './Money.js'
 import * as Prompt from './Prompt.js'
 import * as Spending from './Spending.js'
 
@@ -166,14 +167,43 @@ export function toJson(failure: Failure) {
   }
 }
 
+/**
+ * A policy refusal in words, with amounts in the currency's units (base units stay in
+ * `--json`) and never a negative amount left.
+ *
+ * @example
+ * ```ts
+ * import type { Policy } from '@paywire/client'
+ * import { Failure } from '@paywire/cli'
+ * declare const error: Policy.RefusedError
+ * Failure.refusalMessage(error) // 'payment refused (max-amount): 10.00 USD asked, ...'
+ * ```
+ */
+export function refusalMessage(error: Policy.RefusedError): string {
+  const { quote } = error
+  const money = (amount: string) =>
+    quote === undefined ? amount : Money.format(amount, quote.currency, quote.method)
+  const budget = error.budget?.budget
+  if (error.rule === 'budget' && quote !== undefined && budget !== undefined)
+    return `payment refused (budget): ${money(quote.amount)} asked, ${money(error.remaining ?? '0')} left of ${money(budget.amount)} in the ${budget.scope} budget over the last ${budget.window}`
+  if (error.rule === 'max-amount' && quote !== undefined && error.limit !== undefined)
+    return `payment refused (max-amount): ${money(quote.amount)} asked, the largest single payment allowed is ${money(error.limit)}`
+  return error.message
+}
+
 function refused(error: Policy.RefusedError): Failure {
   const { quote } = error
-  let message = error.message
+  let message = refusalMessage(error)
   let hint: string | undefined
+  const money = (amount: string | undefined) =>
+    quote === undefined || amount === undefined
+      ? (amount ?? '0')
+      : Money.format(amount, quote.currency, quote.method)
   switch (error.rule) {
-    case 'budget':
-      hint = `${error.remaining ?? '0'} ${quote?.currency ?? ''} left in that budget; wait for the window to pass, or raise --budget`
+    case 'budget': {
+      hint = `${money(error.remaining)} left in that budget; wait for the window to pass, or raise --budget`
       break
+    }
     case 'max-amount':
       hint = `to pay it, allow it: --max-amount ${quote?.amount}:${quote?.currency}`
       break

@@ -4,6 +4,7 @@ import { Ledger as ClientLedger } from '@paywire/client'
 import * as ExitCode from './ExitCode.js'
 import * as Home from './Home.js'
 import * as Io from './Io.js'
+import * as Money from './Money.js'
 import * as Usage from './Usage.js'
 
 /**
@@ -22,7 +23,7 @@ totals per currency.
 
 Options:
   --since <duration>   only the last minutes, hours or days: 30m, 12h, 7d
-  --status <status>    sent | settled | unconfirmed
+  --status <status>    sent | settled | unconfirmed | refused
   --home <dir>         home directory (default PAYWIRE_HOME or ~/.paywire)
   --json               print { entries, totals } on stdout`
 
@@ -47,10 +48,13 @@ export async function run(args: readonly string[], io: Io.Io): Promise<ExitCode.
   if (positionals.length > 0)
     throw new Usage.UsageError(`unexpected argument "${positionals[0]}"`, { command: 'ledger' })
   const status = values.status
-  if (status !== undefined && !['sent', 'settled', 'unconfirmed'].includes(status))
-    throw new Usage.UsageError(`--status takes sent, settled or unconfirmed, found "${status}"`, {
-      command: 'ledger',
-    })
+  if (status !== undefined && !['sent', 'settled', 'unconfirmed', 'refused'].includes(status))
+    throw new Usage.UsageError(
+      `--status takes sent, settled, unconfirmed or refused, found "${status}"`,
+      {
+        command: 'ledger',
+      },
+    )
   const filter: ClientLedger.Filter = {
     ...(values.since === undefined ? {} : { since: Date.now() - duration(values.since) }),
     ...(status === undefined ? {} : { status: status as ClientLedger.Status }),
@@ -65,13 +69,18 @@ export async function run(args: readonly string[], io: Io.Io): Promise<ExitCode.
       Io.lines(io.stdout, [
         ...entries.map(
           (entry) =>
-            `${entry.at}  ${entry.amount} ${entry.currency}  ${entry.status}  ${entry.method}/${entry.intent}  ${entry.url}${entry.receipt === undefined ? '' : `  receipt ${entry.receipt.reference}`}`,
+            `${entry.at}  ${Money.format(entry.amount, entry.currency, entry.method)}  ${entry.status}  ${entry.method}/${entry.intent}  ${entry.url}${entry.receipt === undefined ? '' : `  receipt ${entry.receipt.reference}`}${entry.status === 'refused' && entry.note !== undefined ? `  (${entry.note})` : ''}`,
         ),
         entries.length === 0
           ? 'no payments'
-          : `total: ${Object.entries(totals)
-              .map(([currency, sum]) => `${sum} ${currency}`)
-              .join(', ')}`,
+          : `total: ${
+              Object.entries(totals)
+                .map(([currency, sum]) => {
+                  const method = entries.find((entry) => entry.currency === currency)?.method
+                  return Money.format(sum, currency, method)
+                })
+                .join(', ') || 'nothing spent'
+            }${entries.some((entry) => entry.status === 'refused') ? ' (refused by the server: not counted)' : ''}`,
       ])
     return ExitCode.ok
   } finally {

@@ -41,12 +41,12 @@ describe.skipIf(!hasScript)('on a terminal', () => {
       '3000:usd/day',
     ]
     const question =
-      /Pay 1000 usd to reference for http:\/\/127\.0\.0\.1:\d+\/paid \(test\/charge\)\? \(2000 of 3000 usd left this day after it\) \[y\/N\] $/
+      /Pay 10\.00 USD to reference for http:\/\/127\.0\.0\.1:\d+\/paid \(test\/charge\)\? \(20\.00 USD of 30\.00 USD left this day after it\) \[y\/N\] $/
     const declined = await onTerminal(args, [[question, 'n\r']])
     expect(declined.code).toBe(3)
     expect(declined.stdout).toContain('payment declined at the confirmation; nothing was paid')
     const paid = await onTerminal(args, [[question, 'y\r']])
     expect(paid.code).toBe(0)
-    expect(paid.stdout).toContain('paid 1000 usd to reference with test/charge (settled)')
+    expect(paid.stdout).toContain('paid 10.00 USD to reference with test/charge (settled)')
   })
 })

@@ -30,7 +30,7 @@ describe.concurrent('paywire <url>', () => {
     const run = await pay(dir, '/paid', '--max-amount', '1000:usd', '--yes')
     expect(run.code).toBe(0)
     expect(JSON.parse(run.stdout)).toMatchObject({ paid: true, amount: '1000' })
-    expect(run.stderr).toContain('paid 1000 usd to reference with test/charge (settled)')
+    expect(run.stderr).toContain('paid 10.00 USD to reference with test/charge (settled)')
     expect(run.stderr).toMatch(/receipt:\n {2}status: success\n {2}method: test\n/)
     expect(run.stderr).toMatch(/ {2}reference: test_\S+/)
     const ledger = await paywire(['ledger', '--home', dir, '--json'])
@@ -57,11 +57,104 @@ describe.concurrent('paywire <url>', () => {
       '--dry-run',
     )
     expect(run.code).toBe(0)
-    expect(run.stdout).toContain('dry run: would pay 5000 usd to reference for')
-    expect(run.stdout).toContain('budget 8000 usd/day (total): 3000 left after it')
+    expect(run.stdout).toContain('dry run: would pay 50.00 USD to reference for')
+    expect(run.stdout).toContain('budget 80.00 USD/day (total): 30.00 USD left after it')
     expect(run.stdout).toContain('nothing was paid')
     const ledger = await paywire(['ledger', '--home', dir, '--json'])
     expect(JSON.parse(ledger.stdout)).toEqual({ entries: [], totals: {} })
+  })
+
+  it('quotes the server refusing a wrong --test-key, says nothing was paid and counts nothing', async () => {
+    const dir = home()
+    const run = await paywire([
+      `${server.url}/paid`,
+      '--home',
+      dir,
+      '--test-key',
+      'not-the-server-key',
+      '--allow-realm',
+      'paywire.reference',
+      '--max-amount',
+      '1000:usd',
+      '--budget',
+      '5000:usd/day',
+      '--yes',
+    ])
+    expect(run.code).toBe(3)
+    expect(run.stderr).toMatch(
+      /paywire: the server refused the payment of 10\.00 USD \(402\): [^;]+: [^;]+; nothing was paid/,
+    )
+    expect(run.stderr).toContain('check --test-key')
+    expect(run.stderr).not.toMatch(/^paid /m)
+    expect(run.stderr).not.toContain('unconfirmed')
+    const ledger = JSON.parse((await paywire(['ledger', '--home', dir, '--json'])).stdout)
+    expect(ledger).toMatchObject({
+      entries: [{ amount: '1000', currency: 'usd', status: 'refused', httpStatus: 402 }],
+      totals: {},
+    })
+    expect(ledger.entries[0].note).toMatch(/^refused by the server: /)
+    const text = await paywire(['ledger', '--home', dir])
+    expect(text.stdout).toContain('10.00 USD  refused  test/charge')
+    expect(text.stdout).toContain('total: nothing spent (refused by the server: not counted)')
+  })
+
+  it('never prints a negative amount left when a budget is lowered after spending', async () => {
+    const dir = home()
+    const paid = await pay(
+      dir,
+      '/paid',
+      '--max-amount',
+      '1000:usd',
+      '--budget',
+      '1500:usd/day',
+      '--yes',
+    )
+    expect(paid.code).toBe(0)
+    const lowered = await pay(
+      dir,
+      '/paid',
+      '--max-amount',
+      '1000:usd',
+      '--budget',
+      '500:usd/day',
+      '--yes',
+    )
+    expect(lowered.code).toBe(3)
+    expect(lowered.stderr).toContain(
+      'payment refused (budget): 10.00 USD asked, 0.00 USD left of 5.00 USD in the total budget over the last day',
+    )
+    expect(lowered.stderr).toContain('0.00 USD left in that budget')
+    expect(lowered.stderr).not.toMatch(/(^|\s)-\d/m)
+    const dry = await pay(
+      dir,
+      '/paid',
+      '--max-amount',
+      '1000:usd',
+      '--budget',
+      '500:usd/day',
+      '--dry-run',
+    )
+    expect(dry.stdout).toContain('budget 5.00 USD/day (total): 0.00 USD left after it')
+    expect(dry.stdout).not.toMatch(/(^|\s)-\d/m)
+    const ledger = await paywire(['ledger', '--home', dir])
+    expect(ledger.stdout).toContain('10.00 USD  settled  test/charge')
+    expect(ledger.stdout).toContain('total: 10.00 USD')
+  })
+
+  it('refuses a --max-amount or --budget currency that no challenge can name', async () => {
+    const run = await pay(home(), '/paid', '--max-amount', '1000:dollars', '--yes')
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('"dollars" is not a currency a challenge can name')
+    const budget = await pay(home(), '/paid', '--max-amount', '1000:usd', '--budget', '10:US-D/day')
+    expect(budget.code).toBe(2)
+  })
+
+  it('says the max-amount refusal in the currency units', async () => {
+    const run = await pay(home(), '/paid', '--max-amount', '999:usd', '--yes')
+    expect(run.code).toBe(3)
+    expect(run.stderr).toContain(
+      'payment refused (max-amount): 10.00 USD asked, the largest single payment allowed is 9.99 USD',
+    )
   })
 
   it('exits 3 from a dry run the policy would refuse', async () => {
@@ -80,7 +173,7 @@ describe.concurrent('paywire <url>', () => {
     expect(second.code).toBe(3)
     expect(second.stdout).toBe('')
     expect(second.stderr).toContain(
-      'payment refused (budget): 1000 usd asked, 500 left of 1500 in the total budget over the last day',
+      'payment refused (budget): 10.00 USD asked, 5.00 USD left of 15.00 USD in the total budget over the last day',
     )
     expect(second.stderr).toContain('raise --budget')
     const json = await pay(dir, '/paid', ...policy, '--json')
@@ -217,7 +310,7 @@ describe.concurrent('paywire <url>', () => {
       }),
     )
     const run = await paywire([`${server.url}/paid`, '--home', dir, '--config', config, '--yes'])
-    expect(run.stderr).toContain('paid 1000 usd')
+    expect(run.stderr).toContain('paid 10.00 USD')
     expect(run.code).toBe(0)
     const bad = join(dir, 'bad.json')
     writeFileSync(bad, JSON.stringify({ methods: { paypal: {} } }))

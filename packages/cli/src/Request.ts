@@ -4,16 +4,18 @@
 // (or `-o`), the payment and its decoded receipt to stderr, or everything as one JSON
 // object with `--json`.
 import { readFileSync } from 'node:fs'
-import { Challenges, Client, type Ledger, type Policy } from '@paywire/client'
+import { Challenges, Client, Ledger, type Policy } from '@paywire/client'
 import { Errors, type Receipt, type Store } from '@paywire/core'
 import * as Agent from './Agent.js'
 import * as AtomicFile from './AtomicFile.js'
 import * as Channels from './Channels.js'
 import * as Config from './Config.js'
 import * as ExitCode from './ExitCode.js'
+import * as Failure from './Failure.js'
 import * as Home from './Home.js'
 import * as Io from './Io.js'
 import * as Methods from './Methods.js'
+import * as Money from './Money.js'
 import * as Progress from './Progress.js'
 import * as Prompt from './Prompt.js'
 import * as Spending from './Spending.js'
@@ -157,7 +159,14 @@ export async function run(args: readonly string[], io: Io.Io): Promise<ExitCode.
     })
     const result = await client.fetch(url, init)
     if (result.dryRun !== undefined) return dryRun(io, values.json === true, result.dryRun)
-    return await write(io, values, result, opened())
+    // Tempo in push mode broadcasts before the server answers: its refusals may have moved
+    // money. Every other one-time payment moves money only when the server settles it.
+    const tempoMode =
+      (values as Record<string, unknown>)['tempo-mode'] ??
+      (config.methods as { tempo?: { mode?: unknown } } | undefined)?.tempo?.mode
+    const serverSettles = (payment: Ledger.Entry) =>
+      payment.intent !== 'session' && !(payment.method === 'tempo' && tempoMode === 'push')
+    return await write(io, values, result, opened(), serverSettles)
   } finally {
     await store?.close?.()
   }
@@ -247,7 +256,7 @@ async function approve(
   if (yes) return true
   const left = budgets.map(
     (standing) =>
-      `${standing.remaining} of ${standing.budget.amount} ${standing.budget.currency} left this ${standing.budget.window} after it`,
+      `${Money.format(standing.remaining, standing.budget.currency, quote.method)} of ${Money.format(standing.budget.amount, standing.budget.currency, quote.method)} left this ${standing.budget.window} after it`,
   )
   const question = `Pay ${Spending.describe(quote)}?${left.length > 0 ? ` (${left.join('; ')})` : ''}`
   return Prompt.confirm(
@@ -271,9 +280,21 @@ async function write(
   values: Values,
   result: Paid,
   store?: Store.Store,
+  serverSettles: (payment: Ledger.Entry) => boolean = () => false,
 ): Promise<ExitCode.ExitCode> {
-  const { response, receipt, payment } = result
+  const { response, receipt } = result
+  let payment = result.payment
   const body = Buffer.from(await response.arrayBuffer())
+  const refusal =
+    payment?.status === 'unconfirmed' && serverSettles(payment)
+      ? refusalOf(response, body)
+      : undefined
+  if (payment !== undefined && refusal !== undefined && store !== undefined)
+    payment = await Ledger.from(store).settle(payment.id, {
+      status: 'refused',
+      httpStatus: response.status,
+      note: `refused by the server: ${refusal}`,
+    })
   const output = values.output === '-' ? undefined : values.output
   if (output !== undefined) await AtomicFile.replace(output, body)
   if (values.json === true) {
@@ -281,12 +302,18 @@ async function write(
   } else {
     if (values.include === true) Io.lines(io.stdout, [...Transcript.statusAndHeaders(response), ''])
     if (output === undefined) io.stdout.write(body)
-    if (payment !== undefined && values.silent !== true)
+    if (payment !== undefined && refusal !== undefined)
+      Io.lines(io.stderr, [
+        `paywire: the server refused the payment of ${Money.format(payment.amount, payment.currency, payment.method)} (${response.status}): ${refusal}; nothing was paid`,
+        `  next: ${payment.method === 'test' ? 'check --test-key: it must be the key the server was started with' : 'check the payment method and account the server accepts'}`,
+      ])
+    else if (payment !== undefined && values.silent !== true)
       Io.lines(io.stderr, [
         ...summary(payment, receipt),
         ...(await channelSummary(payment, receipt, store)),
       ])
   }
+  if (payment?.status === 'refused') return ExitCode.refused
   if (payment?.status === 'unconfirmed') {
     if (values.json !== true)
       io.stderr.write(
@@ -301,15 +328,38 @@ async function write(
   return ExitCode.ok
 }
 
+/**
+ * The server's reason, when it refused the paid request with a problem (RFC 9457) before
+ * settling: a 4xx answer other than 408 and 409 (which say nothing of the payment's fate).
+ * `title: detail`, or `undefined` when the answer is not such a refusal.
+ */
+function refusalOf(response: Response, body: Buffer): string | undefined {
+  const status = response.status
+  if (status < 400 || status > 499 || status === 408 || status === 409) return undefined
+  if (!(response.headers.get('content-type') ?? '').includes('application/problem+json'))
+    return undefined
+  let problem: { title?: unknown; detail?: unknown }
+  try {
+    problem = JSON.parse(body.toString('utf8')) as { title?: unknown; detail?: unknown }
+  } catch {
+    return undefined
+  }
+  const text = (value: unknown) =>
+    typeof value === 'string' ? value.replace(/\p{Cc}+/gu, ' ').slice(0, 300) : undefined
+  const parts = [text(problem.title), text(problem.detail)].filter((part) => part !== undefined)
+  return parts.length === 0 ? `status ${status}` : parts.join(': ')
+}
+
 function summary(payment: Ledger.Entry, receipt: Receipt.Receipt | undefined): string[] {
   const to = payment.recipient === undefined ? '' : ` to ${payment.recipient}`
   const how = `with ${payment.method}/${payment.intent} (${payment.status})`
+  const amount = Money.format(payment.amount, payment.currency, payment.method)
   const lines = [
     payment.intent !== 'session'
-      ? `paid ${payment.amount} ${payment.currency}${to} ${how}`
+      ? `paid ${amount}${to} ${how}`
       : payment.amount === '0'
         ? `paid by a voucher on the open session channel${to} ${how}`
-        : `${payment.status === 'unconfirmed' ? 'tried to open' : 'opened'} a session channel${to} with a deposit of ${payment.amount} ${payment.currency} ${how}`,
+        : `${payment.status === 'unconfirmed' ? 'tried to open' : 'opened'} a session channel${to} with a deposit of ${amount} ${how}`,
   ]
   if (receipt !== undefined) {
     lines.push('receipt:')
@@ -377,12 +427,14 @@ function dryRun(io: Io.Io, json: boolean, verdict: Client.DryRun): ExitCode.Exit
     const lines =
       refusal === undefined && quote !== undefined
         ? [`dry run: would pay ${Spending.describe(quote)}`]
-        : [`dry run: would not pay: ${refusal?.message}`]
+        : [
+            `dry run: would not pay: ${refusal === undefined ? '' : Failure.refusalMessage(refusal)}`,
+          ]
     if (quote?.expires !== undefined)
       lines.push(`  challenge ${quote.challengeId}, expires ${quote.expires}`)
     for (const standing of budgets)
       lines.push(
-        `  budget ${standing.budget.amount} ${standing.budget.currency}/${standing.budget.window} (${standing.budget.scope}): ${standing.remaining} left after it`,
+        `  budget ${Money.format(standing.budget.amount, standing.budget.currency, quote?.method)}/${standing.budget.window} (${standing.budget.scope}): ${Money.format(standing.remaining, standing.budget.currency, quote?.method)} left after it`,
       )
     lines.push('nothing was paid')
     Io.lines(io.stdout, lines)

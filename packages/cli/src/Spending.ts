@@ -5,6 +5,7 @@
 // the config's cap for that currency); the client's `Policy.from` checks the result.
 import { Policy, type Quote } from '@paywire/client'
 import type * as Config from './Config.js'
+import * as Money from './Money.js'
 import * as Usage from './Usage.js'
 
 /**
@@ -35,7 +36,10 @@ export const flags = {
  */
 export const help = `  --max-amount <amount>:<currency>
                           largest single payment in base units, per currency (repeatable):
-                          --max-amount 1000:usd. A currency without one is never paid.
+                          --max-amount 1000:usd (10.00 USD), --max-amount 10000:pathUSD
+                          (0.01 pathUSD). The currency is a token address, an ISO 4217
+                          code or a known symbol (pathUSD). A currency without one is
+                          never paid.
   --budget <amount>:<currency>[/<window>[/<scope>]]
                           rolling budget (repeatable), kept across runs in the home
                           directory: window minute|hour|day (default day), scope
@@ -116,12 +120,12 @@ export function from(values: Values, config: Config.Config): Policy.from.ReturnT
  * import type { Quote } from '@paywire/client'
  * import { Spending } from '@paywire/cli'
  * declare const quote: Quote.Quote
- * Spending.describe(quote) // '1000 usd to reference for http://127.0.0.1:8402/paid (test/charge)'
+ * Spending.describe(quote) // '10.00 USD to reference for http://127.0.0.1:8402/paid (test/charge)'
  * ```
  */
 export function describe(quote: Quote.Quote): string {
   const to = quote.recipient === undefined ? '' : ` to ${quote.recipient}`
-  return `${quote.amount} ${quote.currency}${to} for ${quote.url} (${quote.method}/${quote.intent})`
+  return `${Money.format(quote.amount, quote.currency, quote.method)}${to} for ${quote.url} (${quote.method}/${quote.intent})`
 }
 
 function amountOf(text: string, flag: string, example: string) {
@@ -131,7 +135,7 @@ function amountOf(text: string, flag: string, example: string) {
       `${flag} takes <amount>:<currency> with the amount in base units (e.g. ${example}), found "${text}"`,
       { command: 'paywire' },
     )
-  return { amount: match[1] as string, currency: match[2] as string }
+  return { amount: match[1] as string, currency: Money.currencyOf(match[2] as string, flag) }
 }
 
 function budgetOf(text: string): Policy.Budget {

@@ -74,6 +74,17 @@ describe('paywire <url> with Stripe', () => {
     expect(run.stdout + run.stderr).not.toContain(StripeServer.agent.secretKey)
   })
 
+  it('prints the card payment in dollars, and the ledger too', async () => {
+    const dir = home()
+    const human = args(dir).filter((arg) => arg !== '--json')
+    const run = await paywire(human, { env: { STRIPE_SECRET_KEY: StripeServer.agent.secretKey } })
+    expect(run.code).toBe(0)
+    expect(run.stderr).toMatch(/^paid 2\.50 USD .*with stripe\/charge \(settled\)$/m)
+    const ledger = await paywire(['ledger', '--home', dir])
+    expect(ledger.stdout).toContain('2.50 USD  settled  stripe/charge')
+    expect(ledger.stdout).toContain('total: 2.50 USD')
+  })
+
   it('refuses to pay without the secret key in the environment, and asks Stripe nothing', async () => {
     const before = local.requests().length
     const run = await paywire(args(home()))

@@ -23,6 +23,12 @@ export type Status =
   | 'settled'
   /** The credential was sent, but no valid receipt came back (402 again, 403, an error...). */
   | 'unconfirmed'
+  /**
+   * The server refused the credential with a problem before settling, for a method that
+   * moves money only when the server settles (set by the application that knows the
+   * method, never by {@link outcome}). Not counted in {@link Ledger.totals}.
+   */
+  | 'refused'
 
 /**
  * One payment.
@@ -55,7 +61,7 @@ export type Ledger = {
   get(id: string): Promise<Entry | undefined>
   /** Entries matching a filter, oldest first. */
   list(filter?: Filter): Promise<Entry[]>
-  /** Sums of the amounts of the matching entries, per currency (base-unit strings). */
+  /** Sums of the amounts of the matching entries but `refused` ones, per currency (base-unit strings). */
   totals(filter?: Filter): Promise<Record<string, string>>
 }
 
@@ -157,7 +163,8 @@ export function from(store: Store.Store, options: from.Options = {}): Ledger {
     async totals(filter) {
       const sums: Record<string, bigint> = {}
       for (const entry of await list(filter))
-        sums[entry.currency] = (sums[entry.currency] ?? 0n) + BigInt(entry.amount)
+        if (entry.status !== 'refused')
+          sums[entry.currency] = (sums[entry.currency] ?? 0n) + BigInt(entry.amount)
       return Object.fromEntries(Object.entries(sums).map(([key, sum]) => [key, sum.toString()]))
     },
   }
@@ -226,7 +233,7 @@ export const entrySchema = z.object({
   currency: z.string(),
   recipient: z.string().optional(),
   description: z.string().optional(),
-  status: z.enum(['sent', 'settled', 'unconfirmed']),
+  status: z.enum(['sent', 'settled', 'unconfirmed', 'refused']),
   httpStatus: z.number().int().optional(),
   receipt: Receipt.schema.optional(),
   note: z.string().optional(),

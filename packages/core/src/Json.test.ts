@@ -95,6 +95,43 @@ describe('Json.canonicalize (RFC 8785)', () => {
     expect(() => Json.canonicalize(cyclic)).toThrow(/cycle/)
   })
 
+  it('writes values nested deeper than the recursive writer exactly like shallow ones', () => {
+    // The RFC 8785 §3.2.2 example, wrapped in 300 levels of arrays and objects (past the
+    // recursive writer's limit, so the iterative writer runs), must keep its canonical text.
+    const example = JSON.parse(
+      '{"numbers":[333333333.33333329,1E30,4.50,2e-3,0.000000000000000000000000001],' +
+        '"string":"\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/","literals":[null,true,false]}',
+    )
+    const shallow = Json.canonicalize(example)
+    let deep: unknown = example
+    let expected = shallow
+    for (let i = 0; i < 300; i++) {
+      if (i % 2 === 0) {
+        deep = { z: -0, '\u20ac': deep, a: [1e21, 'é'] }
+        expected = `{"a":[1e+21,"é"],"z":0,"€":${expected}}`
+      } else {
+        deep = [deep, null]
+        expected = `[${expected},null]`
+      }
+    }
+    expect(Json.canonicalize(deep)).toBe(expected)
+    expect(JSON.parse(Json.canonicalize(deep))).toEqual(JSON.parse(expected))
+  })
+
+  it('canonicalizes 100 000 levels of nesting without exhausting the stack', () => {
+    let deep: unknown = 'x'
+    for (let i = 0; i < 100_000; i++) deep = i % 2 === 0 ? [deep] : { k: deep }
+    const text = Json.canonicalize(deep)
+    expect(text.length).toBe(3 + 100_000 + 50_000 * 6)
+    expect(text.startsWith('{"k":[{"k":[')).toBe(true)
+  })
+
+  it('refuses a bad value deep in the nesting with a typed error', () => {
+    let deep: unknown = { bad: Number.NaN }
+    for (let i = 0; i < 300; i++) deep = [deep]
+    expect(() => Json.canonicalize(deep)).toThrow(Json.InvalidJsonError)
+  })
+
   it('is independent of insertion order', () => {
     expect(Json.canonicalize({ b: 1, a: { d: 2, c: 3 } })).toBe(
       Json.canonicalize({ a: { c: 3, d: 2 }, b: 1 }),

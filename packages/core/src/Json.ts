@@ -1,7 +1,6 @@
 // JSON for the wire: the JSON Canonicalization Scheme (RFC 8785) that `request` and
 // `opaque` must use (draft-httpauth-payment §"Required Parameters"), and a bounded
 // parser for untrusted JSON (size and nesting limits, objects without prototypes).
-import canonicalizeJcs from 'canonicalize'
 import { BaseError } from './Errors.js'
 import { plainText } from './internal/plainText.js'
 
@@ -31,11 +30,7 @@ export function canonicalize(value: unknown): string {
   const written = writeCanonical(value, 0, new Set())
   if (written !== undefined) return written
   assertJsonValue(value)
-  try {
-    return canonicalizeJcs(value) as string
-  } catch (cause) {
-    throw new InvalidJsonError('value cannot be canonicalized (RFC 8785)', { cause })
-  }
+  return writeDeep(value)
 }
 
 /**
@@ -274,6 +269,48 @@ function writeString(text: string): string {
 /** No lone surrogate (ES2024 `String.prototype.isWellFormed`, in Node 20 and current browsers). */
 function wellFormed(text: string): boolean {
   return (text as string & { isWellFormed(): boolean }).isWellFormed()
+}
+
+/**
+ * RFC 8785 for a value {@link assertJsonValue} accepted, nested deeper than the recursive
+ * writer goes: the same output, written from an explicit stack of values and literal text.
+ */
+function writeDeep(root: unknown): string {
+  const out: string[] = []
+  const stack: Array<{ text: string } | { value: unknown }> = [{ value: root }]
+  while (stack.length > 0) {
+    const task = stack.pop() as { text: string } | { value: unknown }
+    if ('text' in task) {
+      out.push(task.text)
+      continue
+    }
+    const value = task.value
+    if (value === null || typeof value !== 'object') {
+      out.push(writeCanonical(value, 0, new Set()) as string)
+      continue
+    }
+    const pending: Array<{ text: string } | { value: unknown }> = []
+    if (Array.isArray(value)) {
+      pending.push({ text: '[' })
+      for (let i = 0; i < value.length; i++) {
+        if (i > 0) pending.push({ text: ',' })
+        pending.push({ value: value[i] })
+      }
+      pending.push({ text: ']' })
+    } else {
+      const members = value as Record<string, unknown>
+      const keys = Object.keys(members).sort()
+      pending.push({ text: '{' })
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string
+        pending.push({ text: `${i === 0 ? '' : ','}${writeString(key)}:` })
+        pending.push({ value: members[key] })
+      }
+      pending.push({ text: '}' })
+    }
+    for (let i = pending.length - 1; i >= 0; i--) stack.push(pending[i] as { text: string })
+  }
+  return out.join('')
 }
 
 function assertJsonValue(root: unknown): void {

@@ -14,6 +14,7 @@ import {
 } from '@paywire/core'
 import { charge, guard, unexpected } from './internal/charge.js'
 import type { CheckedRoute, Config } from './internal/config.js'
+import * as Respond from './internal/respond.js'
 import { checkStaticPrice, warnLocalStore } from './internal/startup.js'
 import * as Routes from './Route.js'
 
@@ -78,6 +79,7 @@ export function create(options: create.Options): Paywire {
       }
     },
     checkRoute: (route) => void check(route),
+    fail: (request, error) => failure(config, request, error),
   }
   return paywire
 }
@@ -197,6 +199,20 @@ export type Paywire = {
   protect(route: Route, handler: Handler): (request: Request) => Promise<Response>
   /** Throws {@link ConfigurationError} if a route could not be served as configured. */
   checkRoute(route: Route): void
+  /**
+   * Logs an error a binding met before the core could decide (a {@link ConfigurationError}
+   * such as a body read by a parser mounted before paywire, with its message) and returns
+   * the 500 problem response to answer with. The response names no configuration detail;
+   * the log entry and the error do. Bindings call it; applications rarely need to.
+   *
+   * @example
+   * ```ts
+   * declare const paywire: import('@paywire/server').Paywire.Paywire
+   * const response = paywire.fail({ method: 'POST', url: 'https://api.example.com/order' }, new Error('boom'))
+   * response.status // 500
+   * ```
+   */
+  fail(request: Pick<Request, 'method' | 'url'>, error: unknown): Response
 }
 
 /** What a paid request's handler receives: the request (body intact) and the payment. */
@@ -466,6 +482,39 @@ function configure(options: create.Options): Config {
         3_600,
       ),
     },
+  }
+}
+
+function failure(
+  config: Config,
+  request: Pick<Request, 'method' | 'url'>,
+  error: unknown,
+): Response {
+  if (!(error instanceof ConfigurationError)) return unexpected(config, routeKey(request), error)
+  config.log({
+    level: 'error',
+    event: 'error',
+    // A configuration message names the mistake and never holds request content or secrets.
+    message: `paywire is misconfigured: ${error.message}`,
+    route: routeKey(request),
+    status: 500,
+    code: error.code,
+  })
+  return Respond.refusal(
+    500,
+    Respond.plainProblem(
+      500,
+      'Internal Server Error',
+      'The server is misconfigured for payments; its log says how.',
+    ),
+  )
+}
+
+function routeKey(request: Pick<Request, 'method' | 'url'>): string {
+  try {
+    return Routes.key(request)
+  } catch {
+    return `${request.method.toUpperCase()} ${request.url}`
   }
 }
 

@@ -6,7 +6,7 @@ import * as Problem from '../Problem.js'
 
 /** @internal Base class of every agent-identity error; never thrown itself. */
 export abstract class AgentError extends Errors.BaseError {
-  /** Not a Payment-scheme problem: see {@link AgentError.slug}. */
+  /** Not a Payment-scheme problem: see the error's `slug`. */
   readonly problem = undefined
   /** The agent-identity problem type this failure maps to. */
   abstract readonly slug: Problem.Slug

@@ -6,9 +6,14 @@ import * as Node from './node.js'
 
 /**
  * Express middleware that lets only paid requests through. Mount it on the route, before
- * any body parser (or use a parser that keeps the raw bytes in `req.rawBody`): the body it
- * read is left in `req.body` as a Buffer. The payment is in `res.locals.payment` and,
- * typed, from {@link payment}; the receipt is added to 2xx responses only.
+ * any body parser, or keep the raw bytes in `req.rawBody` when a parser runs first
+ * (`express.json({ verify: (req, _res, buf) => { req.rawBody = buf } })`): the challenge's
+ * digest covers the exact bytes. Without either, the request fails closed: the
+ * `ConfigurationError` is logged (the `logger` given to `Paywire.create`) and passed to
+ * `next(error)`, so Express's error handling answers (500) and shows it. The
+ * body paywire read is left in `req.body` as a Buffer. The payment is in
+ * `res.locals.payment` and, typed, from {@link payment}; the receipt is added to 2xx
+ * responses only.
  *
  * @example
  * ```ts
@@ -29,7 +34,7 @@ export function paywall(
   res: ServerResponse & { locals?: Record<string, unknown> },
   next: (error?: unknown) => void,
 ) => void {
-  const middleware = Node.paywall(paywire, route)
+  const middleware = Node.paywall(paywire, route, { misconfigured: 'next' })
   return (req, res, next) =>
     middleware(req, res, (error) => {
       if (error === undefined && res.locals !== undefined) res.locals.payment = Node.payment(req)

@@ -1,6 +1,7 @@
 // The Hono binding: middleware over the fetch core. Translation only.
 import type { MiddlewareHandler } from 'hono'
-import type { Payment, Paywire, Route } from '../Paywire.js'
+import { HTTPException } from 'hono/http-exception'
+import { ConfigurationError, type Payment, type Paywire, type Route } from '../Paywire.js'
 
 /** The context variables the middleware sets: `c.get('payment')`. */
 export type Variables = { payment: Payment }
@@ -8,7 +9,9 @@ export type Variables = { payment: Payment }
 /**
  * Hono middleware that lets only paid requests through to the next handler, and adds
  * the receipt to its response (2xx only). Supports every route option, `settle:
- * 'after-success'` included. Mount it before anything that reads the body.
+ * 'after-success'` included. Mount it before anything that reads the body (validators,
+ * `c.req.json()`): a body read first makes it log a `ConfigurationError` and throw an
+ * `HTTPException` (500, problem body) carrying it to `app.onError`.
  *
  * @example
  * ```ts
@@ -27,6 +30,18 @@ export function paywall(
 ): MiddlewareHandler<{ Variables: Variables }> {
   paywire.checkRoute(route)
   return async (c, next) => {
+    if (c.req.raw.bodyUsed) {
+      // A body read before paywire (a validator or `c.req.json()` ran first): the digest
+      // cannot be checked. Logged, then thrown to Hono's error handling with the problem.
+      const error = new ConfigurationError(
+        'the request body was read before paywire: mount paywall before anything that reads the body',
+      )
+      throw new HTTPException(500, {
+        res: paywire.fail(c.req.raw, error),
+        message: error.message,
+        cause: error,
+      })
+    }
     const result = await paywire.charge(c.req.raw, route)
     if (result.kind === 'response') return result.response
     c.req.raw = result.request

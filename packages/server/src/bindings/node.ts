@@ -31,11 +31,12 @@ export function listener(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const protectedHandler = paywire.protect(route, handler)
   return (req, res) => {
-    void serve(req, res, protectedHandler)
+    void serve(paywire, req, res, protectedHandler)
   }
 }
 
 async function serve(
+  paywire: Paywire,
   req: IncomingMessage,
   res: ServerResponse,
   handler: (request: Request) => Promise<Response>,
@@ -43,8 +44,10 @@ async function serve(
   let request: Request
   try {
     request = toRequest(req)
-  } catch {
-    res.writeHead(400, { 'cache-control': 'no-store' }).end()
+  } catch (error) {
+    if (error instanceof ConfigurationError)
+      await writeResponse(res, paywire.fail(described(req), error)).catch(() => res.destroy())
+    else res.writeHead(400, { 'cache-control': 'no-store' }).end()
     return
   }
   await writeResponse(res, await handler(request)).catch(() => res.destroy())
@@ -55,8 +58,13 @@ async function serve(
  * `next()`. The request body it read (to check the challenge's digest) is left in
  * `req.body` as a Buffer; the payment is available through {@link payment}. The receipt
  * is added when the response starts, and only if its status is 2xx. Mount it before any
- * body parser (or have the parser keep the raw bytes in `req.rawBody`). With `settle:
- * 'after-success'` the handler's response is held back (buffered) until it is settled.
+ * body parser, or have the parser keep the raw bytes in `req.rawBody` (a Buffer): the
+ * challenge's digest covers the exact bytes. If the body was read and no `rawBody` kept,
+ * the middleware logs the {@link ConfigurationError} (through the `logger` given to
+ * `Paywire.create`) and answers 500 with a problem body itself, without calling `next`
+ * (or passes it to `next(error)` with `misconfigured: 'next'`).
+ * Other unexpected failures go to `next(error)`. With `settle: 'after-success'` the
+ * handler's response is held back (buffered) until it is settled.
  *
  * @example
  * ```ts
@@ -70,10 +78,14 @@ async function serve(
 export function paywall(
   paywire: Paywire,
   route: Route,
+  options: paywall.Options = {},
 ): (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void {
+  const misconfigured = options.misconfigured ?? 'answer'
+  if (misconfigured !== 'answer' && misconfigured !== 'next')
+    throw new ConfigurationError(`misconfigured must be 'answer' or 'next'`)
   paywire.checkRoute(route)
   return (req, res, next) => {
-    void guard(paywire, route, req, res).then(
+    void guard(paywire, route, req, res, misconfigured).then(
       (passed) => passed && next(),
       (error) => next(error),
     )
@@ -85,15 +97,22 @@ async function guard(
   route: Route,
   req: IncomingMessage & { body?: unknown },
   res: ServerResponse,
+  misconfigured: 'answer' | 'next',
 ): Promise<boolean> {
   const parsedBefore = consumedBefore(req)
   let request: Request
   try {
     request = toRequest(req)
   } catch (error) {
-    // A body read before paywire is a server mistake (500); bad headers are the client's (400).
-    res.writeHead(error instanceof ConfigurationError ? 500 : 400, { 'cache-control': 'no-store' })
-    res.end()
+    // A body read before paywire is a server mistake (500, logged with its reason, and
+    // given to the framework when it has an error path); bad headers are the client's (400).
+    if (!(error instanceof ConfigurationError)) {
+      res.writeHead(400, { 'cache-control': 'no-store' }).end()
+      return false
+    }
+    const response = paywire.fail(described(req), error)
+    if (misconfigured === 'next') throw error
+    await writeResponse(res, response)
     return false
   }
   const result = await paywire.charge(request, route)
@@ -125,6 +144,18 @@ async function guard(
   } as ServerResponse['writeHead']
   if (result.idempotent) capture(res, (response) => result.record(response))
   return true
+}
+
+export declare namespace paywall {
+  type Options = {
+    /**
+     * When the body was read before paywire and no `req.rawBody` was kept: `'answer'`
+     * (default) writes the 500 problem itself and does not call `next`; `'next'` calls
+     * `next(error)` with the {@link ConfigurationError}, for frameworks with an error path
+     * (connect, Express). Both log it.
+     */
+    misconfigured?: 'answer' | 'next' | undefined
+  }
 }
 
 /**
@@ -174,7 +205,7 @@ export function toRequest(req: IncomingMessage & { rawBody?: unknown }): Request
   if (consumedBefore(req)) {
     if (!(req.rawBody instanceof Uint8Array))
       throw new ConfigurationError(
-        'the request body was read before paywire: mount paywire first or keep req.rawBody',
+        'the request body was read before paywire (a body parser ran first): mount paywire before it, or keep the raw bytes in req.rawBody, e.g. express.json({ verify: (req, _res, buf) => { req.rawBody = buf } })',
       )
     body = req.rawBody as Uint8Array<ArrayBuffer>
   } else body = Readable.toWeb(req) as ReadableStream<Uint8Array>
@@ -215,6 +246,12 @@ export async function writeResponse(res: ServerResponse, response: Response): Pr
 }
 
 const payments = new WeakMap<IncomingMessage, Payment>()
+
+/** The method and a URL for the log entry of a request that could not be translated. */
+function described(req: IncomingMessage): { method: string; url: string } {
+  const path = (req.url ?? '/').startsWith('/') ? (req.url ?? '/') : '/'
+  return { method: req.method ?? 'GET', url: `http://host.invalid${path}` }
+}
 
 function consumedBefore(req: IncomingMessage): boolean {
   return req.readableEnded || (req as { _body?: boolean })._body === true
