@@ -13,6 +13,7 @@ import { enforcements, type Tag } from './where.js'
  */
 export const enforcedDrafts: readonly string[] = [
   'draft-httpauth-payment-00',
+  'draft-httpauth-payment-01',
   'draft-payment-intent-charge-00',
 ]
 

@@ -254,7 +254,7 @@ export function create(options: create.Options): Client {
       source = created.source
       field = fieldFor(candidate.challenge, hop.headers)
       authorization = Credential.toAuthorization(
-        // @enforces core.credential.echo, core.challenge.opaque.unchanged, charge.payload.proof
+        // @enforces core.credential.echo, core.challenge.opaque.unchanged, charge.payload.proof, core.credential.echo-header, core.credential.no-header-echo
         Credential.from({ challenge: candidate.challenge, payload: created.payload, source }),
       )
     } catch (error) {
@@ -394,7 +394,7 @@ export function create(options: create.Options): Client {
   }
 }
 
-// @enforces core.client.single-authorization
+// @enforces core.client.single-authorization, core.header.only-selected-field, core.header.unsupported-client, core.header.other-value, core.client.single-credential, core.storage.credential-headers
 /**
  * The field a challenge's credential goes in (draft-httpauth-payment-01 §"Credentials"),
  * or a refusal: a `header` naming anything but `Payment-Authorization` (an unrecognized

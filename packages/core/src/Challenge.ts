@@ -101,6 +101,7 @@ export const paymentAuthorization = 'Payment-Authorization'
 /** The request fields a Payment credential can travel in. */
 export type CredentialField = 'Authorization' | typeof paymentAuthorization
 
+// @enforces core.header.default-field, core.header.payment-authorization-field, core.header.other-value
 /**
  * The request field a challenge selects for its credential: `Authorization` when it has
  * no `header`, `Payment-Authorization` when `header` names it, and `undefined` for any
@@ -445,6 +446,7 @@ function fromParams(params: Readonly<Record<string, string>>): Challenge {
   return validated(fields)
 }
 
+// @enforces core.binding.header, core.binding.opaque-required, core.binding.all-params-required
 /**
  * The seven positional slots the binding covers, joined with `|` (empty for absent
  * optionals), then `|header` when `header` is present (draft -01 §"Recommended:

@@ -2,7 +2,7 @@
 // sensitive (draft-httpauth-payment §"Credential Handling", §"Credential Storage").
 // paywire never logs them; these helpers keep users' own logging just as careful.
 
-// @enforces core.storage.sensitive-headers, core.credential.sensitive
+// @enforces core.storage.sensitive-headers, core.credential.sensitive, core.storage.credential-headers
 /** Header names whose values are never written out in full. */
 export const sensitiveHeaders = [
   'authorization',

@@ -176,11 +176,12 @@ async function redeem(
   const unknown = (reason: string) =>
     ownRefusal(context, method, credential, 'challenge-unknown') ?? unbound(reason)
   if (echo.realm !== config.realm) return unknown('challenge was issued for another realm')
-  // @enforces core.binding.verify, core.status.invalid-challenge, charge.verify.challenge-id
+  // @enforces core.binding.verify, core.status.invalid-challenge, charge.verify.challenge-id, core.status.unknown-challenge
   if (!Challenge.verify(echo, { secret: config.secret, previousSecrets: config.previousSecrets }))
     return unknown('challenge is not bound to this server')
   // The echoed `header` is bound (eighth slot), so this is the field this server selected:
   // a credential received in any other field does not satisfy the challenge (-01 §5.2).
+  // @enforces core.server.credential-field
   const selected = Challenge.credentialField(echo)
   if (selected !== field)
     return refuse(
@@ -270,7 +271,7 @@ async function redeemBound(
       unbound('challenge carries no expiry')
     )
   const now = config.now()
-  // @enforces charge.verify.not-expired, core.status.invalid-challenge
+  // @enforces charge.verify.not-expired, core.status.invalid-challenge, core.status.payment-expired
   if (
     Expires.isExpired(echo.expires, { now, skewSeconds: config.skewSeconds }) &&
     // A payment begun in time may be finished after the challenge expired.

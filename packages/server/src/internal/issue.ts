@@ -49,6 +49,7 @@ export async function issue(context: Context): Promise<Challenge.Challenge[]> {
           digest: context.body.byteLength > 0 ? BodyDigest.compute(context.body) : undefined,
           description: route.description,
           opaque: { route: context.routeKey, nonce: nonce() },
+          // @enforces core.header.value
           header:
             route.credentialField === Challenge.paymentAuthorization
               ? Challenge.paymentAuthorization

@@ -117,6 +117,7 @@ export function isSuccess(status: number): boolean {
   return status >= 200 && status < 300
 }
 
+// @enforces core.cache.credential-elsewhere
 /**
  * @internal A result whose every response can never be stored by a shared cache: the
  * answer to a request whose credential came in `Payment-Authorization`
