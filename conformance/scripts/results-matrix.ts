@@ -1,7 +1,8 @@
 // Records the client × server matrix on one local Tempo node (targets/matrix.ts): paywire's
-// adapter and the mppx adapter, each paying paywire's reference server (Tempo charge) and
-// the mppx server target -> results/matrix.{json,md}.
-// Usage: pnpm --filter @paywire/conformance results:matrix [--mode pull|push]
+// adapter and the mppx adapter, each paying a paywire server (Tempo charge) and the mppx
+// server target in pull, push and sponsored modes, with the credential in Authorization and
+// in Payment-Authorization -> results/matrix.{json,md}.
+// Usage: pnpm --filter @paywire/conformance results:matrix
 // Needs a prior `pnpm --filter "@paywire/conformance..." build`: it runs the built command,
 // as users do. Cells that fail are findings, not errors of this script: it exits non-zero
 // only when the run could not be made (exit status 2, or no report).
@@ -9,19 +10,16 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
-import { parseArgs } from 'node:util'
 import * as MatrixTarget from '../targets/matrix.js'
 
 const { packageDir } = MatrixTarget
 const bin = join(packageDir, 'dist/cli/main.js')
 const results = join(packageDir, 'results')
 
-const { values } = parseArgs({ options: { mode: { type: 'string', default: 'pull' } } })
-if (values.mode !== 'pull' && values.mode !== 'push') throw new Error('--mode is pull or push')
 if (!existsSync(bin) || !existsSync(join(packageDir, 'dist/adapters/mppx/flow.js')))
   throw new Error(`${bin} is missing: run \`pnpm --filter "@paywire/conformance..." build\``)
 
-const started = await MatrixTarget.start({ mode: values.mode })
+const started = await MatrixTarget.start()
 const work = mkdtempSync(join(tmpdir(), 'paywire-matrix-'))
 try {
   const config = join(work, 'matrix.json')

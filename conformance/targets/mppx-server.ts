@@ -34,6 +34,9 @@ export const configFile = fileURLToPath(new URL('./mppx-server.config.json', imp
  * names no query, so `GET /priced` binds its `tier` query through the price. `GET /paid-sponsored` is served by a second mppx
  * instance whose Tempo charge has a fee payer (`feePayer: true` challenges); the free
  * `GET /effects` answers `{ "count": n }`, the number of paid responses served.
+ * `GET /paid-bearer` and `GET /paid-sponsored-bearer` are the same charges from mppx
+ * instances with `requiresAuth` (challenges select Payment-Authorization, draft -01), served
+ * only to requests carrying `Authorization: Bearer` {@link bearerToken} (401 otherwise).
  */
 export const prices = {
   'GET /paid': '0.001',
@@ -41,7 +44,12 @@ export const prices = {
   'POST /paid-body': '0.001',
   'GET /paid-sponsored': '0.001',
   'GET /priced': { basic: '0.001', pro: '0.002' },
+  'GET /paid-bearer': '0.001',
+  'GET /paid-sponsored-bearer': '0.001',
 } as const satisfies Record<string, string | Record<string, string>>
+
+/** The Bearer token the `-bearer` routes authenticate (the app's own authentication). */
+export const bearerToken = 'conformance-bearer-token-0123456789'
 
 /** A running mppx target. */
 export type Target = {
@@ -52,6 +60,8 @@ export type Target = {
    * added to its `methods.tempo`.
    */
   config: Config.Input
+  /** The Tempo node it runs on (shared by the matrix's other servers). */
+  node: TempoNode.TempoNode
   stop(): Promise<void>
 }
 
@@ -67,7 +77,7 @@ export type Target = {
  * ```
  */
 export async function start(options: start.Options = {}): Promise<Target> {
-  const node = await TempoNode.start()
+  const node = await TempoNode.start({ args: options.nodeArgs })
   try {
     const recipient = await node.newAccount(0n)
     const payer = await node.newAccount()
@@ -79,14 +89,20 @@ export async function start(options: start.Options = {}): Promise<Target> {
     })
     const client = createClient({ chain, transport: http(node.rpcUrl, { retryCount: 0 }) })
     const charge = { recipient: recipient.address, currency: TempoNode.pathUsd }
-    const server = (feePayer?: Account) =>
+    const server = (feePayer?: Account, requiresAuth?: boolean) =>
       Mppx.create({
         methods: [tempo.charge({ ...charge, getClient: () => client, feePayer })],
         realm,
         secretKey,
+        ...(requiresAuth === true ? { requiresAuth } : {}),
       })
+    const sponsorAccount = privateKeyToAccount(sponsor.privateKey)
+    const instances: Record<string, ReturnType<typeof server>> = {
+      'GET /paid-sponsored': server(sponsorAccount),
+      'GET /paid-bearer': server(undefined, true),
+      'GET /paid-sponsored-bearer': server(sponsorAccount, true),
+    }
     const mppx = server()
-    const sponsored = server(privateKeyToAccount(sponsor.privateKey))
     const expiresSeconds = options.expiresSeconds ?? 5
     let runs = 0
     const handle = async (request: Request): Promise<Response> => {
@@ -95,7 +111,13 @@ export async function start(options: start.Options = {}): Promise<Target> {
       if (scope === 'GET /effects') return Response.json({ count: runs })
       const amount = priceOf(scope, url.searchParams)
       if (amount === undefined) return new Response('not found', { status: 404 })
-      const result = await (scope === 'GET /paid-sponsored' ? sponsored : mppx).charge({
+      // The app's own authentication comes first (core -01 §4.4.3): 401 without the token.
+      if (
+        scope.endsWith('-bearer') &&
+        request.headers.get('authorization') !== `Bearer ${bearerToken}`
+      )
+        return new Response('unauthenticated', { status: 401 })
+      const result = await (instances[scope] ?? mppx).charge({
         amount,
         scope,
         expires: Expires.seconds(expiresSeconds),
@@ -117,6 +139,7 @@ export async function start(options: start.Options = {}): Promise<Target> {
         options.schema ?? Config.schema,
         options.schema === undefined ? TempoPayer.settingsSchema.shape : options.payerShape,
       ),
+      node,
       stop: async () => {
         await listening.close()
         await node.stop()
@@ -132,6 +155,8 @@ export declare namespace start {
   type Options = {
     /** Lifetime of mppx's challenges, in seconds (default 5; mppx's own default is 5 minutes). */
     expiresSeconds?: number | undefined
+    /** Extra arguments of the Tempo node (anvil), e.g. `['--block-time', '1']`. */
+    nodeArgs?: readonly string[] | undefined
     /** How the suite's tempo payer pays: `pull` (a signed transaction, the default) or `push` (a hash). */
     mode?: 'pull' | 'push' | undefined
     /**
