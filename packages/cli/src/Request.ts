@@ -381,7 +381,7 @@ async function channelSummary(
   )
   if (channel === undefined) return []
   return [
-    `channel ${channel.channelId}: deposit ${channel.deposit}, signed ${channel.signed}, remaining ${channel.remaining} (\`paywire sessions show ${channel.channelId.slice(0, 10)}\`)`,
+    `channel ${channel.channelId}: deposit ${Money.format(channel.deposit, channel.currency, 'tempo')}, signed ${Money.format(channel.signed, channel.currency, 'tempo')}, remaining ${Money.format(channel.remaining, channel.currency, 'tempo')} (\`paywire sessions show ${channel.channelId.slice(0, 10)}\`)`,
   ]
 }
 

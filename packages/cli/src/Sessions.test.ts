@@ -88,7 +88,9 @@ describe.concurrent('paywire <url> on a Tempo session', () => {
     expect(second.code).toBe(0)
     expect(JSON.parse(second.stdout)).toMatchObject({ paid: true, channelId, spent: '20' })
     expect(second.stderr).toContain('paid by a voucher on the open session channel')
-    expect(second.stderr).toContain(`channel ${channelId}: deposit 5000, signed 20, remaining 4980`)
+    expect(second.stderr).toContain(
+      `channel ${channelId}: deposit 0.005 pathUSD, signed 0.00002 pathUSD, remaining 0.00498 pathUSD`,
+    )
     // No second deposit: the channel still holds 5000, and the payer paid no more into it.
     expect(await getChannel(channelId)).toMatchObject({ deposit: 5000n })
     const ledger = JSON.parse((await paywire(['ledger', '--home', dir, '--json'])).stdout)
@@ -201,9 +203,10 @@ describe('paywire sessions', () => {
       serve.match[1],
       `${payee.slice(0, 10)}…`,
       `${pathUsd.slice(0, 10)}…`,
-      '10000',
-      '20',
-      '9980',
+      // In the token's units (6 decimals); --json keeps base units.
+      '0.01 pathUSD',
+      '0.00002 pathUSD',
+      '0.00998 pathUSD',
       'open',
     ])
     const json = (await sessions(dir, 'list', '--json')).json
@@ -229,10 +232,12 @@ describe('paywire sessions', () => {
     const shown = await sessions(dir, 'show', channelId.slice(0, 12))
     expect(shown.code).toBe(0)
     expect(shown.stdout).toContain(`channel: ${channelId}\nstatus: open\n`)
-    expect(shown.stdout).toContain('deposit: 10000\nsigned: 20\nremaining: 9980\n')
+    expect(shown.stdout).toContain(
+      'deposit: 0.01 pathUSD\nsigned: 0.00002 pathUSD\nremaining: 0.00998 pathUSD\n',
+    )
     // The server has not settled yet: the escrow holds the whole deposit.
     expect(shown.stdout).toContain(
-      `on chain (${node.rpcUrl}): deposit 10000, settled 0, close requested no, open`,
+      `on chain (${node.rpcUrl}): deposit 0.01 pathUSD, settled 0.00 pathUSD, close requested no, open`,
     )
     const shownJson = (await sessions(dir, 'show', channelId, '--json')).json
     expect(shownJson).toMatchObject({
@@ -277,6 +282,11 @@ describe('paywire sessions', () => {
     expect(listed.channels).toEqual([
       expect.objectContaining({ channelId, status: 'closed', remaining: '0' }),
     ])
+    const shownClosed = await sessions(dir, 'show', channelId)
+    expect(shownClosed.stdout).toMatch(
+      /\nclosed: [^\n]*, paid 0\.00003 pathUSD, returned 0\.00997 pathUSD in 0x[0-9a-f]{64}\n/,
+    )
+    expect(shownClosed.stdout).toContain('remaining: 0.00 pathUSD\n')
     const again = await sessions(dir, 'close', channelId, '--yes')
     expect(again.code).toBe(2)
     expect(again.stderr).toContain(`channel ${channelId} is already closed`)
@@ -312,7 +322,9 @@ describe('paywire sessions', () => {
     const [channel] = (await sessions(dir, 'list', '--json')).json.channels
     expect(channel).toMatchObject({ status: 'open', deposit: '10000' })
     const shown = await sessions(dir, 'show', channel.channelId)
-    expect(shown.stdout).toContain('deposit 0, settled 0, close requested no, not opened')
+    expect(shown.stdout).toContain(
+      'deposit 0.00 pathUSD, settled 0.00 pathUSD, close requested no, not opened',
+    )
 
     const closed = await sessions(dir, 'close', channel.channelId, '--yes')
     expect(closed.code).toBe(0)

@@ -1,7 +1,8 @@
 // `paywire sessions list|show|close`: the Tempo session channels (draft-tempo-session) this
 // home's requests opened. `show` adds the escrow's view of a channel when its node answers;
 // `close` sends the session `close` credential to the resource the channel was opened on
-// (the server closes on chain, capturing what it served and refunding the rest).
+// (the server closes on chain, capturing what it served and refunding the rest). Amounts
+// print in the token's units (`0.01 pathUSD`); `--json` keeps base units.
 import { Errors, type Store } from '@paywire/core'
 import type { Address, Hex } from 'viem'
 import * as Channels from './Channels.js'
@@ -9,6 +10,7 @@ import * as ExitCode from './ExitCode.js'
 import * as Home from './Home.js'
 import * as Io from './Io.js'
 import * as Keystore from './Keystore.js'
+import * as Money from './Money.js'
 import * as Progress from './Progress.js'
 import * as Prompt from './Prompt.js'
 import * as Rpc from './Rpc.js'
@@ -99,7 +101,7 @@ export async function run(args: readonly string[], io: Io.Io): Promise<ExitCode.
         ...('error' in onChain
           ? [`on chain: unknown (${onChain.error})`]
           : [
-              `on chain (${rpcUrl}): deposit ${onChain.state.deposit}, settled ${onChain.state.settled}, close requested ${onChain.state.closeRequestedAt === '0' ? 'no' : `at ${onChain.state.closeRequestedAt}`}, ${onChain.state.exists ? (onChain.state.finalized ? 'finalized' : 'open') : 'not opened'}`,
+              `on chain (${rpcUrl}): deposit ${human(onChain.state.deposit, channel)}, settled ${human(onChain.state.settled, channel)}, close requested ${onChain.state.closeRequestedAt === '0' ? 'no' : `at ${onChain.state.closeRequestedAt}`}, ${onChain.state.exists ? (onChain.state.finalized ? 'finalized' : 'open') : 'not opened'}`,
             ]),
       ])
       return ExitCode.ok
@@ -191,10 +193,10 @@ async function close(channel: Channels.Channel, context: CloseContext): Promise<
   })
   print({ channel: record, receipt, onChain: 'error' in onChain ? null : onChain.state }, [
     `closed channel ${channel.channelId} on ${url.origin}`,
-    `  paid to ${channel.payee}: ${captured ?? 'unknown'}`,
+    `  paid to ${channel.payee}: ${captured === undefined ? 'unknown' : human(captured, channel)}`,
     refunded === undefined
       ? `  returned to ${channel.account}: unknown (${'error' in onChain ? onChain.error : ''})`
-      : `  returned to ${channel.account} (${channel.payer}): ${refunded}`,
+      : `  returned to ${channel.account} (${channel.payer}): ${human(refunded, channel)}`,
     'receipt:',
     ...Object.entries(receipt).map(
       ([name, value]) => `  ${name}: ${typeof value === 'string' ? value : JSON.stringify(value)}`,
@@ -205,7 +207,7 @@ async function close(channel: Channels.Channel, context: CloseContext): Promise<
 
 /** Asks before closing; a script without `--yes`, or a "no", closes nothing. */
 async function confirm(channel: Channels.Channel, url: URL, terminal: Prompt.Terminal) {
-  const question = `Close channel ${channel.channelId} on ${url.origin}? (deposit ${channel.deposit}, signed ${channel.signed}: the server keeps what it served, the rest returns to ${channel.account})`
+  const question = `Close channel ${channel.channelId} on ${url.origin}? (deposit ${human(channel.deposit, channel)}, signed ${human(channel.signed, channel)}: the server keeps what it served, the rest returns to ${channel.account})`
   const confirmed = await Prompt.confirm(terminal, question, 'pass --yes').catch((error) => {
     if (error instanceof Prompt.NotInteractiveError)
       throw new NotConfirmedError(
@@ -244,7 +246,7 @@ async function dropGone(
       : {}),
   })
   context.print({ channel: record, receipt: null, onChain: state }, [
-    `the server reports channel ${channel.channelId} gone, and on chain it is ${state.exists ? `already closed (settled ${state.settled} of ${state.deposit})` : 'not there (never opened)'}`,
+    `the server reports channel ${channel.channelId} gone, and on chain it is ${state.exists ? `already closed (settled ${human(state.settled, channel)} of ${human(state.deposit, channel)})` : 'not there (never opened)'}`,
     'dropped it from this home; nothing more to do',
   ])
   return ExitCode.ok
@@ -288,6 +290,11 @@ async function escrowView(
   }
 }
 
+/** An amount of the channel's token in its units, e.g. `0.01 pathUSD` (TIP-20: 6 decimals). */
+function human(amount: string, channel: Channels.Channel): string {
+  return Money.format(amount, channel.currency, 'tempo')
+}
+
 function describe(channel: Channels.Channel): string[] {
   return [
     `channel: ${channel.channelId}`,
@@ -298,13 +305,13 @@ function describe(channel: Channels.Channel): string[] {
     `payee: ${channel.payee}`,
     `token: ${channel.currency}`,
     `escrow: ${channel.escrow} on chain ${channel.chainId}`,
-    `deposit: ${channel.deposit}`,
-    `signed: ${channel.signed}`,
-    `remaining: ${channel.remaining}`,
+    `deposit: ${human(channel.deposit, channel)}`,
+    `signed: ${human(channel.signed, channel)}`,
+    `remaining: ${human(channel.remaining, channel)}`,
     ...(channel.closed === undefined
       ? []
       : [
-          `closed: ${channel.closed.at}${channel.closed.captured === undefined ? '' : `, paid ${channel.closed.captured}`}${channel.closed.refunded === undefined ? '' : `, returned ${channel.closed.refunded}`}${channel.closed.txHash === undefined ? '' : ` in ${channel.closed.txHash}`}`,
+          `closed: ${channel.closed.at}${channel.closed.captured === undefined ? '' : `, paid ${human(channel.closed.captured, channel)}`}${channel.closed.refunded === undefined ? '' : `, returned ${human(channel.closed.refunded, channel)}`}${channel.closed.txHash === undefined ? '' : ` in ${channel.closed.txHash}`}`,
         ]),
   ]
 }
@@ -320,9 +327,9 @@ function table(channels: readonly Channels.Channel[]): string[] {
         : `${channel.origin} (${channel.realm})`,
       short(channel.payee),
       short(channel.currency),
-      channel.deposit,
-      channel.signed,
-      channel.remaining,
+      human(channel.deposit, channel),
+      human(channel.signed, channel),
+      human(channel.remaining, channel),
       channel.status,
     ]),
   ]
