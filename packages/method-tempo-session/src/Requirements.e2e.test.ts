@@ -220,7 +220,8 @@ describe('session answers over HTTP', () => {
         .map(([name, answer]) => [name, String(answer.problem?.type).split('/problems/')[1]]),
     )
     expect(types).toEqual({
-      malformed: 'malformed-credential',
+      // A payload that fails the method's schema: draft-httpauth-payment-01's invalid-payload.
+      malformed: 'invalid-payload',
       'malformed top-up': 'malformed-credential',
       'malformed close': 'malformed-credential',
       'top-up on an unknown challenge': 'session/challenge-not-found',
