@@ -123,7 +123,7 @@ describe('ChargeRequest.schema', () => {
 })
 
 describe('ChargeRequest.modes', () => {
-  it('allows both modes when supportedModes is omitted {tempo.charge.modes.omitted-means-both}', () => {
+  it('allows both modes when supportedModes is omitted {tempo.charge.modes.omitted-means-both, tempo.charge.modes.omitted-assume-both}', () => {
     expect(ChargeRequest.modes(ChargeRequest.schema.parse(base))).toEqual(['pull', 'push'])
   })
 
