@@ -14,6 +14,17 @@ import * as Rpc from './Rpc.js'
 import * as Usage from './Usage.js'
 
 /**
+ * The commands of `paywire account`, for the help and the shell completions.
+ *
+ * @example
+ * ```ts
+ * import { Account } from '@paywire/cli'
+ * Account.subcommands.includes('list') // true
+ * ```
+ */
+export const subcommands = ['create', 'list', 'show', 'fund'] as const
+
+/**
  * The help of `paywire account`.
  *
  * @example
@@ -41,7 +52,7 @@ Options:
   --home <dir>           home directory (default PAYWIRE_HOME or ~/.paywire)
   --json                 print JSON on stdout`
 
-const flags = {
+export const flags = {
   import: { type: 'boolean' },
   amount: { type: 'string' },
   'tempo-rpc': { type: 'string' },

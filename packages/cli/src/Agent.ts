@@ -16,6 +16,17 @@ import * as Io from './Io.js'
 import * as Usage from './Usage.js'
 
 /**
+ * The commands of `paywire agent`, for the help and the shell completions.
+ *
+ * @example
+ * ```ts
+ * import { Agent } from '@paywire/cli'
+ * Agent.subcommands.includes('list') // true
+ * ```
+ */
+export const subcommands = ['create', 'show', 'directory', 'card', 'serve'] as const
+
+/**
  * The help of `paywire agent`.
  *
  * @example
@@ -53,7 +64,7 @@ export const defaultPort = 8403
 /** The path the card is served at by `paywire agent serve`. */
 export const cardPath = '/.well-known/signature-agent-card'
 
-const flags = {
+export const flags = {
   url: { type: 'string' },
   name: { type: 'string' },
   force: { type: 'boolean' },

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module'
 import * as ExitCode from './ExitCode.js'
 import * as Failure from './Failure.js'
 import * as Io from './Io.js'
+import type * as Usage from './Usage.js'
 
 /**
  * The top-level help.
@@ -27,17 +28,40 @@ Usage:
   paywire dev                    run a local Tempo node and Stripe API
   paywire serve                  run a paid demo API
   paywire conformance <command>  run the conformance suite (@paywire/conformance)
+  paywire discover <url>         the paid operations an origin's discovery document lists
+  paywire completion <shell>     a completion script for bash, zsh or fish
   paywire <command> --help       the options of a command
 
 ${ExitCode.help}`
 
-type Command = {
+/**
+ * One command of `paywire`: how it runs, its help, and (for the shell completions) its
+ * flags and its own commands.
+ *
+ * @example
+ * ```ts
+ * import type { Cli } from '@paywire/cli'
+ * const command: Cli.Command = { help: 'Usage: paywire hello', run: async () => 0 }
+ * ```
+ */
+export type Command = {
   run(args: readonly string[], io: Io.Io): Promise<ExitCode.ExitCode>
   help: string
+  flags?: Usage.Options | undefined
+  subcommands?: readonly string[] | undefined
 }
 
-/** The subcommands, loaded when used so that each starts with only what it needs. */
-const commands: Record<string, () => Promise<Command>> = {
+/**
+ * The subcommands, loaded when used so that each starts with only what it needs. Any other
+ * first argument is the URL of `paywire <url>` (`Request`).
+ *
+ * @example
+ * ```ts
+ * import { Cli } from '@paywire/cli'
+ * Object.keys(Cli.commands) // ['account', 'agent', ...]
+ * ```
+ */
+export const commands: Record<string, () => Promise<Command>> = {
   account: () => import('./Account.js'),
   agent: () => import('./Agent.js'),
   ledger: () => import('./Ledger.js'),
@@ -46,6 +70,8 @@ const commands: Record<string, () => Promise<Command>> = {
   dev: () => import('./Dev.js'),
   serve: () => import('./Serve.js'),
   conformance: () => import('./Conformance.js'),
+  discover: () => import('./Discover.js'),
+  completion: () => import('./Completion.js'),
 }
 
 /**

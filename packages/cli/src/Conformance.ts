@@ -10,6 +10,17 @@ import type * as ExitCode from './ExitCode.js'
 import type * as Io from './Io.js'
 
 /**
+ * The commands of `paywire conformance`, for the help and the shell completions.
+ *
+ * @example
+ * ```ts
+ * import { Conformance } from '@paywire/cli'
+ * Conformance.subcommands.includes('list') // true
+ * ```
+ */
+export const subcommands = ['list', 'server', 'help'] as const
+
+/**
  * The help of `paywire conformance`.
  *
  * @example

@@ -31,7 +31,7 @@ Options:
   --json         print one JSON object as the first stdout line:
                  { rpcUrl, chainId, pathUsd, accounts: [{ address, privateKey }], stripe: { url, accounts } }`
 
-const flags = {
+export const flags = {
   home: { type: 'string' },
   json: { type: 'boolean' },
 } as const satisfies Usage.Options

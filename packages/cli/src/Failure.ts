@@ -85,6 +85,14 @@ const byCode: Record<string, { exitCode: ExitCode.ExitCode; hint?: string }> = {
   ERR_KEYSTORE_PERMISSIONS: { exitCode: ExitCode.keystore },
   ERR_KEYSTORE_CORRUPT: { exitCode: ExitCode.keystore },
   ERR_CLI_NODE_UNREACHABLE: { exitCode: ExitCode.unreachable },
+  ERR_DISCOVERY_DOCUMENT_INVALID: {
+    exitCode: ExitCode.unreachable,
+    hint: 'the origin serves no valid discovery document at /openapi.json; nothing was paid',
+  },
+  ERR_PAYMENT_INFO_INVALID: {
+    exitCode: ExitCode.unreachable,
+    hint: 'the origin serves no valid discovery document at /openapi.json; nothing was paid',
+  },
   ERR_CLI_LOCK_TIMEOUT: {
     exitCode: ExitCode.failed,
     hint: 'another paywire process kept the file locked; nothing was written, try again',

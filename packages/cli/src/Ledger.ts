@@ -27,7 +27,7 @@ Options:
   --home <dir>         home directory (default PAYWIRE_HOME or ~/.paywire)
   --json               print { entries, totals } on stdout`
 
-const flags = {
+export const flags = {
   since: { type: 'string' },
   status: { type: 'string' },
   home: { type: 'string' },

@@ -15,6 +15,17 @@ import * as Io from './Io.js'
 import * as Usage from './Usage.js'
 
 /**
+ * The commands of `paywire payments`, for the help and the shell completions.
+ *
+ * @example
+ * ```ts
+ * import { Payments } from '@paywire/cli'
+ * Payments.subcommands.includes('list') // true
+ * ```
+ */
+export const subcommands = ['list', 'show', 'sweep', 'resolve'] as const
+
+/**
  * The help of `paywire payments`.
  *
  * @example
@@ -46,7 +57,7 @@ Options:
   --all                        list: every record, finished ones too
   --json                       print JSON on stdout`
 
-const flags = {
+export const flags = {
   store: { type: 'string' },
   prefix: { type: 'string' },
   table: { type: 'string' },

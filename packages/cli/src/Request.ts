@@ -37,6 +37,8 @@ export const flags = {
   data: { type: 'string', short: 'd' },
   output: { type: 'string', short: 'o' },
   include: { type: 'boolean', short: 'i' },
+  location: { type: 'boolean', short: 'L' },
+  fail: { type: 'boolean', short: 'f' },
   verbose: { type: 'boolean', short: 'v' },
   silent: { type: 'boolean', short: 's' },
   json: { type: 'boolean' },
@@ -70,6 +72,10 @@ Request:
   -d, --data <data>       request body; @file reads a file, @- reads stdin
   -o, --output <file>     write the body to a file
   -i, --include           print the response status and headers before the body
+  -L, --location          follow redirects (default: print the 3xx answer, as curl does);
+                          a payment is only ever made to the origin asked
+  -f, --fail              on an HTTP error status (400 or more, after any payment) print
+                          no body, say so on stderr and exit 7
   -v, --verbose           print each request and response's headers on stderr
                           (Authorization and cookies are always redacted)
   -s, --silent            no progress or payment summary on stderr
@@ -211,7 +217,9 @@ function requestInit(values: Values, io: Io.Io): RequestInit {
   if (body !== undefined && !headers.has('content-type'))
     headers.set('content-type', 'application/x-www-form-urlencoded')
   const method = values.request ?? (body === undefined ? 'GET' : 'POST')
-  return body === undefined ? { method, headers } : { method, headers, body }
+  // curl's default: a redirect is the answer, followed only with -L.
+  const redirect: RequestRedirect = values.location === true ? 'follow' : 'manual'
+  return body === undefined ? { method, headers, redirect } : { method, headers, body, redirect }
 }
 
 function bodyOf(data: string, io: Io.Io): Uint8Array<ArrayBuffer> | string {
@@ -296,12 +304,14 @@ async function write(
       note: `refused by the server: ${refusal}`,
     })
   const output = values.output === '-' ? undefined : values.output
-  if (output !== undefined) await AtomicFile.replace(output, body)
+  // -f: an HTTP error status prints no body (and writes no -o file), as curl's --fail.
+  const failed = values.fail === true && response.status >= 400
+  if (output !== undefined && !failed) await AtomicFile.replace(output, body)
   if (values.json === true) {
     io.stdout.write(`${JSON.stringify(toJson(response, body, output, payment, receipt))}\n`)
   } else {
     if (values.include === true) Io.lines(io.stdout, [...Transcript.statusAndHeaders(response), ''])
-    if (output === undefined) io.stdout.write(body)
+    if (output === undefined && !failed) io.stdout.write(body)
     if (payment !== undefined && refusal !== undefined)
       Io.lines(io.stderr, [
         `paywire: the server refused the payment of ${Money.format(payment.amount, payment.currency, payment.method)} (${response.status}): ${refusal}; nothing was paid`,
@@ -325,6 +335,15 @@ async function write(
       )
     return ExitCode.unconfirmed
   }
+  if (failed) {
+    if (values.json !== true) {
+      const reason = problemOf(response, body)
+      io.stderr.write(
+        `paywire: ${response.url || 'the server'} answered ${response.status}${response.statusText === '' ? '' : ` ${response.statusText.replace(/\p{Cc}+/gu, ' ').slice(0, 100)}`}${reason === undefined ? '' : `: ${reason}`} (--fail: body not printed)\n`,
+      )
+    }
+    return ExitCode.httpError
+  }
   return ExitCode.ok
 }
 
@@ -336,6 +355,12 @@ async function write(
 function refusalOf(response: Response, body: Buffer): string | undefined {
   const status = response.status
   if (status < 400 || status > 499 || status === 408 || status === 409) return undefined
+  return problemOf(response, body)
+}
+
+/** `title: detail` of a problem (RFC 9457) body, or `undefined` when the body is not one. */
+function problemOf(response: Response, body: Buffer): string | undefined {
+  const status = response.status
   if (!(response.headers.get('content-type') ?? '').includes('application/problem+json'))
     return undefined
   let problem: { title?: unknown; detail?: unknown }

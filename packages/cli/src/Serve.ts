@@ -82,7 +82,7 @@ and with Tempo, from a funded keystore account:
   paywire http://127.0.0.1:8402/paid --account alice --max-amount 1000:${pathUsd} --yes
   paywire http://127.0.0.1:8402/session --account alice --max-amount ${DemoSession.prices.suggestedDeposit}:${pathUsd} --yes`
 
-const flags = {
+export const flags = {
   port: { type: 'string', default: '8402' },
   'test-key': { type: 'string', default: defaultTestKey },
   secret: { type: 'string' },

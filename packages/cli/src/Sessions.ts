@@ -17,6 +17,17 @@ import * as Rpc from './Rpc.js'
 import * as Usage from './Usage.js'
 
 /**
+ * The commands of `paywire sessions`, for the help and the shell completions.
+ *
+ * @example
+ * ```ts
+ * import { Sessions } from '@paywire/cli'
+ * Sessions.subcommands.includes('list') // true
+ * ```
+ */
+export const subcommands = ['list', 'show', 'close'] as const
+
+/**
  * The help of `paywire sessions`.
  *
  * @example
@@ -45,7 +56,7 @@ Options:
   --home <dir>          home directory (default PAYWIRE_HOME or ~/.paywire)
   --json                print JSON on stdout`
 
-const flags = {
+export const flags = {
   yes: { type: 'boolean', short: 'y' },
   'tempo-rpc': { type: 'string' },
   home: { type: 'string' },
