@@ -57,24 +57,37 @@ export function splitTag(title: string): { text: string; ids: string[]; malforme
 
 /** Repository-relative paths of every `*.test.ts` file under {@link roots}, sorted. */
 export function findTestFiles(root: string): string[] {
+  return findFiles(root, roots, skipped, (name) => name.endsWith('.test.ts'))
+}
+
+/**
+ * Repository-relative paths (`/` separators) of the files under `folders` whose name
+ * `accept`s, sorted; folders named in `skip` or starting with `.` are not entered. A folder
+ * that does not exist (yet) holds nothing; any other read failure is real.
+ */
+export function findFiles(
+  root: string,
+  folders: readonly string[],
+  skip: ReadonlySet<string>,
+  accept: (name: string) => boolean,
+): string[] {
   const found: string[] = []
   const walk = (relative: string) => {
     let entries: import('node:fs').Dirent[]
     try {
       entries = readdirSync(join(root, relative), { withFileTypes: true })
     } catch (error) {
-      // A root that does not exist (yet) has no tests; any other failure is real.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
       throw error
     }
     for (const entry of entries) {
       const path = `${relative}/${entry.name}`
       if (entry.isDirectory()) {
-        if (!skipped.has(entry.name) && !entry.name.startsWith('.')) walk(path)
-      } else if (entry.isFile() && entry.name.endsWith('.test.ts')) found.push(path)
+        if (!skip.has(entry.name) && !entry.name.startsWith('.')) walk(path)
+      } else if (entry.isFile() && accept(entry.name)) found.push(path)
     }
   }
-  for (const folder of roots) walk(folder)
+  for (const folder of folders) walk(folder)
   return found.sort()
 }
 

@@ -11,10 +11,10 @@
 // Tests name ids in the `{...}` tag at the end of their title (see link.ts); conformance
 // checks list them in their `requirements: [...]` member.
 //   tsx scripts/where.ts <id> [<id> ...] [--json] [--root <repository root>]
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { link, scan } from './link.js'
+import { findFiles, link, scan } from './link.js'
 import { idPattern, load, rootFromArgs } from './requirements.js'
 
 /** One place in the repository. */
@@ -37,30 +37,12 @@ const skipped = new Set(['node_modules', 'dist', 'coverage', 'test', 'fixtures']
 
 /** Repository-relative paths of every non-test `.ts` source under {@link sourceRoots}, sorted. */
 export function findSources(root: string): string[] {
-  const found: string[] = []
-  const walk = (relative: string) => {
-    let entries: import('node:fs').Dirent[]
-    try {
-      entries = readdirSync(join(root, relative), { withFileTypes: true })
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
-      throw error
-    }
-    for (const entry of entries) {
-      const path = `${relative}/${entry.name}`
-      if (entry.isDirectory()) {
-        if (!skipped.has(entry.name) && !entry.name.startsWith('.')) walk(path)
-      } else if (
-        entry.isFile() &&
-        entry.name.endsWith('.ts') &&
-        !entry.name.endsWith('.test.ts') &&
-        !entry.name.endsWith('.d.ts')
-      )
-        found.push(path)
-    }
-  }
-  for (const folder of sourceRoots) walk(folder)
-  return found.sort()
+  return findFiles(
+    root,
+    sourceRoots,
+    skipped,
+    (name) => name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts'),
+  )
 }
 
 const tagPattern = /@enforces\s+([^*]*?)\s*(?:\*\/)?\s*$/
