@@ -2,19 +2,17 @@
 // mistake is reported with where it is. The command itself is run once per outcome to
 // pin its exit code and message.
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { check, checkCatalog } from '../scripts/check.js'
 import { coverage, format } from '../scripts/coverage.js'
 import { link, scan } from '../scripts/link.js'
 import { load } from '../scripts/requirements.js'
+import { createRepository, removeRepositories } from './repository.js'
 
 const spec = fileURLToPath(new URL('..', import.meta.url))
 const repository = join(spec, '..')
-const folders: string[] = []
 
 function entry(id: string, overrides: Record<string, unknown> = {}) {
   return {
@@ -28,19 +26,7 @@ function entry(id: string, overrides: Record<string, unknown> = {}) {
   }
 }
 
-/** A repository with the given catalog files and test files. */
-function fixture(files: Record<string, unknown>): string {
-  const root = mkdtempSync(join(tmpdir(), 'paywire-check-'))
-  folders.push(root)
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true })
-    writeFileSync(
-      join(root, path),
-      typeof content === 'string' ? content : JSON.stringify(content, null, 2),
-    )
-  }
-  return root
-}
+const fixture = (files: Record<string, unknown>) => createRepository(files, 'paywire-check-')
 
 const healthy = {
   'spec/requirements/ex.json': [
@@ -52,9 +38,7 @@ const healthy = {
     "it('does a {ex.a}', () => {})\nit('does a and b {ex.a, ex.b}', () => {})\n",
 }
 
-afterEach(() => {
-  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true })
-})
+afterEach(removeRepositories)
 
 describe('check', () => {
   it('passes a well-formed catalog whose tags all name known ids', () => {

@@ -3,35 +3,20 @@
 // naming an unknown id and on a core or charge MUST that names no enforcing code. Each on
 // a throw-away repository, then on this one.
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { check, checkEnforced, enforcedDrafts } from '../scripts/check.js'
 import { load } from '../scripts/requirements.js'
 import { enforcements, scanChecks, scanEnforcements, where } from '../scripts/where.js'
+import { createRepository, removeRepositories } from './repository.js'
 
 const spec = fileURLToPath(new URL('..', import.meta.url))
 const repository = join(spec, '..')
-const folders: string[] = []
 
-afterEach(() => {
-  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true })
-})
+afterEach(removeRepositories)
 
-function fixture(files: Record<string, unknown>): string {
-  const root = mkdtempSync(join(tmpdir(), 'paywire-where-'))
-  folders.push(root)
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true })
-    writeFileSync(
-      join(root, path),
-      typeof content === 'string' ? content : JSON.stringify(content, null, 2),
-    )
-  }
-  return root
-}
+const fixture = (files: Record<string, unknown>) => createRepository(files, 'paywire-where-')
 
 const requirement = (id: string, level = 'MUST') => ({
   id,
